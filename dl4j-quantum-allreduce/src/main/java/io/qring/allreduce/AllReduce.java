@@ -1,0 +1,36 @@
+package io.qring.allreduce;
+
+/**
+ * A collective that combines equally long arrays held by every rank so that each rank ends with the
+ * same result. Calls are collective: every rank of the ring must make the same call in the same order.
+ * Implementations fail with an exception naming the cause (peer, timeout, length mismatch) rather than
+ * block forever or deliver wrong numbers.
+ */
+public interface AllReduce extends AutoCloseable
+{
+    /** @return this process's rank in {@code [0, worldSize())}. */
+    int rank();
+
+    /** @return the number of ranks in the ring. */
+    int worldSize();
+
+    /**
+     * Combines {@code data} across all ranks in place.
+     *
+     * @param data this rank's contribution; on return, the combined result, bit-identical on every rank.
+     * @param op   how contributions are combined.
+     */
+    void allReduce(float[] data, ReduceOp op);
+
+    /**
+     * Combines {@code data} across all ranks in place.
+     *
+     * @param data this rank's contribution; on return, the combined result, bit-identical on every rank.
+     * @param op   how contributions are combined.
+     */
+    void allReduce(double[] data, ReduceOp op);
+
+    /** Releases links, buffers and any embedded media driver this instance owns. */
+    @Override
+    void close();
+}

@@ -1,0 +1,44 @@
+package io.qring.channel.ledger;
+
+/**
+ * What a {@link LinkLedger} counts for one directed link. The names are used verbatim as JSON/CSV
+ * keys and in every report, so one thing has one name across code, docs and output.
+ */
+public enum LedgerCounter
+{
+    /** Bits of user payload the link delivered (what the application asked to move). */
+    PAYLOAD_BITS("payloadBits"),
+    /** Qubits sent over the quantum channel during the online phase (superdense symbols, first sends). */
+    ONLINE_QUBITS("onlineQubits"),
+    /** Classical bits sent during the online phase: headers, checksums, acks, verification announcements. */
+    ONLINE_CLASSICAL_BITS("onlineClassicalBits"),
+    /** EPR pairs distributed to the link's pool ahead of use. */
+    EPR_PRE_SHARED("eprPreShared"),
+    /** EPR pairs used to carry superdense symbols (first sends and retransmissions). */
+    EPR_CONSUMED("eprConsumed"),
+    /** EPR pairs measured for verification and therefore not usable for payload. */
+    EPR_SACRIFICED("eprSacrificed"),
+    /** Qubits sent offline to distribute EPR pairs (one per pair). */
+    OFFLINE_QUBITS("offlineQubits"),
+    /** Qubits sent again because a frame failed its integrity check. */
+    RETRANSMITTED_QUBITS("retransmittedQubits"),
+    /** Bits a classical link would have sent for the same payload and framing. */
+    CLASSICAL_EQUIVALENT_BITS("classicalEquivalentBits"),
+    /** Bits sent over the classical fallback link after a verification alarm. */
+    FALLBACK_CLASSICAL_BITS("fallbackClassicalBits"),
+    /** Verification rounds that raised an alarm. */
+    VERIFICATION_ALARMS("verificationAlarms");
+
+    private final String key;
+
+    LedgerCounter(final String key)
+    {
+        this.key = key;
+    }
+
+    /** @return the camelCase key used in JSON and CSV exports. */
+    public String key()
+    {
+        return key;
+    }
+}

@@ -1,0 +1,184 @@
+package io.qring.channel.ledger;
+
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Immutable counts of one directed link (or of several merged), as exported to JSON and CSV.
+ */
+@JsonPropertyOrder({"link", "goodputBitsPerQubit", "capacityBitsPerQubit"})
+public final class LedgerSnapshot
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final LedgerCounter[] COUNTERS = LedgerCounter.values();
+
+    private final String link;
+    private final long[] values;
+    private final double capacityBitsPerQubit;
+
+    LedgerSnapshot(final String link, final long[] values, final double capacityBitsPerQubit)
+    {
+        this.link = link;
+        this.values = values;
+        this.capacityBitsPerQubit = capacityBitsPerQubit;
+    }
+
+    /**
+     * An all-zero snapshot.
+     *
+     * @param link name of the link.
+     * @return a snapshot whose every count is zero.
+     */
+    public static LedgerSnapshot empty(final String link)
+    {
+        return new LedgerSnapshot(link, new long[COUNTERS.length], 2.0);
+    }
+
+    /**
+     * Merges snapshots of several links (e.g. every link of a ring) by adding their counts.
+     *
+     * @param name      name of the merged view, e.g. {@code "ring"}.
+     * @param snapshots the snapshots to add.
+     * @return their sum; capacity is the smallest of the inputs.
+     */
+    public static LedgerSnapshot merge(final String name, final Collection<LedgerSnapshot> snapshots)
+    {
+        final long[] sum = new long[COUNTERS.length];
+        double capacity = 2.0;
+        for (final LedgerSnapshot s : snapshots)
+        {
+            for (int i = 0; i < sum.length; i++)
+            {
+                sum[i] += s.values[i];
+            }
+            capacity = Math.min(capacity, s.capacityBitsPerQubit);
+        }
+        return new LedgerSnapshot(name, sum, capacity);
+    }
+
+    /** @return the link (or merged view) these counts belong to. */
+    @JsonProperty("link")
+    public String link()
+    {
+        return link;
+    }
+
+    /**
+     * @param counter what is counted.
+     * @return its value.
+     */
+    public long get(final LedgerCounter counter)
+    {
+        return values[counter.ordinal()];
+    }
+
+    /** @return the dense-coding capacity bound 2 − H(p) of the link noise, bits per qubit. */
+    @JsonProperty("capacityBitsPerQubit")
+    public double capacityBitsPerQubit()
+    {
+        return capacityBitsPerQubit;
+    }
+
+    /**
+     * Payload bits delivered per qubit spent online (first sends plus retransmissions). 2.0 on a
+     * noiseless link; 0 when no qubit was sent.
+     *
+     * @return goodput in bits per qubit.
+     */
+    @JsonProperty("goodputBitsPerQubit")
+    public double goodputBitsPerQubit()
+    {
+        final long qubits = get(LedgerCounter.ONLINE_QUBITS) + get(LedgerCounter.RETRANSMITTED_QUBITS);
+        return qubits == 0 ? 0.0 : (double)get(LedgerCounter.PAYLOAD_BITS) / qubits;
+    }
+
+    /**
+     * What moved between an earlier snapshot of the same link and this one.
+     *
+     * @param earlier a snapshot taken before this one.
+     * @return the element-wise difference.
+     */
+    public LedgerSnapshot minus(final LedgerSnapshot earlier)
+    {
+        final long[] diff = new long[values.length];
+        for (int i = 0; i < diff.length; i++)
+        {
+            diff[i] = values[i] - earlier.values[i];
+        }
+        return new LedgerSnapshot(link, diff, capacityBitsPerQubit);
+    }
+
+    /** @return counts keyed by {@link LedgerCounter#key()}, in declaration order. */
+    @JsonAnyGetter
+    public Map<String, Long> counts()
+    {
+        final Map<String, Long> map = new LinkedHashMap<>();
+        for (final LedgerCounter c : COUNTERS)
+        {
+            map.put(c.key(), values[c.ordinal()]);
+        }
+        return map;
+    }
+
+    /** @return this snapshot as one JSON object. */
+    public String toJson()
+    {
+        try
+        {
+            return JSON.writeValueAsString(this);
+        }
+        catch (final JsonProcessingException ex)
+        {
+            throw new IllegalStateException("ledger snapshot could not be written as JSON", ex);
+        }
+    }
+
+    /** @return the CSV header matching {@link #toCsvRow()}. */
+    public static String csvHeader()
+    {
+        final StringBuilder sb = new StringBuilder("link");
+        for (final LedgerCounter c : COUNTERS)
+        {
+            sb.append(',').append(c.key());
+        }
+        return sb.append(",goodputBitsPerQubit,capacityBitsPerQubit").toString();
+    }
+
+    /** @return this snapshot as one CSV row. */
+    public String toCsvRow()
+    {
+        final StringBuilder sb = new StringBuilder(link);
+        for (final long v : values)
+        {
+            sb.append(',').append(v);
+        }
+        return sb.append(',').append(goodputBitsPerQubit()).append(',').append(capacityBitsPerQubit).toString();
+    }
+
+    @Override
+    public boolean equals(final Object o)
+    {
+        return o instanceof LedgerSnapshot other && link.equals(other.link) &&
+            Arrays.equals(values, other.values) && Double.compare(capacityBitsPerQubit, other.capacityBitsPerQubit) == 0;
+    }
+
+    @Override
+    public int hashCode()
+    {
+        return 31 * link.hashCode() + Arrays.hashCode(values);
+    }
+
+    @Override
+    public String toString()
+    {
+        return toJson();
+    }
+}
