@@ -30,6 +30,15 @@ public interface AllReduce extends AutoCloseable
      */
     void allReduce(double[] data, ReduceOp op);
 
+    /**
+     * Gathers one variable-length byte message from every rank around the ring, each message crossing
+     * every link once (used by the sparse, threshold-encoded DL4J sharing).
+     *
+     * @param local this rank's message (may be empty).
+     * @return the messages of all ranks, indexed by rank; element {@code rank()} is a copy of {@code local}.
+     */
+    byte[][] allGather(byte[] local);
+
     /** Releases links, buffers and any embedded media driver this instance owns. */
     @Override
     void close();
