@@ -1,0 +1,29 @@
+package io.qring.samples.report;
+
+import io.qring.channel.ledger.LedgerSnapshot;
+
+import java.util.List;
+
+/**
+ * What one training iteration of one run did.
+ *
+ * @param iteration  iteration number (increasing within a run).
+ * @param loss       training loss (score) of the iteration.
+ * @param linkDeltas per directed link, what crossed it during this iteration
+ *                   ({@link LedgerSnapshot#minus} of the cumulative snapshots around it).
+ */
+public record IterationRecord(long iteration, double loss, List<LedgerSnapshot> linkDeltas)
+{
+    /**
+     * Copies the list of deltas.
+     *
+     * @param iteration  iteration number (increasing within a run).
+     * @param loss       training loss (score) of the iteration.
+     * @param linkDeltas per directed link, what crossed it during this iteration
+     *                   ({@link LedgerSnapshot#minus} of the cumulative snapshots around it).
+     */
+    public IterationRecord
+    {
+        linkDeltas = List.copyOf(linkDeltas);
+    }
+}
