@@ -1,0 +1,68 @@
+package io.qring.channel.codec;
+
+import io.qring.channel.noise.PauliChannel;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SuperdenseHotPathTest
+{
+    private static final int LENGTH = 20_003;
+
+    @ParameterizedTest(name = "online depolarizing {0}")
+    @ValueSource(doubles = {0, 1e-3})
+    void shouldEncodeAndDecodeWithoutAllocatingPerFrame(final double p)
+    {
+        final LinkFixture link = new LinkFixture("0->1", 1, 1L << 30, PauliChannel.NOISELESS, null, PauliChannel.depolarizing(p));
+        final byte[] bytes = new byte[LENGTH];
+        new SplittableRandom(1).nextBytes(bytes);
+        final UnsafeBuffer payload = new UnsafeBuffer(bytes);
+        final UnsafeBuffer wire = new UnsafeBuffer(new byte[SuperdenseEncoder.wireLength(LENGTH)]);
+        final UnsafeBuffer decoded = new UnsafeBuffer(new byte[LENGTH]);
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        roundTrips(link, payload, wire, decoded, 200);
+
+        final long before = threads.getCurrentThreadAllocatedBytes();
+        roundTrips(link, payload, wire, decoded, 200);
+        final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(allocated < 256, allocated + " bytes allocated by 200 frames (pools refilled before measuring)");
+    }
+
+    @Test
+    void shouldReproduceTheSameErrorsFromTheSameLinkSeedAndNoiseStream()
+    {
+        final PauliChannel online = PauliChannel.depolarizing(0.01);
+        final byte[] payload = new byte[50_000];
+        final byte[] a = new LinkFixture("0->1", 77, 1 << 20, PauliChannel.werner(0.99), null, online).roundTrip(payload);
+        final byte[] b = new LinkFixture("0->1", 77, 1 << 20, PauliChannel.werner(0.99), null, online).roundTrip(payload);
+        final byte[] otherSeed = new LinkFixture("0->1", 78, 1 << 20, PauliChannel.werner(0.99), null, online).roundTrip(payload);
+        assertArrayEquals(a, b);
+        assertFalse(Arrays.equals(a, otherSeed));
+
+        final LinkFixture link = new LinkFixture("0->1", 77, 1 << 20, PauliChannel.werner(0.99), null, online);
+        final SuperdenseDecoder otherStream = new SuperdenseDecoder(link.receiver, online, 1);
+        final byte[] wire = link.encode(payload);
+        final byte[] c = new byte[payload.length];
+        otherStream.decode(wire, 0, wire.length, c, 0);
+        assertFalse(Arrays.equals(a, c));
+    }
+
+    private static void roundTrips(
+        final LinkFixture link, final UnsafeBuffer payload, final UnsafeBuffer wire, final UnsafeBuffer decoded, final int frames)
+    {
+        for (int i = 0; i < frames; i++)
+        {
+            final int wireLength = link.encoder.encode(payload, 0, LENGTH, wire, 0);
+            link.decoder.decode(wire, 0, wireLength, decoded, 0);
+        }
+    }
+}

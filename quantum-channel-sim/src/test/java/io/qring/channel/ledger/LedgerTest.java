@@ -1,0 +1,165 @@
+package io.qring.channel.ledger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LedgerTest
+{
+    @Test
+    void shouldNameDirectedLinks()
+    {
+        assertEquals("3->0", LinkLedger.linkName(3, 0));
+        assertEquals("3->0", new LinkLedger("3->0").link());
+    }
+
+    @Test
+    void shouldSnapshotCountsWithoutSeeingLaterAdds()
+    {
+        final LinkLedger ledger = new LinkLedger("0->1");
+        ledger.add(LedgerCounter.PAYLOAD_BITS, 800);
+        ledger.add(LedgerCounter.ONLINE_QUBITS, 400);
+        final LedgerSnapshot before = ledger.snapshot();
+        ledger.add(LedgerCounter.PAYLOAD_BITS, 80);
+        assertEquals(800, before.get(LedgerCounter.PAYLOAD_BITS));
+        assertEquals(880, ledger.get(LedgerCounter.PAYLOAD_BITS));
+        assertEquals(2.0, before.goodputBitsPerQubit());
+    }
+
+    @Test
+    void shouldRejectNegativeAmounts()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> new LinkLedger("0->1").add(LedgerCounter.EPR_CONSUMED, -1));
+        assertTrue(ex.getMessage().contains("eprConsumed"));
+    }
+
+    @Test
+    void shouldSubtractAnEarlierSnapshot()
+    {
+        final LinkLedger ledger = new LinkLedger("0->1");
+        ledger.add(LedgerCounter.EPR_CONSUMED, 10);
+        final LedgerSnapshot start = ledger.snapshot();
+        ledger.add(LedgerCounter.EPR_CONSUMED, 32);
+        ledger.add(LedgerCounter.RETRANSMITTED_QUBITS, 4);
+        final LedgerSnapshot delta = ledger.snapshot().minus(start);
+        assertEquals(32, delta.get(LedgerCounter.EPR_CONSUMED));
+        assertEquals(4, delta.get(LedgerCounter.RETRANSMITTED_QUBITS));
+        assertEquals(0, delta.get(LedgerCounter.PAYLOAD_BITS));
+        assertEquals("0->1", delta.link());
+    }
+
+    @Test
+    void shouldMergeLinksByAddingCountsAndKeepingTheSmallestCapacity()
+    {
+        final LinkLedger a = new LinkLedger("0->1");
+        final LinkLedger b = new LinkLedger("1->0");
+        a.add(LedgerCounter.PAYLOAD_BITS, 100);
+        b.add(LedgerCounter.PAYLOAD_BITS, 28);
+        b.add(LedgerCounter.VERIFICATION_ALARMS, 1);
+        a.capacityBitsPerQubit(1.9);
+        b.capacityBitsPerQubit(1.5);
+        final LedgerSnapshot ring = LedgerSnapshot.merge("ring", List.of(a.snapshot(), b.snapshot()));
+        assertEquals("ring", ring.link());
+        assertEquals(128, ring.get(LedgerCounter.PAYLOAD_BITS));
+        assertEquals(1, ring.get(LedgerCounter.VERIFICATION_ALARMS));
+        assertEquals(1.5, ring.capacityBitsPerQubit());
+        assertEquals(LedgerSnapshot.empty("ring"), LedgerSnapshot.merge("ring", List.of()));
+    }
+
+    @Test
+    void shouldGiveGoodputPerOnlineAndRetransmittedQubit()
+    {
+        final LinkLedger ledger = new LinkLedger("0->1");
+        assertEquals(0.0, ledger.snapshot().goodputBitsPerQubit());
+        ledger.add(LedgerCounter.PAYLOAD_BITS, 1000);
+        ledger.add(LedgerCounter.ONLINE_QUBITS, 500);
+        ledger.add(LedgerCounter.RETRANSMITTED_QUBITS, 125);
+        assertEquals(1.6, ledger.snapshot().goodputBitsPerQubit(), 1e-15);
+    }
+
+    @Test
+    void shouldWriteJsonThatJacksonReadsBackToTheSameCounts() throws Exception
+    {
+        final LinkLedger ledger = new LinkLedger("2->3");
+        long value = 1;
+        for (final LedgerCounter counter : LedgerCounter.values())
+        {
+            ledger.add(counter, value);
+            value *= 3;
+        }
+        ledger.capacityBitsPerQubit(1.75);
+        final LedgerSnapshot snapshot = ledger.snapshot();
+        final JsonNode json = new ObjectMapper().readTree(snapshot.toJson());
+        assertEquals("2->3", json.get("link").asText());
+        assertEquals(1.75, json.get("capacityBitsPerQubit").asDouble());
+        assertEquals(snapshot.goodputBitsPerQubit(), json.get("goodputBitsPerQubit").asDouble());
+        for (final LedgerCounter counter : LedgerCounter.values())
+        {
+            assertEquals(snapshot.get(counter), json.get(counter.key()).asLong(), counter.key());
+        }
+        assertEquals(LedgerCounter.values().length + 3, json.size());
+    }
+
+    @Test
+    void shouldAlignCsvRowsWithTheHeader()
+    {
+        final LinkLedger ledger = new LinkLedger("0->1");
+        ledger.add(LedgerCounter.OFFLINE_QUBITS, 77);
+        ledger.add(LedgerCounter.FALLBACK_CLASSICAL_BITS, 5);
+        ledger.add(LedgerCounter.PAYLOAD_BITS, 64);
+        ledger.add(LedgerCounter.ONLINE_QUBITS, 32);
+        final LedgerSnapshot snapshot = ledger.snapshot();
+        final String[] header = LedgerSnapshot.csvHeader().split(",");
+        final String[] row = snapshot.toCsvRow().split(",");
+        assertEquals(header.length, row.length);
+        assertEquals("link", header[0]);
+        assertEquals("0->1", row[0]);
+        for (final LedgerCounter counter : LedgerCounter.values())
+        {
+            final int column = List.of(header).indexOf(counter.key());
+            assertNotEquals(-1, column, counter.key());
+            assertEquals(snapshot.get(counter), Long.parseLong(row[column]), counter.key());
+        }
+        assertEquals(2.0, Double.parseDouble(row[List.of(header).indexOf("goodputBitsPerQubit")]));
+        assertEquals(2.0, Double.parseDouble(row[List.of(header).indexOf("capacityBitsPerQubit")]));
+    }
+
+    @Test
+    void shouldCountConcurrentAddsExactly() throws Exception
+    {
+        final LinkLedger ledger = new LinkLedger("0->1");
+        final ExecutorService executor = Executors.newFixedThreadPool(2);
+        try
+        {
+            final Future<?> a = executor.submit(() -> addMany(ledger));
+            final Future<?> b = executor.submit(() -> addMany(ledger));
+            a.get(30, TimeUnit.SECONDS);
+            b.get(30, TimeUnit.SECONDS);
+        }
+        finally
+        {
+            executor.shutdownNow();
+        }
+        assertEquals(200_000, ledger.get(LedgerCounter.EPR_CONSUMED));
+    }
+
+    private static void addMany(final LinkLedger ledger)
+    {
+        for (int i = 0; i < 100_000; i++)
+        {
+            ledger.add(LedgerCounter.EPR_CONSUMED, 1);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package io.qring.channel.verify;
+
+import io.qring.channel.codec.SuperdenseDecoder;
+import io.qring.channel.codec.SuperdenseEncoder;
+import io.qring.channel.epr.DistributedBatch;
+import io.qring.channel.epr.EprPool;
+import io.qring.channel.epr.ExhaustionPolicy;
+import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LinkLedger;
+import io.qring.channel.noise.PauliChannel;
+import org.apache.commons.math3.distribution.BinomialDistribution;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.qring.channel.noise.StatisticalAssert.assertBinomial;
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class QberVerifierTest
+{
+    @Test
+    void shouldRejectInvalidSettings()
+    {
+        assertAll(
+            () -> assertThrows(IllegalArgumentException.class, () -> new VerificationSettings(0, 0.01)),
+            () -> assertThrows(IllegalArgumentException.class, () -> new VerificationSettings(0.5, 0.01)),
+            () -> assertThrows(IllegalArgumentException.class, () -> new VerificationSettings(Double.NaN, 0.01)),
+            () -> assertThrows(IllegalArgumentException.class, () -> new VerificationSettings(0.05, 0)),
+            () -> assertThrows(IllegalArgumentException.class, () -> new VerificationSettings(0.05, 1)),
+            () -> assertThrows(IllegalArgumentException.class, () -> VerificationSettings.defaults().hoeffdingRadius(0)),
+            () -> assertThrows(IllegalArgumentException.class, () -> VerificationSettings.defaults().pairsToDetect(0.05)),
+            () -> assertThrows(IllegalArgumentException.class, () -> new InterceptResendEavesdropper(1.5)));
+    }
+
+    @Test
+    void shouldUseTheHoeffdingRadiusAndTheLowerBoundRule()
+    {
+        final VerificationSettings settings = new VerificationSettings(0.05, 1e-3);
+        final double radius = Math.sqrt(Math.log(1000) / 2000);
+        assertEquals(radius, settings.hoeffdingRadius(1000), 1e-15);
+        final long lastQuiet = (long)Math.floor(1000 * (0.05 + radius));
+        assertFalse(settings.isAlarm(lastQuiet, 1000));
+        assertTrue(settings.isAlarm(lastQuiet + 1, 1000));
+        final long n = settings.pairsToDetect(0.25);
+        assertEquals((long)Math.ceil(2 * Math.log(1000) / (0.2 * 0.2)), n);
+        assertTrue(0.05 + 2 * settings.hoeffdingRadius(n) <= 0.25);
+        assertTrue(0.05 + 2 * settings.hoeffdingRadius(n - 1) > 0.25);
+    }
+
+    @Test
+    void shouldExpectTheMeanOfTheTwoBitFlipRates()
+    {
+        final PauliChannel c = new PauliChannel(0.01, 0.02, 0.04);
+        assertEquals((0.03 + 0.06) / 2, QberVerifier.expectedQber(c), 1e-15);
+        assertEquals(0.25, QberVerifier.expectedQber(InterceptResendEavesdropper.everyPair().channel()), 1e-15);
+        assertEquals(new PauliChannel(0, 0, 0.15), new InterceptResendEavesdropper(0.3).channel());
+        final PauliChannel werner = PauliChannel.werner(0.97);
+        assertEquals(werner.then(PauliChannel.dephasing(0.5)), InterceptResendEavesdropper.everyPair().attack(werner));
+    }
+
+    @Test
+    void shouldMeasureMismatchRatesOfEachBasisMatchingTheHeldChannel()
+    {
+        final PauliChannel held = new PauliChannel(0.02, 0.01, 0.05);
+        final VerificationRig rig = new VerificationRig(3, held, new VerificationSettings(0.2, 1e-3), 2000);
+        final List<VerificationResult> results = rig.run(200);
+        long z = 0;
+        long zMismatches = 0;
+        long x = 0;
+        long xMismatches = 0;
+        for (final VerificationResult r : results)
+        {
+            assertEquals(2000, r.sampledPairs());
+            assertEquals(r.zBasisPairs() + r.xBasisPairs(), r.sampledPairs());
+            z += r.zBasisPairs();
+            zMismatches += r.zMismatches();
+            x += r.xBasisPairs();
+            xMismatches += r.xMismatches();
+        }
+        assertBinomial(z, z + x, 0.5, "Z-basis choices");
+        assertBinomial(zMismatches, z, held.b2FlipProbability(), "Z-basis mismatches (X component)");
+        assertBinomial(xMismatches, x, held.b1FlipProbability(), "X-basis mismatches (Z component)");
+        assertBinomial(zMismatches + xMismatches, z + x, QberVerifier.expectedQber(held), "mismatches");
+        assertSame(results.get(results.size() - 1), rig.verifier.lastResult());
+    }
+
+    @Test
+    void shouldCountAnnouncementBitsOnTheReceiverAndSacrificesOnTheSender()
+    {
+        final VerificationRig rig = new VerificationRig(4, PauliChannel.NOISELESS, VerificationSettings.defaults(), 100);
+        rig.run(10);
+        assertEquals(10 * (QberVerifier.ROUND_ANNOUNCEMENT_BITS + 2 * 100), rig.ledger.get(LedgerCounter.ONLINE_CLASSICAL_BITS));
+        assertEquals(0, rig.ledger.get(LedgerCounter.VERIFICATION_ALARMS));
+        assertEquals(0, rig.ledger.get(LedgerCounter.EPR_SACRIFICED));
+
+        final LinkLedger senderLedger = new LinkLedger("0->1");
+        final EprPool sender = EprPool.builder().linkName("0->1").side(EprPool.Side.SENDER).capacity(100).sacrificeFraction(0.5)
+            .distributionListener(rig.verifier).ledger(senderLedger).build();
+        sender.refill();
+        assertEquals(100, senderLedger.get(LedgerCounter.EPR_SACRIFICED));
+        assertEquals(200, senderLedger.get(LedgerCounter.EPR_PRE_SHARED));
+        assertEquals(0, senderLedger.get(LedgerCounter.ONLINE_CLASSICAL_BITS));
+        assertThrows(IllegalArgumentException.class, () -> rig.verifier.verify(sender, new DistributedBatch(0, 0, 100, 100, 0)));
+        assertThrows(IllegalArgumentException.class, () -> rig.verifier.verify(rig.receiver, new DistributedBatch(0, 0, 100, 0, 0)));
+    }
+
+    @Test
+    void shouldCatchTheInterceptResendEavesdropperInEveryRoundWithTheConfiguredConfidence()
+    {
+        final VerificationSettings settings = new VerificationSettings(0.05, 1e-6);
+        final PauliChannel attacked = InterceptResendEavesdropper.everyPair().attack(PauliChannel.werner(0.99));
+        final double qber = QberVerifier.expectedQber(attacked);
+        final int sampled = (int)settings.pairsToDetect(qber);
+        final VerificationRig rig = new VerificationRig(5, attacked, settings, sampled);
+        final List<VerificationResult> results = rig.run(300);
+        assertEquals(300, VerificationRig.alarms(results), "miss probability per round <= 1e-6");
+        assertEquals(300, rig.ledger.get(LedgerCounter.VERIFICATION_ALARMS));
+        for (final VerificationResult r : results)
+        {
+            assertTrue(r.lowerBound() > settings.qberThreshold());
+        }
+    }
+
+    @Test
+    void shouldNotFlagAnHonestLowNoiseLink()
+    {
+        final VerificationSettings settings = new VerificationSettings(0.05, 1e-3);
+        final VerificationRig rig = new VerificationRig(6, PauliChannel.depolarizing(1e-3), settings, 1000);
+        final List<VerificationResult> results = rig.run(2000);
+        assertEquals(0, VerificationRig.alarms(results));
+        assertEquals(0, rig.ledger.get(LedgerCounter.VERIFICATION_ALARMS));
+    }
+
+    @Test
+    void shouldKeepTheFalseAlarmRateOfAWorstCaseHonestLinkWithinDelta()
+    {
+        final double delta = 0.5;
+        final int sampled = 400;
+        final int rounds = 4000;
+        final VerificationSettings settings = new VerificationSettings(0.05, delta);
+        final PauliChannel atThreshold = PauliChannel.dephasing(0.1);
+        assertEquals(0.05, QberVerifier.expectedQber(atThreshold), 1e-15);
+
+        final double exact = alarmProbability(settings, sampled, 0.05);
+        assertTrue(exact <= delta, "exact false-alarm probability " + exact);
+        final long alarms = VerificationRig.alarms(new VerificationRig(7, atThreshold, settings, sampled).run(rounds));
+        assertBinomial(alarms, rounds, exact, "false alarms at the threshold");
+        assertTrue(alarms <= rounds * delta, alarms + " false alarms in " + rounds + " rounds");
+    }
+
+    @Test
+    void shouldDetectAPartialInterceptWithTheProbabilityOfTheBinomialTail()
+    {
+        final VerificationSettings settings = new VerificationSettings(0.05, 1e-2);
+        final int sampled = 1000;
+        final int rounds = 3000;
+        final double threshold = 0.05 + settings.hoeffdingRadius(sampled);
+        final double fraction = 4 * threshold;
+        final PauliChannel attacked = new InterceptResendEavesdropper(fraction).attack(PauliChannel.NOISELESS);
+        final double qber = QberVerifier.expectedQber(attacked);
+        assertEquals(fraction / 4, qber, 1e-15);
+
+        final double exact = alarmProbability(settings, sampled, qber);
+        assertTrue(exact > 0.2 && exact < 0.8, "detection probability " + exact);
+        final long alarms = VerificationRig.alarms(new VerificationRig(8, attacked, settings, sampled).run(rounds));
+        assertBinomial(alarms, rounds, exact, "detections of a " + fraction + " intercept");
+    }
+
+    @Test
+    void shouldAbortDecodingWithAVerificationAlarmWhenEveIsOnTheLink()
+    {
+        final LinkLedger ledger = new LinkLedger("0->1");
+        final PauliChannel attacked = InterceptResendEavesdropper.everyPair().attack(PauliChannel.NOISELESS);
+        final QberVerifier verifier = new QberVerifier(VerificationSettings.defaults());
+        final EprPool sender = EprPool.builder().linkName("0->1").side(EprPool.Side.SENDER).capacity(4096).linkSeed(9)
+            .distributionChannel(attacked).sacrificeFraction(0.25).exhaustionPolicy(ExhaustionPolicy.REFILL_ON_DEMAND)
+            .ledger(ledger).build();
+        final EprPool receiver = EprPool.builder().linkName("0->1").side(EprPool.Side.RECEIVER).capacity(4096).linkSeed(9)
+            .distributionChannel(attacked).sacrificeFraction(0.25).exhaustionPolicy(ExhaustionPolicy.REFILL_ON_DEMAND)
+            .distributionListener(verifier).ledger(ledger).build();
+        final byte[] payload = new byte[100];
+        final byte[] wire = new byte[SuperdenseEncoder.wireLength(100)];
+        new SuperdenseEncoder(sender).encode(payload, 0, 100, wire, 0);
+        final SuperdenseDecoder decoder = new SuperdenseDecoder(receiver, PauliChannel.NOISELESS);
+        assertNull(verifier.lastResult());
+
+        final VerificationAlarm alarm = assertThrows(VerificationAlarm.class, () -> decoder.decode(wire, 0, wire.length, payload, 0));
+        assertTrue(alarm.result().alarm());
+        assertEquals(1366, alarm.result().sampledPairs());
+        assertTrue(alarm.getMessage().contains("link '0->1' round 0"), alarm.getMessage());
+        assertEquals(1, ledger.get(LedgerCounter.VERIFICATION_ALARMS));
+        assertEquals(1366, ledger.get(LedgerCounter.EPR_SACRIFICED));
+    }
+
+    /** P(alarm) = P(M/n − ε &gt; τ) for M ~ Binomial(n, Q), found with the verifier's own rule. */
+    private static double alarmProbability(final VerificationSettings settings, final int sampled, final double qber)
+    {
+        int firstAlarm = 0;
+        while (!settings.isAlarm(firstAlarm, sampled))
+        {
+            firstAlarm++;
+        }
+        return 1 - new BinomialDistribution(sampled, qber).cumulativeProbability(firstAlarm - 1);
+    }
+}
