@@ -1,0 +1,129 @@
+package io.qring.allreduce;
+
+import io.qring.allreduce.aeron.AeronRingBinding;
+import io.qring.allreduce.config.RingContext;
+import io.qring.allreduce.config.TransportKind;
+import io.qring.allreduce.link.AuthenticatedRingTransport;
+import io.qring.allreduce.link.InMemoryNetwork;
+import io.qring.allreduce.link.Link;
+import io.qring.allreduce.link.MembershipSecret;
+import io.qring.allreduce.link.RingTransport;
+import org.agrona.CloseHelper;
+
+import java.util.List;
+
+/**
+ * Entry point: joins a ring and returns this rank's {@link RingAllReduce}.
+ * <pre>{@code
+ * try (RingAllReduce ring = Ring.connect(RingContext.fromEnvironment().conclude()))
+ * {
+ *     ring.allReduce(gradients, ReduceOp.AVERAGE);
+ * }
+ * }</pre>
+ */
+public final class Ring
+{
+    private Ring()
+    {
+    }
+
+    /**
+     * Binds, connects and authenticates this rank's links, applies the context's link wrapper and returns
+     * the engine. Blocks until both neighbours have authenticated, or the connect timeout passes.
+     *
+     * @param context the rank's settings; concluded here if not yet.
+     * @return the connected all-reduce.
+     * @throws io.qring.allreduce.link.LinkTimeoutException       if the neighbours do not appear and authenticate in time.
+     * @throws io.qring.allreduce.aeron.EndpointBindException     if the UDP endpoint cannot be bound.
+     * @throws IllegalArgumentException                           if a setting is invalid.
+     */
+    public static RingAllReduce connect(final RingContext context)
+    {
+        final BoundRank bound = bind(context);
+        return bound.connect(context.peers());
+    }
+
+    /**
+     * First half of {@link #connect}: binds this rank's endpoint, so a launcher can learn the port a
+     * {@code host:0} endpoint got ({@link BoundRank#localEndpoint()}) and tell the other ranks.
+     *
+     * @param context the rank's settings; concluded here if not yet.
+     * @return the bound rank; connect or close it.
+     */
+    public static BoundRank bind(final RingContext context)
+    {
+        if (!context.isConcluded())
+        {
+            context.conclude();
+        }
+        if (TransportKind.IN_MEMORY == context.transport())
+        {
+            return new BoundRank(context, null);
+        }
+        return new BoundRank(context, AeronRingBinding.bind(context));
+    }
+
+    /** A rank whose endpoint is bound and which is ready to connect to its neighbours. */
+    public static final class BoundRank implements AutoCloseable
+    {
+        private final RingContext context;
+        private final AeronRingBinding binding;
+
+        private BoundRank(final RingContext context, final AeronRingBinding binding)
+        {
+            this.context = context;
+            this.binding = binding;
+        }
+
+        /** @return the bound UDP endpoint {@code host:port}, {@code "ipc"} or {@code "in-memory"}. */
+        public String localEndpoint()
+        {
+            return null == binding ? "in-memory" : binding.localEndpoint();
+        }
+
+        /**
+         * Connects and authenticates both links, wraps them and returns the engine.
+         *
+         * @param peerEndpoints every rank's endpoint in rank order (UDP only; ignored otherwise).
+         * @return the connected all-reduce.
+         */
+        public RingAllReduce connect(final List<String> peerEndpoints)
+        {
+            final RingTransport transport = null == binding ? connectInMemory(context) : binding.connect(peerEndpoints);
+            Link next = null;
+            Link previous = null;
+            try
+            {
+                final int rank = transport.rank();
+                final int worldSize = transport.worldSize();
+                next = context.linkWrapper().wrapNext(transport.next(), rank, (rank + 1) % worldSize);
+                previous = context.linkWrapper().wrapPrevious(transport.previous(), rank, (rank - 1 + worldSize) % worldSize);
+                return new RingAllReduce(transport, next, previous, context);
+            }
+            catch (final RuntimeException ex)
+            {
+                CloseHelper.quietCloseAll(next, previous, transport);
+                throw ex;
+            }
+        }
+
+        /** Releases the binding if {@link #connect} was not called. */
+        @Override
+        public void close()
+        {
+            CloseHelper.quietClose(binding);
+        }
+    }
+
+    private static AuthenticatedRingTransport connectInMemory(final RingContext context)
+    {
+        final InMemoryNetwork network = context.inMemoryNetwork();
+        final int rank = context.rank();
+        final int worldSize = context.worldSize();
+        return AuthenticatedRingTransport.authenticate(rank, worldSize, context.ringId(),
+            new MembershipSecret(context.sharedSecret()),
+            network.nextPipe(rank), "rank " + (rank + 1) % worldSize + " (in-memory)",
+            network.previousPipe(rank), "rank " + (rank - 1 + worldSize) % worldSize + " (in-memory)",
+            context.idleStrategySupplier(), context.connectTimeoutNs(), List.of());
+    }
+}

@@ -1,0 +1,690 @@
+package io.qring.allreduce;
+
+import io.qring.allreduce.config.NonFinitePolicy;
+import io.qring.allreduce.config.RingContext;
+import io.qring.allreduce.link.Link;
+import io.qring.allreduce.link.LinkException;
+import io.qring.allreduce.link.MessageHandler;
+import io.qring.allreduce.link.PeerFailedException;
+import io.qring.allreduce.link.RingTransport;
+import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LedgerSnapshot;
+import io.qring.channel.ledger.LinkLedger;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Ring all-reduce (reduce-scatter then all-gather) over a rank's two links (DESIGN §4).
+ * <p>
+ * <b>Schedule.</b> The array of M elements is cut into N segments, segment s = [s·⌊M/N⌋ + min(s, M mod N),
+ * ...), the first M mod N one element longer. In reduce-scatter step t = 0..N−2 rank r sends segment
+ * (r − t) mod N to its next rank and adds the segment (r − t − 1) mod N it receives from its previous
+ * rank into its own; afterwards rank r owns the full sum of segment (r + 1) mod N, formed in the fixed
+ * order ((x_s + x_{s+1}) + x_{s+2}) + … + x_{s−1} (ranks mod N) for segment s. AVERAGE then divides
+ * the owned segment once by N. In all-gather step t rank r sends segment (r + 1 − t) mod N and copies
+ * in segment (r − t) mod N. Every element is computed once, by its owner, and copied everywhere else,
+ * so all ranks end bit-identical. Each rank sends 2M − |seg(r+1)| − |seg(r+2)| elements, i.e.
+ * 2(N−1)/N · M when N divides M (the bandwidth lower bound).
+ * <p>
+ * <b>Chunking.</b> Segments move in chunks of at most the agreed chunk length (the smallest
+ * {@link RingContext#chunkLength()} of all ranks, capped by the links' largest message); each step
+ * sends chunk k then receives chunk k, so with asynchronous sends every link carries data while its
+ * receiver reduces, and no rank has more than two chunks outstanding (no deadlock).
+ * <p>
+ * <b>Agreement.</b> Before any data moves, the ranks all-gather a 48-byte descriptor (collective
+ * number, kind, operation, length, chunk length, first non-finite input): every rank then checks the
+ * same facts and throws the same {@link CollectiveMismatchException} or {@link NonFiniteValueException},
+ * and the ring stays usable. This adds N − 1 small messages per rank per collective
+ * ({@link #DESCRIPTOR_LENGTH} bytes each).
+ * <p>
+ * <b>Failures.</b> A link failure (timeout, peer gone, peer aborted, broken stream) is rethrown with
+ * the collective and step it hit; this rank then aborts both links, telling its neighbours why (the
+ * reason names the rank that failed first), so the failure crosses the ring at once instead of by
+ * timeouts; the instance is unusable afterwards. Calls must not overlap (one collective at a time).
+ */
+public final class RingAllReduce implements AllReduce
+{
+    /** Bytes of the descriptor each rank circulates before a collective. */
+    public static final int DESCRIPTOR_LENGTH = 48;
+
+    private static final Logger LOG = LoggerFactory.getLogger(RingAllReduce.class);
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    private static final byte KIND_FLOAT = 1;
+    private static final byte KIND_DOUBLE = 2;
+    private static final byte KIND_GATHER = 3;
+    private static final int OPERATION_OFFSET = 0;
+    private static final int RANK_OFFSET = 8;
+    private static final int KIND_OFFSET = 12;
+    private static final int OP_OFFSET = 13;
+    private static final int LENGTH_OFFSET = 16;
+    private static final int CHUNK_OFFSET = 24;
+    private static final int NON_FINITE_INDEX_OFFSET = 32;
+    private static final int NON_FINITE_VALUE_OFFSET = 40;
+
+    private final RingTransport transport;
+    private final Link next;
+    private final Link previous;
+    private final int rank;
+    private final int worldSize;
+    private final NonFinitePolicy nonFinitePolicy;
+    private final long operationTimeoutNs;
+    private final int chunkLength;
+    private final byte[] sendBytes;
+    private final UnsafeBuffer sendBuffer;
+    private final ByteBuffer sendView;
+    private final UnsafeBuffer descriptors;
+    private final UnsafeBuffer gatherSendBuffer = new UnsafeBuffer(new byte[0]);
+    private final ElementArray.Floats floats = new ElementArray.Floats();
+    private final ElementArray.Doubles doubles = new ElementArray.Doubles();
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private final MessageHandler reduceHandler = this::onReduceChunk;
+    private final MessageHandler copyHandler = this::onCopyChunk;
+    private final MessageHandler descriptorHandler = this::onDescriptor;
+    private final MessageHandler bytesHandler = this::onBytesChunk;
+
+    private long operationCount;
+    private List<LedgerSnapshot> lastOperationLedgers = List.of();
+    private volatile RuntimeException failure;
+    private volatile boolean closed;
+
+    private String operationName = "";
+    private String phase = "";
+    private int step;
+    private int chunk;
+    private ElementArray receiveArray;
+    private int receiveFrom;
+    private int receiveCount;
+    private int receiveSlot;
+    private byte[] receiveBytes;
+    private int receiveBytesFrom;
+    private int receiveBytesCount;
+
+    RingAllReduce(final RingTransport transport, final Link next, final Link previous, final RingContext context)
+    {
+        this.transport = transport;
+        this.next = next;
+        this.previous = previous;
+        this.rank = transport.rank();
+        this.worldSize = transport.worldSize();
+        this.nonFinitePolicy = context.nonFinitePolicy();
+        this.operationTimeoutNs = context.operationTimeoutNs();
+        this.chunkLength = Math.min(context.chunkLength(),
+            Math.min(next.maxMessageLength(), previous.maxMessageLength())) & ~7;
+        if (chunkLength < Double.BYTES)
+        {
+            throw new IllegalArgumentException("links of rank " + rank + " carry messages of only " +
+                Math.min(next.maxMessageLength(), previous.maxMessageLength()) + " bytes");
+        }
+        this.sendBytes = new byte[chunkLength];
+        this.sendBuffer = new UnsafeBuffer(sendBytes);
+        this.sendView = ByteBuffer.wrap(sendBytes).order(ORDER);
+        this.descriptors = new UnsafeBuffer(new byte[worldSize * DESCRIPTOR_LENGTH]);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int rank()
+    {
+        return rank;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int worldSize()
+    {
+        return worldSize;
+    }
+
+    /** @return the link to the next rank, as the engine uses it (after the link wrapper). */
+    public Link next()
+    {
+        return next;
+    }
+
+    /** @return the link to the previous rank, as the engine uses it (after the link wrapper). */
+    public Link previous()
+    {
+        return previous;
+    }
+
+    /** @return this rank's chunk length in bytes (a collective uses the smallest of all ranks'). */
+    public int chunkLength()
+    {
+        return chunkLength;
+    }
+
+    /** @return how many collectives this instance has started. */
+    public long operationCount()
+    {
+        return operationCount;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws CollectiveMismatchException if the ranks disagree on the call (ring stays usable).
+     * @throws NonFiniteValueException     under {@link NonFinitePolicy#REJECT} if any rank's input is not finite.
+     * @throws LinkException               if a link fails; the ring is unusable afterwards.
+     */
+    @Override
+    public void allReduce(final float[] data, final ReduceOp op)
+    {
+        begin();
+        try
+        {
+            runAllReduce(floats.wrap(data), KIND_FLOAT, op);
+        }
+        finally
+        {
+            floats.wrap(null);
+            end();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws CollectiveMismatchException if the ranks disagree on the call (ring stays usable).
+     * @throws NonFiniteValueException     under {@link NonFinitePolicy#REJECT} if any rank's input is not finite.
+     * @throws LinkException               if a link fails; the ring is unusable afterwards.
+     */
+    @Override
+    public void allReduce(final double[] data, final ReduceOp op)
+    {
+        begin();
+        try
+        {
+            runAllReduce(doubles.wrap(data), KIND_DOUBLE, op);
+        }
+        finally
+        {
+            doubles.wrap(null);
+            end();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws CollectiveMismatchException if the ranks disagree on the call (ring stays usable).
+     * @throws LinkException               if a link fails; the ring is unusable afterwards.
+     */
+    @Override
+    public byte[][] allGather(final byte[] local)
+    {
+        begin();
+        try
+        {
+            return runAllGather(local);
+        }
+        finally
+        {
+            end();
+        }
+    }
+
+    /**
+     * Cumulative counts of this rank's two outbound directed links, next link first.
+     *
+     * @return two snapshots.
+     */
+    public List<LedgerSnapshot> linkLedgers()
+    {
+        return List.of(next.ledger().snapshot(), previous.ledger().snapshot());
+    }
+
+    /** @return this rank's outbound links merged, named {@code "rank r"}. */
+    public LedgerSnapshot ledger()
+    {
+        return LedgerSnapshot.merge("rank " + rank, linkLedgers());
+    }
+
+    /** @return what this rank's outbound links carried during the last collective, next link first. */
+    public List<LedgerSnapshot> lastOperationLedgers()
+    {
+        return lastOperationLedgers;
+    }
+
+    /**
+     * Collective: gathers every rank's cumulative {@link #linkLedgers()} (taken before the gather itself
+     * moves), so any rank can report the whole ring, e.g. with {@code LedgerSnapshot.merge("ring", ...)}.
+     *
+     * @return the 2N directed-link snapshots of the ring, rank by rank, next link first.
+     */
+    public List<LedgerSnapshot> gatherRingLedgers()
+    {
+        final List<LedgerSnapshot> own = linkLedgers();
+        final byte[][] all = allGather(encodeLedgers(own));
+        final List<LedgerSnapshot> ring = new ArrayList<>(2 * worldSize);
+        for (final byte[] encoded : all)
+        {
+            ring.addAll(decodeLedgers(encoded));
+        }
+        return ring;
+    }
+
+    /** Closes the links (and any decorators), the transport and its media driver lease. Idempotent. */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        CloseHelper.quietCloseAll(next, previous, transport);
+    }
+
+    @Override
+    public String toString()
+    {
+        return "RingAllReduce{rank " + rank + " of " + worldSize + ", next " + next.peerName() + ", previous " +
+            previous.peerName() + "}";
+    }
+
+    private void runAllReduce(final ElementArray array, final byte kind, final ReduceOp op)
+    {
+        final long operation = ++operationCount;
+        operationName = "allReduce #" + operation + " (" + array.typeName() + "[" + array.length() + "], " + op + ")";
+        final List<LedgerSnapshot> before = linkLedgers();
+        try
+        {
+            final int nonFinite = NonFinitePolicy.REJECT == nonFinitePolicy ? array.firstNonFinite() : -1;
+            final int agreedChunk = agree(operation, kind, (byte)op.ordinal(), array.length(), nonFinite,
+                nonFinite >= 0 ? array.valueAt(nonFinite) : 0.0);
+            final int chunkElements = agreedChunk / array.elementBytes();
+            final int length = array.length();
+            phase = "reduce-scatter";
+            for (int t = 0; t < worldSize - 1; t++)
+            {
+                step = t;
+                exchange(array, mod(rank - t), mod(rank - t - 1), length, chunkElements, true);
+            }
+            if (ReduceOp.AVERAGE == op)
+            {
+                final int owned = mod(rank + 1);
+                array.divide(segmentStart(owned, length), segmentLength(owned, length), worldSize);
+            }
+            phase = "all-gather";
+            for (int t = 0; t < worldSize - 1; t++)
+            {
+                step = t;
+                exchange(array, mod(rank + 1 - t), mod(rank - t), length, chunkElements, false);
+            }
+        }
+        catch (final LinkException ex)
+        {
+            throw fail(ex.withContext(where()));
+        }
+        catch (final CollectiveMismatchException | NonFiniteValueException ex)
+        {
+            throw ex;
+        }
+        catch (final RuntimeException ex)
+        {
+            throw fail(new IllegalStateException(where() + ": " + ex.getMessage(), ex));
+        }
+        finally
+        {
+            lastOperationLedgers = difference(before, linkLedgers());
+        }
+    }
+
+    private byte[][] runAllGather(final byte[] local)
+    {
+        final long operation = ++operationCount;
+        operationName = "allGather #" + operation + " (byte[" + local.length + "])";
+        final List<LedgerSnapshot> before = linkLedgers();
+        try
+        {
+            final int agreedChunk = agree(operation, KIND_GATHER, (byte)-1, local.length, -1, 0.0);
+            final byte[][] messages = new byte[worldSize][];
+            messages[rank] = local.clone();
+            phase = "all-gather";
+            for (int t = 0; t < worldSize - 1; t++)
+            {
+                step = t;
+                final int sendSlot = mod(rank - t);
+                final int receiveSlotIndex = mod(rank - t - 1);
+                messages[receiveSlotIndex] = new byte[(int)descriptors.getLong(
+                    receiveSlotIndex * DESCRIPTOR_LENGTH + LENGTH_OFFSET, ORDER)];
+                exchangeBytes(messages[sendSlot], messages[receiveSlotIndex], agreedChunk);
+            }
+            return messages;
+        }
+        catch (final LinkException ex)
+        {
+            throw fail(ex.withContext(where()));
+        }
+        catch (final CollectiveMismatchException ex)
+        {
+            throw ex;
+        }
+        catch (final RuntimeException ex)
+        {
+            throw fail(new IllegalStateException(where() + ": " + ex.getMessage(), ex));
+        }
+        finally
+        {
+            gatherSendBuffer.wrap(new byte[0]);
+            lastOperationLedgers = difference(before, linkLedgers());
+        }
+    }
+
+    private void exchange(
+        final ElementArray array,
+        final int sendSegment,
+        final int receiveSegment,
+        final int length,
+        final int chunkElements,
+        final boolean reduce)
+    {
+        final int sendStart = segmentStart(sendSegment, length);
+        final int sendLength = segmentLength(sendSegment, length);
+        final int receiveStart = segmentStart(receiveSegment, length);
+        final int receiveLength = segmentLength(receiveSegment, length);
+        final int sendChunks = chunks(sendLength, chunkElements);
+        final int receiveChunks = chunks(receiveLength, chunkElements);
+        final int elementBytes = array.elementBytes();
+        receiveArray = array;
+        for (int k = 0, n = Math.max(sendChunks, receiveChunks); k < n; k++)
+        {
+            chunk = k;
+            if (k < sendChunks)
+            {
+                final int from = sendStart + k * chunkElements;
+                final int count = Math.min(chunkElements, sendLength - k * chunkElements);
+                array.copyOut(from, count, sendView);
+                next.send(sendBuffer, 0, count * elementBytes, deadline());
+            }
+            if (k < receiveChunks)
+            {
+                receiveFrom = receiveStart + k * chunkElements;
+                receiveCount = Math.min(chunkElements, receiveLength - k * chunkElements);
+                previous.receive(reduce ? reduceHandler : copyHandler, deadline());
+            }
+        }
+        receiveArray = null;
+    }
+
+    private void exchangeBytes(final byte[] send, final byte[] receive, final int chunkBytes)
+    {
+        final int sendChunks = chunks(send.length, chunkBytes);
+        final int receiveChunks = chunks(receive.length, chunkBytes);
+        gatherSendBuffer.wrap(send);
+        receiveBytes = receive;
+        for (int k = 0, n = Math.max(sendChunks, receiveChunks); k < n; k++)
+        {
+            chunk = k;
+            if (k < sendChunks)
+            {
+                final int from = k * chunkBytes;
+                next.send(gatherSendBuffer, from, Math.min(chunkBytes, send.length - from), deadline());
+            }
+            if (k < receiveChunks)
+            {
+                receiveBytesFrom = k * chunkBytes;
+                receiveBytesCount = Math.min(chunkBytes, receive.length - receiveBytesFrom);
+                previous.receive(bytesHandler, deadline());
+            }
+        }
+        receiveBytes = null;
+    }
+
+    private int agree(
+        final long operation,
+        final byte kind,
+        final byte op,
+        final long length,
+        final int nonFiniteIndex,
+        final double nonFiniteValue)
+    {
+        phase = "agreement";
+        final int own = rank * DESCRIPTOR_LENGTH;
+        descriptors.setMemory(0, descriptors.capacity(), (byte)0);
+        descriptors.putLong(own + OPERATION_OFFSET, operation, ORDER);
+        descriptors.putInt(own + RANK_OFFSET, rank, ORDER);
+        descriptors.putByte(own + KIND_OFFSET, kind);
+        descriptors.putByte(own + OP_OFFSET, op);
+        descriptors.putLong(own + LENGTH_OFFSET, length, ORDER);
+        descriptors.putInt(own + CHUNK_OFFSET, chunkLength, ORDER);
+        descriptors.putLong(own + NON_FINITE_INDEX_OFFSET, nonFiniteIndex, ORDER);
+        descriptors.putDouble(own + NON_FINITE_VALUE_OFFSET, nonFiniteValue, ORDER);
+        for (int t = 0; t < worldSize - 1; t++)
+        {
+            step = t;
+            next.send(descriptors, mod(rank - t) * DESCRIPTOR_LENGTH, DESCRIPTOR_LENGTH, deadline());
+            receiveSlot = mod(rank - t - 1);
+            previous.receive(descriptorHandler, deadline());
+        }
+        return checkDescriptors(kind);
+    }
+
+    private int checkDescriptors(final byte kind)
+    {
+        int agreedChunk = Integer.MAX_VALUE;
+        for (int r = 0; r < worldSize; r++)
+        {
+            final int at = r * DESCRIPTOR_LENGTH;
+            if (descriptors.getInt(at + RANK_OFFSET, ORDER) != r)
+            {
+                throw new IllegalStateException("descriptor in slot " + r + " claims rank " +
+                    descriptors.getInt(at + RANK_OFFSET, ORDER));
+            }
+            agreedChunk = Math.min(agreedChunk, descriptors.getInt(at + CHUNK_OFFSET, ORDER));
+        }
+        for (int r = 1; r < worldSize; r++)
+        {
+            final int at = r * DESCRIPTOR_LENGTH;
+            final boolean same = descriptors.getLong(at + OPERATION_OFFSET, ORDER) == descriptors.getLong(OPERATION_OFFSET, ORDER) &&
+                descriptors.getByte(at + KIND_OFFSET) == descriptors.getByte(KIND_OFFSET) &&
+                descriptors.getByte(at + OP_OFFSET) == descriptors.getByte(OP_OFFSET) &&
+                (KIND_GATHER == kind && KIND_GATHER == descriptors.getByte(at + KIND_OFFSET) ||
+                descriptors.getLong(at + LENGTH_OFFSET, ORDER) == descriptors.getLong(LENGTH_OFFSET, ORDER));
+            if (!same)
+            {
+                throw new CollectiveMismatchException("ranks disagree on collective #" + operationCount + ": rank 0 called " +
+                    describeDescriptor(0) + ", rank " + r + " called " + describeDescriptor(r) +
+                    "; no data was exchanged");
+            }
+        }
+        for (int r = 0; r < worldSize; r++)
+        {
+            final int at = r * DESCRIPTOR_LENGTH;
+            final long index = descriptors.getLong(at + NON_FINITE_INDEX_OFFSET, ORDER);
+            if (index >= 0)
+            {
+                final double value = descriptors.getDouble(at + NON_FINITE_VALUE_OFFSET, ORDER);
+                throw new NonFiniteValueException(r, index, value, operationName + ": input of rank " + r + " holds " +
+                    value + " at index " + index + " (non-finite policy REJECT); no data was exchanged");
+            }
+        }
+        return agreedChunk;
+    }
+
+    private String describeDescriptor(final int slot)
+    {
+        final int at = slot * DESCRIPTOR_LENGTH;
+        final byte kind = descriptors.getByte(at + KIND_OFFSET);
+        final long length = descriptors.getLong(at + LENGTH_OFFSET, ORDER);
+        final long operation = descriptors.getLong(at + OPERATION_OFFSET, ORDER);
+        final byte op = descriptors.getByte(at + OP_OFFSET);
+        return switch (kind)
+        {
+            case KIND_FLOAT -> "allReduce(float[" + length + "], " + opName(op) + ") as its collective #" + operation;
+            case KIND_DOUBLE -> "allReduce(double[" + length + "], " + opName(op) + ") as its collective #" + operation;
+            case KIND_GATHER -> "allGather(byte[" + length + "]) as its collective #" + operation;
+            default -> "an unknown collective (kind " + kind + ") as its collective #" + operation;
+        };
+    }
+
+    private static String opName(final byte op)
+    {
+        final ReduceOp[] ops = ReduceOp.values();
+        return op >= 0 && op < ops.length ? ops[op].name() : "op " + op;
+    }
+
+    private void onReduceChunk(final DirectBuffer buffer, final int offset, final int length)
+    {
+        checkChunkLength(length, receiveCount * receiveArray.elementBytes());
+        receiveArray.add(buffer, offset, receiveFrom, receiveCount);
+    }
+
+    private void onCopyChunk(final DirectBuffer buffer, final int offset, final int length)
+    {
+        checkChunkLength(length, receiveCount * receiveArray.elementBytes());
+        receiveArray.copyIn(buffer, offset, receiveFrom, receiveCount);
+    }
+
+    private void onDescriptor(final DirectBuffer buffer, final int offset, final int length)
+    {
+        checkChunkLength(length, DESCRIPTOR_LENGTH);
+        descriptors.putBytes(receiveSlot * DESCRIPTOR_LENGTH, buffer, offset, DESCRIPTOR_LENGTH);
+    }
+
+    private void onBytesChunk(final DirectBuffer buffer, final int offset, final int length)
+    {
+        checkChunkLength(length, receiveBytesCount);
+        buffer.getBytes(offset, receiveBytes, receiveBytesFrom, receiveBytesCount);
+    }
+
+    private void checkChunkLength(final int actual, final int expected)
+    {
+        if (actual != expected)
+        {
+            throw new IllegalStateException("ring protocol violation: " + previous.peerName() + " sent " + actual +
+                " bytes where " + expected + " were expected");
+        }
+    }
+
+    private RuntimeException fail(final RuntimeException ex)
+    {
+        failure = ex;
+        final String reason = ex instanceof PeerFailedException peerFailed && null != peerFailed.abortReason() ?
+            peerFailed.abortReason() : "rank " + rank + " failed: " + ex.getMessage();
+        LOG.debug("rank {} aborting its links: {}", rank, reason);
+        next.abort(reason);
+        previous.abort(reason);
+        return ex;
+    }
+
+    private String where()
+    {
+        return "rank " + rank + ", " + operationName + ", " + phase + " step " + step + " chunk " + chunk;
+    }
+
+    private void begin()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("ring of rank " + rank + " is closed");
+        }
+        final RuntimeException earlier = failure;
+        if (null != earlier)
+        {
+            throw new IllegalStateException("ring of rank " + rank + " is unusable after an earlier failure: " +
+                earlier.getMessage(), earlier);
+        }
+        if (!busy.compareAndSet(false, true))
+        {
+            throw new IllegalStateException("a collective is already running on rank " + rank + ": calls must not overlap");
+        }
+    }
+
+    private void end()
+    {
+        phase = "";
+        busy.set(false);
+    }
+
+    private long deadline()
+    {
+        return System.nanoTime() + operationTimeoutNs;
+    }
+
+    private int mod(final int value)
+    {
+        final int m = value % worldSize;
+        return m < 0 ? m + worldSize : m;
+    }
+
+    private int segmentStart(final int segment, final int length)
+    {
+        return segment * (length / worldSize) + Math.min(segment, length % worldSize);
+    }
+
+    private int segmentLength(final int segment, final int length)
+    {
+        return length / worldSize + (segment < length % worldSize ? 1 : 0);
+    }
+
+    private static int chunks(final int length, final int chunk)
+    {
+        return (length + chunk - 1) / chunk;
+    }
+
+    private static List<LedgerSnapshot> difference(final List<LedgerSnapshot> before, final List<LedgerSnapshot> after)
+    {
+        final List<LedgerSnapshot> diff = new ArrayList<>(after.size());
+        for (int i = 0; i < after.size(); i++)
+        {
+            diff.add(after.get(i).minus(before.get(i)));
+        }
+        return List.copyOf(diff);
+    }
+
+    private static byte[] encodeLedgers(final List<LedgerSnapshot> snapshots)
+    {
+        final LedgerCounter[] counters = LedgerCounter.values();
+        int size = Integer.BYTES;
+        final List<byte[]> names = new ArrayList<>();
+        for (final LedgerSnapshot snapshot : snapshots)
+        {
+            final byte[] name = snapshot.link().getBytes(StandardCharsets.UTF_8);
+            names.add(name);
+            size += Integer.BYTES + name.length + counters.length * Long.BYTES + Double.BYTES;
+        }
+        final ByteBuffer buffer = ByteBuffer.allocate(size).order(ORDER);
+        buffer.putInt(snapshots.size());
+        for (int i = 0; i < snapshots.size(); i++)
+        {
+            buffer.putInt(names.get(i).length).put(names.get(i));
+            for (final LedgerCounter counter : counters)
+            {
+                buffer.putLong(snapshots.get(i).get(counter));
+            }
+            buffer.putDouble(snapshots.get(i).capacityBitsPerQubit());
+        }
+        return buffer.array();
+    }
+
+    private static List<LedgerSnapshot> decodeLedgers(final byte[] encoded)
+    {
+        final ByteBuffer buffer = ByteBuffer.wrap(encoded).order(ORDER);
+        final int count = buffer.getInt();
+        final List<LedgerSnapshot> snapshots = new ArrayList<>(count);
+        for (int i = 0; i < count; i++)
+        {
+            final byte[] name = new byte[buffer.getInt()];
+            buffer.get(name);
+            final LinkLedger ledger = new LinkLedger(new String(name, StandardCharsets.UTF_8));
+            for (final LedgerCounter counter : LedgerCounter.values())
+            {
+                ledger.add(counter, buffer.getLong());
+            }
+            ledger.capacityBitsPerQubit(buffer.getDouble());
+            snapshots.add(ledger.snapshot());
+        }
+        return snapshots;
+    }
+}

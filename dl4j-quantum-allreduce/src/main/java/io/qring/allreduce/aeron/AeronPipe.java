@@ -1,0 +1,165 @@
+package io.qring.allreduce.aeron;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Image;
+import io.aeron.ImageFragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.qring.allreduce.link.MessagePipe;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+
+/**
+ * A {@link MessagePipe} over one Aeron exclusive publication (to the peer) and one subscription (from
+ * the peer). Messages larger than the MTU are fragmented by Aeron and reassembled here with one reused
+ * assembler: a {@link FragmentAssembler} across sessions until the link locks onto the authenticated
+ * peer's session, then an {@link ImageFragmentAssembler} on that image alone.
+ */
+final class AeronPipe implements MessagePipe
+{
+    private final ExclusivePublication publication;
+    private final Subscription subscription;
+    private final String description;
+    private final FragmentAssembler assembler;
+    private final ImageFragmentAssembler imageAssembler;
+    private final FragmentHandler fragmentHandler = this::onFragment;
+    private MessageConsumer consumer;
+    private boolean locked;
+    private int lockedSessionId;
+    private Image image;
+    private volatile boolean closed;
+
+    AeronPipe(
+        final ExclusivePublication publication,
+        final Subscription subscription,
+        final String description,
+        final int initialAssemblyLength)
+    {
+        this.publication = publication;
+        this.subscription = subscription;
+        this.description = description;
+        this.assembler = new FragmentAssembler(fragmentHandler, initialAssemblyLength, false);
+        this.imageAssembler = new ImageFragmentAssembler(fragmentHandler, initialAssemblyLength, false);
+    }
+
+    @Override
+    public OfferStatus offer(
+        final DirectBuffer header,
+        final int headerOffset,
+        final int headerLength,
+        final DirectBuffer payload,
+        final int payloadOffset,
+        final int payloadLength)
+    {
+        final long result = publication.offer(header, headerOffset, headerLength, payload, payloadOffset, payloadLength, null);
+        if (result > 0)
+        {
+            return OfferStatus.SENT;
+        }
+        if (Publication.NOT_CONNECTED == result)
+        {
+            return OfferStatus.NOT_CONNECTED;
+        }
+        if (Publication.BACK_PRESSURED == result)
+        {
+            return OfferStatus.BACK_PRESSURED;
+        }
+        if (Publication.ADMIN_ACTION == result)
+        {
+            return OfferStatus.ADMIN_ACTION;
+        }
+        if (Publication.MAX_POSITION_EXCEEDED == result)
+        {
+            return OfferStatus.MAX_POSITION_EXCEEDED;
+        }
+        return OfferStatus.CLOSED;
+    }
+
+    @Override
+    public int poll(final MessageConsumer consumer, final int fragmentLimit)
+    {
+        if (closed)
+        {
+            return 0;
+        }
+        this.consumer = consumer;
+        if (!locked)
+        {
+            return subscription.poll(assembler, fragmentLimit);
+        }
+        if (null == image)
+        {
+            image = subscription.imageBySessionId(lockedSessionId);
+            if (null == image)
+            {
+                return 0;
+            }
+        }
+        return image.poll(imageAssembler, fragmentLimit);
+    }
+
+    @Override
+    public void acceptOnlySession(final int sessionId)
+    {
+        locked = true;
+        lockedSessionId = sessionId;
+        image = subscription.imageBySessionId(sessionId);
+    }
+
+    @Override
+    public String peerGoneReason()
+    {
+        if (!locked)
+        {
+            return null;
+        }
+        if (null == image)
+        {
+            image = subscription.imageBySessionId(lockedSessionId);
+            if (null == image)
+            {
+                return "its stream (session " + lockedSessionId + ") is no longer available on " + description;
+            }
+        }
+        if (image.isEndOfStream())
+        {
+            return "it closed its stream (end of stream on " + description + ")";
+        }
+        if (image.isClosed())
+        {
+            return "its stream went away (image closed on " + description + ", liveness timeout or peer exit)";
+        }
+        return null;
+    }
+
+    @Override
+    public int maxMessageLength()
+    {
+        return publication.maxMessageLength();
+    }
+
+    @Override
+    public String describe()
+    {
+        return description;
+    }
+
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        CloseHelper.quietCloseAll(publication, subscription);
+    }
+
+    private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        consumer.onMessage(buffer, offset, length, header.sessionId());
+    }
+}

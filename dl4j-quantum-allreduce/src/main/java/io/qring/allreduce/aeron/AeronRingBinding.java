@@ -1,0 +1,278 @@
+package io.qring.allreduce.aeron;
+
+import io.aeron.Aeron;
+import io.aeron.ChannelUriStringBuilder;
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.aeron.exceptions.AeronException;
+import io.aeron.status.ChannelEndpointStatus;
+import io.qring.allreduce.config.RingContext;
+import io.qring.allreduce.config.TransportKind;
+import io.qring.allreduce.link.AuthenticatedRingTransport;
+import io.qring.allreduce.link.FrameHeaderFlyweight;
+import io.qring.allreduce.link.MembershipSecret;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.IdleStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One rank's Aeron resources between binding and connecting: the media driver lease, the Aeron client
+ * and the two subscriptions (for UDP: bound to this rank's endpoint, shared by both via a channel tag).
+ * Binding first lets a rank bind {@code host:0} and publish the port it got ({@link #localEndpoint()})
+ * before the others connect to it.
+ * <p>
+ * Stream ids: ring edge {@code e} (rank e to rank e+1) carries its forward direction on
+ * {@code base + 2e} and its return direction on {@code base + 2e + 1}.
+ */
+public final class AeronRingBinding implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(AeronRingBinding.class);
+
+    private final RingContext context;
+    private final int rank;
+    private final int worldSize;
+    private final int nextRank;
+    private final int previousRank;
+    private final EmbeddedMediaDriver.Lease driverLease;
+    private final Aeron aeron;
+    private final Subscription fromNext;
+    private final Subscription fromPrevious;
+    private final String localEndpoint;
+    private boolean handedOver;
+    private boolean closed;
+
+    private AeronRingBinding(
+        final RingContext context,
+        final EmbeddedMediaDriver.Lease driverLease,
+        final Aeron aeron,
+        final Subscription fromNext,
+        final Subscription fromPrevious,
+        final String localEndpoint)
+    {
+        this.context = context;
+        this.rank = context.rank();
+        this.worldSize = context.worldSize();
+        this.nextRank = (rank + 1) % worldSize;
+        this.previousRank = (rank - 1 + worldSize) % worldSize;
+        this.driverLease = driverLease;
+        this.aeron = aeron;
+        this.fromNext = fromNext;
+        this.fromPrevious = fromPrevious;
+        this.localEndpoint = localEndpoint;
+    }
+
+    /**
+     * Starts (or joins) the media driver, connects an Aeron client and adds this rank's subscriptions.
+     *
+     * @param context concluded context with transport IPC or UDP; for UDP this rank binds
+     *                {@code context.peers().get(rank)} (port 0: any free port).
+     * @return the binding.
+     * @throws EndpointBindException if the UDP endpoint cannot be bound; the message names it.
+     */
+    public static AeronRingBinding bind(final RingContext context)
+    {
+        if (!context.isConcluded())
+        {
+            context.conclude();
+        }
+        if (TransportKind.IPC != context.transport() && TransportKind.UDP != context.transport())
+        {
+            throw new IllegalArgumentException("AeronRingBinding needs transport IPC or UDP, got " + context.transport());
+        }
+        EmbeddedMediaDriver.Lease lease = null;
+        Aeron aeron = null;
+        try
+        {
+            lease = context.embeddedMediaDriver() ? EmbeddedMediaDriver.acquire(context.driverLivenessTimeoutNs()) : null;
+            final String directory = null != lease ? lease.aeronDirectoryName() : context.aeronDirectoryName();
+            final int rank = context.rank();
+            aeron = Aeron.connect(new Aeron.Context()
+                .aeronDirectoryName(directory)
+                .clientName("qring rank " + rank)
+                .errorHandler(ex -> LOG.warn("rank {}: Aeron client error", rank, ex)));
+            final int worldSize = context.worldSize();
+            final int previous = (rank - 1 + worldSize) % worldSize;
+            final int fromNextStream = context.streamIdBase() + 2 * rank + 1;
+            final int fromPreviousStream = context.streamIdBase() + 2 * previous;
+            final Subscription fromNext;
+            final Subscription fromPrevious;
+            final String localEndpoint;
+            if (TransportKind.IPC == context.transport())
+            {
+                fromNext = aeron.addSubscription("aeron:ipc", fromNextStream);
+                fromPrevious = aeron.addSubscription("aeron:ipc", fromPreviousStream);
+                localEndpoint = "ipc";
+            }
+            else
+            {
+                final String endpoint = context.peers().get(rank);
+                final String channel = new ChannelUriStringBuilder()
+                    .media("udp")
+                    .endpoint(endpoint)
+                    .tags(Long.toString(aeron.nextCorrelationId()))
+                    .build();
+                fromNext = addUdpSubscription(aeron, channel, fromNextStream, endpoint, rank);
+                fromPrevious = addUdpSubscription(aeron, channel, fromPreviousStream, endpoint, rank);
+                localEndpoint = awaitResolvedEndpoint(fromNext, endpoint, rank, context);
+            }
+            return new AeronRingBinding(context, lease, aeron, fromNext, fromPrevious, localEndpoint);
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietCloseAll(aeron, lease);
+            throw ex;
+        }
+    }
+
+    /** @return this rank's bound endpoint {@code host:port} for UDP (the actual port if 0 was asked), {@code "ipc"} for IPC. */
+    public String localEndpoint()
+    {
+        return localEndpoint;
+    }
+
+    /**
+     * Adds the publications to both neighbours and authenticates both links.
+     *
+     * @param peerEndpoints every rank's endpoint in rank order (UDP; each with an explicit port); ignored for IPC.
+     * @return the connected transport, which now owns this binding's resources.
+     * @throws io.qring.allreduce.link.LinkTimeoutException if the neighbours do not appear and authenticate
+     *         within the connect timeout.
+     */
+    public AuthenticatedRingTransport connect(final List<String> peerEndpoints)
+    {
+        if (handedOver || closed)
+        {
+            throw new IllegalStateException("binding of rank " + rank + " was already connected or closed");
+        }
+        final boolean udp = TransportKind.UDP == context.transport();
+        if (udp)
+        {
+            if (peerEndpoints.size() != worldSize)
+            {
+                throw new IllegalArgumentException("need " + worldSize + " peer endpoints, got " + peerEndpoints);
+            }
+            for (final int peer : new int[]{nextRank, previousRank})
+            {
+                if (RingContext.parseEndpointPort(peerEndpoints.get(peer)) == 0)
+                {
+                    throw new IllegalArgumentException("endpoint of rank " + peer + " needs an explicit port, got " +
+                        peerEndpoints.get(peer));
+                }
+            }
+        }
+        ExclusivePublication toNext = null;
+        ExclusivePublication toPrevious = null;
+        try
+        {
+            final int toNextStream = context.streamIdBase() + 2 * rank;
+            final int toPreviousStream = context.streamIdBase() + 2 * previousRank + 1;
+            final String nextAddress = udp ? peerEndpoints.get(nextRank) : null;
+            final String previousAddress = udp ? peerEndpoints.get(previousRank) : null;
+            toNext = aeron.addExclusivePublication(publicationChannel(nextAddress), toNextStream);
+            toPrevious = aeron.addExclusivePublication(publicationChannel(previousAddress), toPreviousStream);
+            final String nextName = "rank " + nextRank + " (" + (udp ? "udp " + nextAddress : "ipc") + ")";
+            final String previousName = "rank " + previousRank + " (" + (udp ? "udp " + previousAddress : "ipc") + ")";
+            final int assembly = context.chunkLength() + FrameHeaderFlyweight.HEADER_LENGTH;
+            final AeronPipe nextPipe = new AeronPipe(toNext, fromNext,
+                describe(udp, nextAddress, toNextStream, toNextStream + 1), assembly);
+            final AeronPipe previousPipe = new AeronPipe(toPrevious, fromPrevious,
+                describe(udp, previousAddress, toPreviousStream, toPreviousStream - 1), assembly);
+            final List<AutoCloseable> resources = new ArrayList<>();
+            resources.add(aeron);
+            if (null != driverLease)
+            {
+                resources.add(driverLease);
+            }
+            handedOver = true;
+            return AuthenticatedRingTransport.authenticate(rank, worldSize, context.ringId(),
+                new MembershipSecret(context.sharedSecret()), nextPipe, nextName, previousPipe, previousName,
+                context.idleStrategySupplier(), context.connectTimeoutNs(), resources);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (!handedOver)
+            {
+                CloseHelper.quietCloseAll(toNext, toPrevious);
+                close();
+            }
+            throw ex;
+        }
+    }
+
+    /** Releases the subscriptions, the Aeron client and the driver lease unless {@link #connect} took them over. */
+    @Override
+    public void close()
+    {
+        if (closed || handedOver)
+        {
+            return;
+        }
+        closed = true;
+        CloseHelper.quietCloseAll(fromNext, fromPrevious, aeron, driverLease);
+    }
+
+    private String publicationChannel(final String endpoint)
+    {
+        final ChannelUriStringBuilder builder = new ChannelUriStringBuilder()
+            .media(null == endpoint ? "ipc" : "udp")
+            .termLength(context.termLength())
+            .mtu(context.mtuLength());
+        if (null != endpoint)
+        {
+            builder.endpoint(endpoint);
+        }
+        return builder.build();
+    }
+
+    private String describe(final boolean udp, final String peerEndpoint, final int outStream, final int inStream)
+    {
+        return (udp ? "udp " + localEndpoint + " <-> " + peerEndpoint : "ipc") + " streams out " + outStream + " in " + inStream;
+    }
+
+    private static Subscription addUdpSubscription(
+        final Aeron aeron, final String channel, final int streamId, final String endpoint, final int rank)
+    {
+        try
+        {
+            return aeron.addSubscription(channel, streamId);
+        }
+        catch (final AeronException ex)
+        {
+            throw new EndpointBindException(endpoint, "rank " + rank + " cannot bind UDP endpoint " + endpoint + ": " +
+                ex.getMessage(), ex);
+        }
+    }
+
+    private static String awaitResolvedEndpoint(
+        final Subscription subscription, final String endpoint, final int rank, final RingContext context)
+    {
+        final long deadline = System.nanoTime() + context.connectTimeoutNs();
+        final IdleStrategy idle = context.idleStrategySupplier().get();
+        while (true)
+        {
+            final long status = subscription.channelStatus();
+            if (ChannelEndpointStatus.ERRORED == status)
+            {
+                throw new EndpointBindException(endpoint, "rank " + rank + " cannot bind UDP endpoint " + endpoint +
+                    " (address in use, or not a local address)", null);
+            }
+            final String resolved = subscription.resolvedEndpoint();
+            if (null != resolved && ChannelEndpointStatus.ACTIVE == status)
+            {
+                return resolved;
+            }
+            if (System.nanoTime() - deadline >= 0)
+            {
+                throw new EndpointBindException(endpoint, "rank " + rank + " timed out after " +
+                    TimeUnit.NANOSECONDS.toMillis(context.connectTimeoutNs()) + " ms binding UDP endpoint " + endpoint +
+                    " (channel status " + ChannelEndpointStatus.status(status) + ")", null);
+            }
+            idle.idle();
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.qring.allreduce.aeron;
+
+import io.aeron.CommonContext;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one embedded Aeron media driver of this process, shared by every rank that runs here and
+ * reference-counted: the first {@link #acquire} launches it, the last {@link Lease#close()} stops it.
+ * It runs in a fresh unique directory (deleted on start and on shutdown), with one shared agent thread
+ * and a backoff idle strategy, which suits small machines (DESIGN §6). Term lengths are set per
+ * channel by the rings, not here.
+ */
+public final class EmbeddedMediaDriver
+{
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedMediaDriver.class);
+    private static final Object LOCK = new Object();
+    private static MediaDriver driver;
+    private static int references;
+
+    private EmbeddedMediaDriver()
+    {
+    }
+
+    /**
+     * Takes a reference to the process's embedded driver, launching it if none runs.
+     *
+     * @param livenessTimeoutNs image liveness and publication connection timeout used if the driver is
+     *                          launched now (a running driver keeps its settings).
+     * @return a lease to close when the caller no longer needs the driver.
+     */
+    public static Lease acquire(final long livenessTimeoutNs)
+    {
+        synchronized (LOCK)
+        {
+            if (null == driver)
+            {
+                final long timerIntervalNs = Math.max(TimeUnit.MILLISECONDS.toNanos(10),
+                    Math.min(TimeUnit.SECONDS.toNanos(1), livenessTimeoutNs / 4));
+                final MediaDriver.Context context = new MediaDriver.Context()
+                    .aeronDirectoryName(CommonContext.generateRandomDirName())
+                    .dirDeleteOnStart(true)
+                    .dirDeleteOnShutdown(true)
+                    .warnIfDirectoryExists(false)
+                    .threadingMode(ThreadingMode.SHARED)
+                    .sharedIdleStrategy(new BackoffIdleStrategy(
+                        50, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100)))
+                    .imageLivenessTimeoutNs(livenessTimeoutNs)
+                    .publicationConnectionTimeoutNs(livenessTimeoutNs)
+                    .publicationLingerTimeoutNs(Math.min(livenessTimeoutNs, TimeUnit.SECONDS.toNanos(1)))
+                    .timerIntervalNs(timerIntervalNs)
+                    .errorHandler(ex -> LOG.warn("embedded media driver error", ex));
+                driver = MediaDriver.launch(context);
+                LOG.debug("launched embedded media driver in {}", driver.aeronDirectoryName());
+            }
+            references++;
+            return new Lease(driver.aeronDirectoryName());
+        }
+    }
+
+    /** @return the directory of the running embedded driver, or {@code null} if none runs. */
+    public static String runningDirectory()
+    {
+        synchronized (LOCK)
+        {
+            return null == driver ? null : driver.aeronDirectoryName();
+        }
+    }
+
+    private static void release()
+    {
+        synchronized (LOCK)
+        {
+            if (--references == 0)
+            {
+                final MediaDriver stopping = driver;
+                driver = null;
+                CloseHelper.quietClose(stopping);
+                LOG.debug("stopped embedded media driver");
+            }
+        }
+    }
+
+    /** A reference to the embedded driver. */
+    public static final class Lease implements AutoCloseable
+    {
+        private final String aeronDirectoryName;
+        private boolean closed;
+
+        private Lease(final String aeronDirectoryName)
+        {
+            this.aeronDirectoryName = aeronDirectoryName;
+        }
+
+        /** @return the driver's directory, for {@code Aeron.Context#aeronDirectoryName}. */
+        public String aeronDirectoryName()
+        {
+            return aeronDirectoryName;
+        }
+
+        /** Drops the reference; the last one stops the driver and deletes its directory. Idempotent. */
+        @Override
+        public void close()
+        {
+            synchronized (LOCK)
+            {
+                if (closed)
+                {
+                    return;
+                }
+                closed = true;
+            }
+            release();
+        }
+    }
+}

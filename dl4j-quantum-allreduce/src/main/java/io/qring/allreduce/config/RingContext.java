@@ -1,0 +1,702 @@
+package io.qring.allreduce.config;
+
+import io.qring.allreduce.link.FrameHeaderFlyweight;
+import io.qring.allreduce.link.InMemoryNetwork;
+import io.qring.allreduce.link.LinkWrapper;
+import io.qring.allreduce.link.MembershipSecret;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Everything one rank needs to join a ring, set fluently and validated once by {@link #conclude()}
+ * (Aeron style: setters and getters share a name). Settings left alone keep the documented defaults;
+ * a launcher can fill world size, rank, peers, secret, transport and Aeron directory from {@code QRING_*}
+ * environment variables ({@link #fromEnvironment()}).
+ * <p>
+ * Not thread-safe; {@link #copy()} makes an independent context, e.g. one per rank from a template.
+ */
+public final class RingContext
+{
+    /** Environment variable holding the number of ranks. */
+    public static final String WORLD_SIZE_ENV = "QRING_WORLD_SIZE";
+    /** Environment variable holding this process's rank. */
+    public static final String RANK_ENV = "QRING_RANK";
+    /** Environment variable holding every rank's UDP endpoint, comma-separated, in rank order: {@code host:port,host:port,...}. */
+    public static final String PEERS_ENV = "QRING_PEERS";
+    /** Environment variable holding the shared secret: UTF-8 text, or {@code hex:} followed by hex digits. */
+    public static final String SECRET_ENV = "QRING_SECRET";
+    /** Environment variable naming the transport: {@code ipc}, {@code udp} or {@code in_memory}. */
+    public static final String TRANSPORT_ENV = "QRING_TRANSPORT";
+    /** Environment variable naming the directory of an external media driver (no embedded driver then). */
+    public static final String AERON_DIR_ENV = "QRING_AERON_DIR";
+
+    /** Default largest payload of one data message (a chunk of a segment), bytes. */
+    public static final int DEFAULT_CHUNK_LENGTH = 256 * 1024;
+    /**
+     * Aeron term length used for the default chunk length: unless set, the term length is sized for the
+     * chunk ({@link #termLengthFor(int)}), since a link's largest message is min(term/8, 16 MiB) and each
+     * term costs /dev/shm (3 terms per publication; Aeron's own default is 16 MiB).
+     */
+    public static final int DEFAULT_TERM_LENGTH = 4 * 1024 * 1024;
+    /** Smallest Aeron term length. */
+    public static final int MIN_TERM_LENGTH = 64 * 1024;
+    /** Largest Aeron term length. */
+    public static final int MAX_TERM_LENGTH = 1024 * 1024 * 1024;
+    /** Aeron's cap on one message, whatever the term length. */
+    public static final int MAX_MESSAGE_LENGTH_CAP = 16 * 1024 * 1024;
+    /** Default MTU for UDP (fits a 1500-byte Ethernet frame). */
+    public static final int DEFAULT_UDP_MTU_LENGTH = 1408;
+    /** Default MTU for IPC (largest Aeron allows: fewer fragments per message). */
+    public static final int DEFAULT_IPC_MTU_LENGTH = 65504;
+    /** Default time the neighbours may take to appear and authenticate. */
+    public static final long DEFAULT_CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    /** Default longest wait for any one message of a collective (send hand-over or receive). */
+    public static final long DEFAULT_OPERATION_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    /** Default liveness timeouts of an embedded media driver (images, publication connections). */
+    public static final long DEFAULT_DRIVER_LIVENESS_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
+    /** Default ring id (frames of other rings are rejected). */
+    public static final long DEFAULT_RING_ID = 1;
+    /** Default first Aeron stream id; a ring of N ranks uses 2N consecutive ids from here. */
+    public static final int DEFAULT_STREAM_ID_BASE = 4100;
+    /** Default seed for components that need reproducible randomness (link decorators, noise). */
+    public static final long DEFAULT_SEED = 42;
+    /** Default policy for NaN and infinities in all-reduce inputs. */
+    public static final NonFinitePolicy DEFAULT_NON_FINITE_POLICY = NonFinitePolicy.REJECT;
+
+    private int worldSize;
+    private int rank = -1;
+    private List<String> peers = List.of();
+    private TransportKind transport;
+    private int chunkLength = DEFAULT_CHUNK_LENGTH;
+    private int termLength;
+    private int mtuLength;
+    private long connectTimeoutNs = DEFAULT_CONNECT_TIMEOUT_NS;
+    private long operationTimeoutNs = DEFAULT_OPERATION_TIMEOUT_NS;
+    private long driverLivenessTimeoutNs = DEFAULT_DRIVER_LIVENESS_TIMEOUT_NS;
+    private NonFinitePolicy nonFinitePolicy = DEFAULT_NON_FINITE_POLICY;
+    private long seed = DEFAULT_SEED;
+    private long ringId = DEFAULT_RING_ID;
+    private int streamIdBase = DEFAULT_STREAM_ID_BASE;
+    private byte[] sharedSecret;
+    private String aeronDirectoryName;
+    private boolean embeddedMediaDriver = true;
+    private LinkWrapper linkWrapper = LinkWrapper.IDENTITY;
+    private Supplier<IdleStrategy> idleStrategySupplier = RingContext::defaultIdleStrategy;
+    private InMemoryNetwork inMemoryNetwork;
+    private boolean concluded;
+
+    /**
+     * A context filled from the process environment ({@code QRING_*} variables).
+     *
+     * @return a new context; call {@link #conclude()} after any further settings.
+     */
+    public static RingContext fromEnvironment()
+    {
+        return new RingContext().applyEnvironment(System.getenv());
+    }
+
+    /**
+     * Sets whatever {@code QRING_*} variables are present in {@code env}; others stay as they are.
+     *
+     * @param env variables, e.g. {@link System#getenv()}.
+     * @return this.
+     * @throws IllegalArgumentException naming the variable if a value cannot be parsed.
+     */
+    public RingContext applyEnvironment(final Map<String, String> env)
+    {
+        final String worldSizeValue = env.get(WORLD_SIZE_ENV);
+        if (null != worldSizeValue)
+        {
+            worldSize(parseInt(WORLD_SIZE_ENV, worldSizeValue));
+        }
+        final String rankValue = env.get(RANK_ENV);
+        if (null != rankValue)
+        {
+            rank(parseInt(RANK_ENV, rankValue));
+        }
+        final String peersValue = env.get(PEERS_ENV);
+        if (null != peersValue)
+        {
+            final List<String> list = new ArrayList<>();
+            for (final String peer : peersValue.split(","))
+            {
+                list.add(peer.trim());
+            }
+            peers(list);
+        }
+        final String secretValue = env.get(SECRET_ENV);
+        if (null != secretValue)
+        {
+            sharedSecret(parseSecret(secretValue));
+        }
+        final String transportValue = env.get(TRANSPORT_ENV);
+        if (null != transportValue)
+        {
+            try
+            {
+                transport(TransportKind.valueOf(transportValue.trim().toUpperCase(Locale.ROOT)));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException(TRANSPORT_ENV + "=" + transportValue + " is not one of ipc, udp, in_memory", ex);
+            }
+        }
+        final String aeronDir = env.get(AERON_DIR_ENV);
+        if (null != aeronDir && !aeronDir.isBlank())
+        {
+            aeronDirectoryName(aeronDir).embeddedMediaDriver(false);
+        }
+        return this;
+    }
+
+    /**
+     * Checks every setting once; afterwards the context can be used to connect.
+     *
+     * @return this.
+     * @throws IllegalArgumentException naming the first invalid setting.
+     */
+    public RingContext conclude()
+    {
+        require(worldSize >= 2, "worldSize must be at least 2, got " + worldSize);
+        require(rank >= 0 && rank < worldSize, "rank must be in [0, " + worldSize + "), got " + rank);
+        require(null != transport, "transport must be set (IN_MEMORY, IPC or UDP)");
+        require(null != sharedSecret && sharedSecret.length >= MembershipSecret.MIN_SECRET_LENGTH,
+            "sharedSecret must be at least " + MembershipSecret.MIN_SECRET_LENGTH + " bytes (" + SECRET_ENV + ")");
+        require(chunkLength >= 8 && chunkLength % 8 == 0, "chunkLength must be a positive multiple of 8, got " + chunkLength);
+        require(connectTimeoutNs > 0 && operationTimeoutNs > 0 && driverLivenessTimeoutNs > 0, "timeouts must be positive");
+        require(null != nonFinitePolicy && null != linkWrapper && null != idleStrategySupplier,
+            "nonFinitePolicy, linkWrapper and idleStrategySupplier must not be null");
+        require(streamIdBase > 0 && streamIdBase <= Integer.MAX_VALUE - 2 * worldSize, "streamIdBase out of range: " + streamIdBase);
+        switch (transport)
+        {
+            case IN_MEMORY ->
+            {
+                require(null != inMemoryNetwork, "transport IN_MEMORY needs an inMemoryNetwork shared by the ranks");
+                require(inMemoryNetwork.worldSize() == worldSize, "inMemoryNetwork has " + inMemoryNetwork.worldSize() +
+                    " ranks, worldSize is " + worldSize);
+                require(chunkLength + FrameHeaderFlyweight.HEADER_LENGTH <= inMemoryNetwork.maxMessageLength(),
+                    "chunkLength " + chunkLength + " plus the frame header exceeds the in-memory network's maximum message " +
+                    inMemoryNetwork.maxMessageLength());
+            }
+            case IPC, UDP ->
+            {
+                require(Integer.bitCount(termLength()) == 1 && termLength() >= MIN_TERM_LENGTH && termLength() <= MAX_TERM_LENGTH,
+                    "termLength must be a power of 2 in [64 KiB, 1 GiB], got " + termLength());
+                require(chunkLength + FrameHeaderFlyweight.HEADER_LENGTH <= maxMessageLength(termLength()),
+                    "chunkLength " + chunkLength + " plus the " + FrameHeaderFlyweight.HEADER_LENGTH +
+                    "-byte frame header exceeds the largest message of termLength " + termLength() + " (min(term/8, 16 MiB) = " +
+                    maxMessageLength(termLength()) + "); raise termLength or lower chunkLength");
+                final int mtu = mtuLength();
+                require(mtu > 32 && mtu <= DEFAULT_IPC_MTU_LENGTH && mtu % 32 == 0 && mtu <= maxMessageLength(termLength()),
+                    "mtuLength must be a multiple of 32 in (32, 65504] and at most the term's largest message " +
+                    maxMessageLength(termLength()) + ", got " + mtu);
+                require(embeddedMediaDriver || null != aeronDirectoryName,
+                    "an external media driver needs aeronDirectoryName (" + AERON_DIR_ENV + ")");
+                if (TransportKind.UDP == transport)
+                {
+                    require(peers.size() == worldSize, "UDP needs one endpoint per rank (" + PEERS_ENV + "), got " +
+                        peers.size() + " for worldSize " + worldSize);
+                    for (final String peer : peers)
+                    {
+                        parseEndpointPort(peer);
+                    }
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown transport " + transport);
+        }
+        concluded = true;
+        return this;
+    }
+
+    /** @return whether {@link #conclude()} succeeded. */
+    public boolean isConcluded()
+    {
+        return concluded;
+    }
+
+    /** @return an independent copy of every setting (not concluded). */
+    public RingContext copy()
+    {
+        final RingContext copy = new RingContext();
+        copy.worldSize = worldSize;
+        copy.rank = rank;
+        copy.peers = peers;
+        copy.transport = transport;
+        copy.chunkLength = chunkLength;
+        copy.termLength = termLength;
+        copy.mtuLength = mtuLength;
+        copy.connectTimeoutNs = connectTimeoutNs;
+        copy.operationTimeoutNs = operationTimeoutNs;
+        copy.driverLivenessTimeoutNs = driverLivenessTimeoutNs;
+        copy.nonFinitePolicy = nonFinitePolicy;
+        copy.seed = seed;
+        copy.ringId = ringId;
+        copy.streamIdBase = streamIdBase;
+        copy.sharedSecret = null == sharedSecret ? null : sharedSecret.clone();
+        copy.aeronDirectoryName = aeronDirectoryName;
+        copy.embeddedMediaDriver = embeddedMediaDriver;
+        copy.linkWrapper = linkWrapper;
+        copy.idleStrategySupplier = idleStrategySupplier;
+        copy.inMemoryNetwork = inMemoryNetwork;
+        return copy;
+    }
+
+    /**
+     * Largest message an Aeron publication with this term length carries.
+     *
+     * @param termLength term length, bytes.
+     * @return min(termLength / 8, 16 MiB).
+     */
+    public static int maxMessageLength(final int termLength)
+    {
+        return Math.min(termLength / 8, MAX_MESSAGE_LENGTH_CAP);
+    }
+
+    /**
+     * The smallest term length whose largest message holds one chunk and its frame header.
+     *
+     * @param chunkLength payload bytes of one data message.
+     * @return the smallest power of two ≥ 8 · (chunkLength + header), at least {@link #MIN_TERM_LENGTH}
+     *         ({@link #DEFAULT_TERM_LENGTH} for {@link #DEFAULT_CHUNK_LENGTH}).
+     */
+    public static int termLengthFor(final int chunkLength)
+    {
+        final long needed = 8L * (chunkLength + FrameHeaderFlyweight.HEADER_LENGTH);
+        final long powerOfTwo = Long.highestOneBit(Math.max(needed - 1, 1)) << 1;
+        return (int)Math.min(MAX_TERM_LENGTH, Math.max(MIN_TERM_LENGTH, powerOfTwo));
+    }
+
+    /**
+     * @param endpoint {@code host:port}.
+     * @return the port.
+     * @throws IllegalArgumentException if the endpoint is not {@code host:port} with a port in [0, 65535].
+     */
+    public static int parseEndpointPort(final String endpoint)
+    {
+        final int colon = null == endpoint ? -1 : endpoint.lastIndexOf(':');
+        if (colon <= 0)
+        {
+            throw new IllegalArgumentException("endpoint must be host:port, got " + endpoint);
+        }
+        final int port;
+        try
+        {
+            port = Integer.parseInt(endpoint.substring(colon + 1));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("endpoint must be host:port, got " + endpoint, ex);
+        }
+        if (port < 0 || port > 65535)
+        {
+            throw new IllegalArgumentException("port out of range in endpoint " + endpoint);
+        }
+        return port;
+    }
+
+    /**
+     * @param worldSize number of ranks, at least 2.
+     * @return this.
+     */
+    public RingContext worldSize(final int worldSize)
+    {
+        this.worldSize = worldSize;
+        return this;
+    }
+
+    /** @return number of ranks. */
+    public int worldSize()
+    {
+        return worldSize;
+    }
+
+    /**
+     * @param rank this process's rank in [0, worldSize).
+     * @return this.
+     */
+    public RingContext rank(final int rank)
+    {
+        this.rank = rank;
+        return this;
+    }
+
+    /** @return this process's rank. */
+    public int rank()
+    {
+        return rank;
+    }
+
+    /**
+     * @param peers every rank's UDP endpoint {@code host:port}, in rank order (this rank binds its own
+     *              entry; port 0 binds any free port, see {@code Ring.bind}).
+     * @return this.
+     */
+    public RingContext peers(final List<String> peers)
+    {
+        this.peers = List.copyOf(peers);
+        return this;
+    }
+
+    /** @return every rank's UDP endpoint, in rank order. */
+    public List<String> peers()
+    {
+        return peers;
+    }
+
+    /**
+     * @param transport what carries the links.
+     * @return this.
+     */
+    public RingContext transport(final TransportKind transport)
+    {
+        this.transport = transport;
+        return this;
+    }
+
+    /** @return what carries the links. */
+    public TransportKind transport()
+    {
+        return transport;
+    }
+
+    /**
+     * @param chunkLength largest payload of one data message, bytes, a multiple of 8 (ranks may differ:
+     *                    each collective uses the smallest); segments are split into chunks of this size
+     *                    and pipelined.
+     * @return this.
+     */
+    public RingContext chunkLength(final int chunkLength)
+    {
+        this.chunkLength = chunkLength;
+        return this;
+    }
+
+    /** @return largest payload of one data message, bytes. */
+    public int chunkLength()
+    {
+        return chunkLength;
+    }
+
+    /**
+     * @param termLength Aeron term length of every publication, a power of 2; each link direction maps
+     *                   3 terms (twice for UDP: publication and image) in the driver directory. 0 (the
+     *                   default) sizes it for the chunk length: {@link #termLengthFor(int)}.
+     * @return this.
+     */
+    public RingContext termLength(final int termLength)
+    {
+        this.termLength = termLength;
+        return this;
+    }
+
+    /** @return Aeron term length in effect, bytes: as set, or sized for the chunk length. */
+    public int termLength()
+    {
+        return 0 != termLength ? termLength : termLengthFor(chunkLength);
+    }
+
+    /**
+     * @param mtuLength Aeron MTU, a multiple of 32 up to 65504 and at most min(term/8, 16 MiB); 0 picks
+     *                  {@link #DEFAULT_UDP_MTU_LENGTH} for UDP and {@link #DEFAULT_IPC_MTU_LENGTH} for IPC,
+     *                  capped at the term's largest message.
+     * @return this.
+     */
+    public RingContext mtuLength(final int mtuLength)
+    {
+        this.mtuLength = mtuLength;
+        return this;
+    }
+
+    /** @return the MTU in effect: as set, or the transport's default capped at the term's largest message. */
+    public int mtuLength()
+    {
+        if (0 != mtuLength)
+        {
+            return mtuLength;
+        }
+        final int preferred = TransportKind.UDP == transport ? DEFAULT_UDP_MTU_LENGTH : DEFAULT_IPC_MTU_LENGTH;
+        return Math.min(preferred, maxMessageLength(termLength()) & ~31);
+    }
+
+    /**
+     * @param connectTimeoutNs how long the neighbours may take to appear and authenticate.
+     * @return this.
+     */
+    public RingContext connectTimeoutNs(final long connectTimeoutNs)
+    {
+        this.connectTimeoutNs = connectTimeoutNs;
+        return this;
+    }
+
+    /** @return how long the neighbours may take to appear and authenticate, ns. */
+    public long connectTimeoutNs()
+    {
+        return connectTimeoutNs;
+    }
+
+    /**
+     * @param operationTimeoutNs longest wait for any one message of a collective (a send being handed
+     *                           over, or a receive); a failed or silent peer is reported within it.
+     * @return this.
+     */
+    public RingContext operationTimeoutNs(final long operationTimeoutNs)
+    {
+        this.operationTimeoutNs = operationTimeoutNs;
+        return this;
+    }
+
+    /** @return longest wait for any one message of a collective, ns. */
+    public long operationTimeoutNs()
+    {
+        return operationTimeoutNs;
+    }
+
+    /**
+     * @param driverLivenessTimeoutNs image liveness and publication connection timeouts of an embedded
+     *                                media driver (how soon a silent UDP peer is declared gone).
+     * @return this.
+     */
+    public RingContext driverLivenessTimeoutNs(final long driverLivenessTimeoutNs)
+    {
+        this.driverLivenessTimeoutNs = driverLivenessTimeoutNs;
+        return this;
+    }
+
+    /** @return liveness timeout of an embedded media driver, ns. */
+    public long driverLivenessTimeoutNs()
+    {
+        return driverLivenessTimeoutNs;
+    }
+
+    /**
+     * @param nonFinitePolicy what to do with NaN and infinities in all-reduce inputs.
+     * @return this.
+     */
+    public RingContext nonFinitePolicy(final NonFinitePolicy nonFinitePolicy)
+    {
+        this.nonFinitePolicy = nonFinitePolicy;
+        return this;
+    }
+
+    /** @return what to do with NaN and infinities in all-reduce inputs. */
+    public NonFinitePolicy nonFinitePolicy()
+    {
+        return nonFinitePolicy;
+    }
+
+    /**
+     * @param seed seed for components that need reproducible randomness (link decorators, noise
+     *             models); handshake nonces never use it (they come from {@code SecureRandom}).
+     * @return this.
+     */
+    public RingContext seed(final long seed)
+    {
+        this.seed = seed;
+        return this;
+    }
+
+    /** @return the reproducibility seed. */
+    public long seed()
+    {
+        return seed;
+    }
+
+    /**
+     * @param ringId id stamped on every frame; frames of another ring are rejected.
+     * @return this.
+     */
+    public RingContext ringId(final long ringId)
+    {
+        this.ringId = ringId;
+        return this;
+    }
+
+    /** @return the ring id. */
+    public long ringId()
+    {
+        return ringId;
+    }
+
+    /**
+     * @param streamIdBase first Aeron stream id; the ring uses {@code [base, base + 2 * worldSize)}.
+     * @return this.
+     */
+    public RingContext streamIdBase(final int streamIdBase)
+    {
+        this.streamIdBase = streamIdBase;
+        return this;
+    }
+
+    /** @return the first Aeron stream id. */
+    public int streamIdBase()
+    {
+        return streamIdBase;
+    }
+
+    /**
+     * @param sharedSecret the membership secret every rank holds, at least 16 bytes; copied.
+     * @return this.
+     */
+    public RingContext sharedSecret(final byte[] sharedSecret)
+    {
+        this.sharedSecret = null == sharedSecret ? null : sharedSecret.clone();
+        return this;
+    }
+
+    /** @return a copy of the membership secret, or {@code null} if unset. */
+    public byte[] sharedSecret()
+    {
+        return null == sharedSecret ? null : sharedSecret.clone();
+    }
+
+    /**
+     * @param aeronDirectoryName directory of the media driver: of an external driver when
+     *                           {@link #embeddedMediaDriver(boolean)} is false; ignored otherwise (the
+     *                           embedded driver uses a fresh unique directory).
+     * @return this.
+     */
+    public RingContext aeronDirectoryName(final String aeronDirectoryName)
+    {
+        this.aeronDirectoryName = aeronDirectoryName;
+        return this;
+    }
+
+    /** @return directory of an external media driver, or {@code null}. */
+    public String aeronDirectoryName()
+    {
+        return aeronDirectoryName;
+    }
+
+    /**
+     * @param embeddedMediaDriver {@code true} (default): one embedded media driver per process, shared by
+     *                            its ranks, in a unique directory deleted on start and shutdown;
+     *                            {@code false}: connect to an external driver at {@link #aeronDirectoryName()}.
+     * @return this.
+     */
+    public RingContext embeddedMediaDriver(final boolean embeddedMediaDriver)
+    {
+        this.embeddedMediaDriver = embeddedMediaDriver;
+        return this;
+    }
+
+    /** @return whether an embedded media driver is used. */
+    public boolean embeddedMediaDriver()
+    {
+        return embeddedMediaDriver;
+    }
+
+    /**
+     * @param linkWrapper decorates each rank's links after authentication (e.g. the quantum link).
+     * @return this.
+     */
+    public RingContext linkWrapper(final LinkWrapper linkWrapper)
+    {
+        this.linkWrapper = linkWrapper;
+        return this;
+    }
+
+    /** @return the link decorator hook. */
+    public LinkWrapper linkWrapper()
+    {
+        return linkWrapper;
+    }
+
+    /**
+     * @param idleStrategySupplier makes the idle strategy each link waits with.
+     * @return this.
+     */
+    public RingContext idleStrategySupplier(final Supplier<IdleStrategy> idleStrategySupplier)
+    {
+        this.idleStrategySupplier = idleStrategySupplier;
+        return this;
+    }
+
+    /** @return makes the idle strategy each link waits with. */
+    public Supplier<IdleStrategy> idleStrategySupplier()
+    {
+        return idleStrategySupplier;
+    }
+
+    /**
+     * @param inMemoryNetwork the queues shared by the ranks of an {@link TransportKind#IN_MEMORY} ring.
+     * @return this.
+     */
+    public RingContext inMemoryNetwork(final InMemoryNetwork inMemoryNetwork)
+    {
+        this.inMemoryNetwork = inMemoryNetwork;
+        return this;
+    }
+
+    /** @return the in-memory network, or {@code null}. */
+    public InMemoryNetwork inMemoryNetwork()
+    {
+        return inMemoryNetwork;
+    }
+
+    /**
+     * The default wait: spin briefly, yield, then park from 1 µs up to 100 µs, which suits several
+     * ranks sharing few cores.
+     *
+     * @return a new idle strategy.
+     */
+    public static IdleStrategy defaultIdleStrategy()
+    {
+        return new BackoffIdleStrategy(50, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+    }
+
+    @Override
+    public String toString()
+    {
+        return "RingContext{worldSize=" + worldSize + ", rank=" + rank + ", transport=" + transport + ", peers=" + peers +
+            ", chunkLength=" + chunkLength + ", termLength=" + termLength() + ", mtuLength=" + mtuLength() +
+            ", connectTimeoutNs=" + connectTimeoutNs + ", operationTimeoutNs=" + operationTimeoutNs +
+            ", nonFinitePolicy=" + nonFinitePolicy + ", seed=" + seed + ", ringId=" + ringId +
+            ", streamIdBase=" + streamIdBase + ", embeddedMediaDriver=" + embeddedMediaDriver +
+            ", aeronDirectoryName=" + aeronDirectoryName + ", secret=" + (null == sharedSecret ? "unset" : "set") + "}";
+    }
+
+    private static void require(final boolean condition, final String message)
+    {
+        if (!condition)
+        {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    private static int parseInt(final String name, final String value)
+    {
+        try
+        {
+            return Integer.parseInt(value.trim());
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException(name + "=" + value + " is not an integer", ex);
+        }
+    }
+
+    private static byte[] parseSecret(final String value)
+    {
+        if (value.startsWith("hex:"))
+        {
+            try
+            {
+                return HexFormat.of().parseHex(value.substring(4));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException(SECRET_ENV + " starts with hex: but is not hexadecimal", ex);
+            }
+        }
+        return value.getBytes(StandardCharsets.UTF_8);
+    }
+}

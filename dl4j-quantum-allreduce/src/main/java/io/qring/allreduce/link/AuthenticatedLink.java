@@ -1,0 +1,650 @@
+package io.qring.allreduce.link;
+
+import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LinkLedger;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static io.qring.allreduce.link.FrameHeaderFlyweight.HEADER_LENGTH;
+import static io.qring.allreduce.link.FrameHeaderFlyweight.TYPE_ABORT;
+import static io.qring.allreduce.link.FrameHeaderFlyweight.TYPE_DATA;
+import static io.qring.allreduce.link.FrameHeaderFlyweight.TYPE_HELLO;
+import static io.qring.allreduce.link.FrameHeaderFlyweight.TYPE_PROOF;
+
+/**
+ * The classical {@link Link}: framing, membership authentication and accounting over a raw
+ * {@link MessagePipe}.
+ * <p>
+ * <b>Handshake</b> (challenge-response, mutual): each side sends HELLO with a fresh 16-byte nonce
+ * from {@link SecureRandom}; on a HELLO each side answers PROOF(echo of the peer's nonce, own nonce),
+ * both tagged with the handshake key. A valid PROOF echoing our nonce shows the peer holds the secret
+ * now (not a replay); then both derive per-direction session keys from the secret and the two nonces,
+ * and the link locks onto the peer's stream. Driven without blocking by {@link #doHandshakeWork()},
+ * so a rank can progress both of its links at once.
+ * <p>
+ * <b>Frames</b>: every message carries a {@link FrameHeaderFlyweight} with a 128-bit truncated
+ * HMAC-SHA256 tag over header and payload and a strictly consecutive sequence number. Frames that are
+ * malformed, unauthenticated, misaddressed or replayed are <em>dropped and counted</em>
+ * ({@link #rejectedFrames()}), not thrown: a process without the secret can then neither join nor
+ * inject, nor make a member fail by injecting garbage; if the awaited authentic frame never comes,
+ * the receive times out and its message reports the rejected frames. The one exception is an
+ * authentic frame arriving after a gap: an authentic frame was lost, the stream can no longer be
+ * trusted, and {@link FrameRejectedException} ({@code SEQUENCE_GAP}) is thrown.
+ * <p>
+ * <b>Ledger</b> (outbound direction): {@code PAYLOAD_BITS} counts DATA payload; {@code ONLINE_CLASSICAL_BITS}
+ * and {@code CLASSICAL_EQUIVALENT_BITS} count every frame sent, header included (handshake and abort
+ * frames too).
+ */
+public final class AuthenticatedLink implements Link
+{
+    /** Length of each side's handshake nonce, bytes. */
+    public static final int NONCE_LENGTH = 16;
+    /** Longest abort reason carried to the peer, bytes of UTF-8. */
+    public static final int MAX_ABORT_REASON_LENGTH = 1024;
+    /** How long {@link #abort} keeps trying to hand its frame to the transport. */
+    public static final long ABORT_SEND_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    private static final Logger LOG = LoggerFactory.getLogger(AuthenticatedLink.class);
+    private static final int HELLO_LENGTH = NONCE_LENGTH + Integer.BYTES;
+    private static final int PROOF_LENGTH = 2 * NONCE_LENGTH + Integer.BYTES;
+    private static final int MAX_PENDING_PROOFS = 16;
+    private static final int HANDSHAKE_POLLS_PER_WORK = 16;
+
+    private final MessagePipe pipe;
+    private final MembershipSecret secret;
+    private final FrameCodec codec;
+    private final long ringId;
+    private final int selfRank;
+    private final int peerRank;
+    private final int worldSize;
+    private final String peerName;
+    private final LinkLedger ledger;
+    private final IdleStrategy idleStrategy;
+    private final byte[] selfNonce = new byte[NONCE_LENGTH];
+    private final UnsafeBuffer controlBuffer = new UnsafeBuffer(new byte[Math.max(PROOF_LENGTH, MAX_ABORT_REASON_LENGTH)]);
+    private final ArrayDeque<byte[]> pendingProofs = new ArrayDeque<>();
+    private final List<byte[]> answeredNonces = new ArrayList<>();
+    private final Map<FrameRejectedException.Reason, Long> rejectedByReason = new EnumMap<>(FrameRejectedException.Reason.class);
+    private final MessagePipe.MessageConsumer consumer = this::onFrame;
+
+    private boolean helloSent;
+    private byte[] peerNonce;
+    private boolean established;
+    private RuntimeException handshakeFailure;
+    private String lastRejection;
+    private long rejectedFrames;
+
+    private MessageHandler userHandler;
+    private boolean delivered;
+    private Throwable handlerFailure;
+    private FrameRejectedException streamFailure;
+    private String peerAbortReason;
+    private volatile String localAbortReason;
+    private volatile boolean closed;
+
+    /**
+     * @param pipe         the raw transport to the peer; owned (closed) by this link.
+     * @param secret       the ring's shared secret.
+     * @param ringId       ring id stamped on every frame.
+     * @param selfRank     this rank.
+     * @param peerRank     the peer's rank.
+     * @param worldSize    number of ranks; both sides must agree.
+     * @param forward      {@code true} for a rank's next link, {@code false} for its previous link.
+     * @param peerName     name of the peer for messages, e.g. {@code "rank 2 (ipc stream 1004)"}.
+     * @param ledger       ledger of the outbound direction.
+     * @param idleStrategy how to wait; used by one thread at a time.
+     * @param random       source of the handshake nonce.
+     */
+    public AuthenticatedLink(
+        final MessagePipe pipe,
+        final MembershipSecret secret,
+        final long ringId,
+        final int selfRank,
+        final int peerRank,
+        final int worldSize,
+        final boolean forward,
+        final String peerName,
+        final LinkLedger ledger,
+        final IdleStrategy idleStrategy,
+        final SecureRandom random)
+    {
+        this.pipe = pipe;
+        this.secret = secret;
+        this.ringId = ringId;
+        this.selfRank = selfRank;
+        this.peerRank = peerRank;
+        this.worldSize = worldSize;
+        this.peerName = peerName;
+        this.ledger = ledger;
+        this.idleStrategy = idleStrategy;
+        this.codec = new FrameCodec(ringId, selfRank, peerRank, peerName, forward,
+            pipe.maxMessageLength() - HEADER_LENGTH, secret.handshakeKey());
+        random.nextBytes(selfNonce);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int peerRank()
+    {
+        return peerRank;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String peerName()
+    {
+        return peerName;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int maxMessageLength()
+    {
+        return pipe.maxMessageLength() - HEADER_LENGTH;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public LinkLedger ledger()
+    {
+        return ledger;
+    }
+
+    /** @return whether the handshake has completed in both directions as far as this side can tell. */
+    public boolean isEstablished()
+    {
+        return established;
+    }
+
+    /** @return frames dropped because they were malformed, unauthenticated, misaddressed or replayed. */
+    public long rejectedFrames()
+    {
+        return rejectedFrames;
+    }
+
+    /**
+     * @param reason a rejection reason.
+     * @return how many frames were dropped for it.
+     */
+    public long rejectedFrames(final FrameRejectedException.Reason reason)
+    {
+        return rejectedByReason.getOrDefault(reason, 0L);
+    }
+
+    /**
+     * Advances the handshake without blocking: sends HELLO once the peer listens, answers HELLOs,
+     * checks PROOFs.
+     *
+     * @return units of work done, 0 if nothing could progress.
+     * @throws LinkException         if the pipe closed or the peer went away.
+     * @throws IllegalStateException if the peer holds the secret but disagrees on the world size.
+     */
+    public int doHandshakeWork()
+    {
+        if (established)
+        {
+            return 0;
+        }
+        if (null != handshakeFailure)
+        {
+            throw handshakeFailure;
+        }
+        if (closed)
+        {
+            throw new LinkClosedException(peerName, "link to " + peerName + " closed during the handshake");
+        }
+        int work = 0;
+        if (!helloSent)
+        {
+            controlBuffer.putBytes(0, selfNonce);
+            controlBuffer.putInt(NONCE_LENGTH, worldSize, ByteOrder.LITTLE_ENDIAN);
+            if (tryOfferControl(TYPE_HELLO, HELLO_LENGTH))
+            {
+                helloSent = true;
+                work++;
+            }
+        }
+        for (int i = 0; i < HANDSHAKE_POLLS_PER_WORK && null == peerNonce; i++)
+        {
+            final int polled = pipe.poll(consumer, 1);
+            if (null != handshakeFailure)
+            {
+                throw handshakeFailure;
+            }
+            if (0 == polled)
+            {
+                break;
+            }
+            work += polled;
+        }
+        while (helloSent && !pendingProofs.isEmpty())
+        {
+            final byte[] echo = pendingProofs.peekFirst();
+            controlBuffer.putBytes(0, echo);
+            controlBuffer.putBytes(NONCE_LENGTH, selfNonce);
+            controlBuffer.putInt(2 * NONCE_LENGTH, worldSize, ByteOrder.LITTLE_ENDIAN);
+            if (!tryOfferControl(TYPE_PROOF, PROOF_LENGTH))
+            {
+                break;
+            }
+            answeredNonces.add(pendingProofs.pollFirst());
+            work++;
+        }
+        if (null != peerNonce && hasAnswered(peerNonce))
+        {
+            established = true;
+            LOG.debug("rank {}: link to {} authenticated", selfRank, peerName);
+            work++;
+        }
+        return work;
+    }
+
+    /**
+     * Describes what the handshake still waits for, for timeout messages.
+     *
+     * @return e.g. {@code "waiting for rank 2's PROOF"}.
+     */
+    public String handshakeProgress()
+    {
+        final String stage;
+        if (established)
+        {
+            stage = "authenticated";
+        }
+        else if (!helloSent)
+        {
+            stage = "waiting for " + peerName + " to connect (" + pipe.describe() + ")";
+        }
+        else if (null == peerNonce)
+        {
+            stage = "waiting for an authenticated HELLO/PROOF from " + peerName;
+        }
+        else
+        {
+            stage = "waiting to send PROOF to " + peerName;
+        }
+        return stage + rejectionSummary();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void send(final DirectBuffer buffer, final int offset, final int length, final long deadlineNanos)
+    {
+        ensureUsable();
+        if (length < 0 || length > maxMessageLength())
+        {
+            throw new IllegalArgumentException("message of " + length + " bytes to " + peerName +
+                " outside [0, " + maxMessageLength() + "]");
+        }
+        final DirectBuffer header = codec.encode(TYPE_DATA, buffer, offset, length);
+        offerUntilSent(header, buffer, offset, length, deadlineNanos);
+        ledger.add(LedgerCounter.PAYLOAD_BITS, 8L * length);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void receive(final MessageHandler handler, final long deadlineNanos)
+    {
+        ensureUsable();
+        final long start = System.nanoTime();
+        userHandler = handler;
+        delivered = false;
+        handlerFailure = null;
+        idleStrategy.reset();
+        try
+        {
+            while (true)
+            {
+                final int work = pipe.poll(consumer, 1);
+                if (delivered)
+                {
+                    if (null != handlerFailure)
+                    {
+                        rethrow(handlerFailure);
+                    }
+                    return;
+                }
+                if (null != streamFailure)
+                {
+                    throw streamFailure;
+                }
+                if (null != peerAbortReason)
+                {
+                    throw new PeerFailedException(peerName, peerName + " aborted: " + peerAbortReason, peerAbortReason, null);
+                }
+                if (0 == work)
+                {
+                    final String gone = pipe.peerGoneReason();
+                    if (null != gone)
+                    {
+                        throw new PeerFailedException(peerName, peerName + " is gone: " + gone);
+                    }
+                    if (closed)
+                    {
+                        throw new LinkClosedException(peerName, "link to " + peerName + " was closed");
+                    }
+                    final long now = System.nanoTime();
+                    if (now - deadlineNanos >= 0)
+                    {
+                        throw new LinkTimeoutException(peerName, "timed out after " +
+                            TimeUnit.NANOSECONDS.toMillis(now - start) + " ms waiting for a message from " + peerName +
+                            " (" + pipe.describe() + ")" + rejectionSummary());
+                    }
+                    idleStrategy.idle();
+                }
+                else
+                {
+                    idleStrategy.reset();
+                }
+            }
+        }
+        finally
+        {
+            userHandler = null;
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void abort(final String reason)
+    {
+        if (null != localAbortReason || closed)
+        {
+            return;
+        }
+        localAbortReason = reason;
+        if (!established)
+        {
+            return;
+        }
+        final byte[] utf8 = reason.getBytes(StandardCharsets.UTF_8);
+        final int length = Math.min(utf8.length, MAX_ABORT_REASON_LENGTH);
+        controlBuffer.putBytes(0, utf8, 0, length);
+        try
+        {
+            final DirectBuffer header = codec.encode(TYPE_ABORT, controlBuffer, 0, length);
+            final long deadline = System.nanoTime() + ABORT_SEND_TIMEOUT_NS;
+            while (true)
+            {
+                final MessagePipe.OfferStatus status = pipe.offer(header, 0, HEADER_LENGTH, controlBuffer, 0, length);
+                if (MessagePipe.OfferStatus.SENT == status)
+                {
+                    recordFrame(length);
+                    break;
+                }
+                if (MessagePipe.OfferStatus.BACK_PRESSURED != status && MessagePipe.OfferStatus.ADMIN_ACTION != status ||
+                    System.nanoTime() - deadline >= 0)
+                {
+                    break;
+                }
+                Thread.onSpinWait();
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.debug("rank {}: could not tell {} about the abort", selfRank, peerName, ex);
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void close()
+    {
+        closed = true;
+        pipe.close();
+    }
+
+    @Override
+    public String toString()
+    {
+        return "AuthenticatedLink{rank " + selfRank + " <-> " + peerName + ", " + pipe.describe() + "}";
+    }
+
+    private void onFrame(final DirectBuffer buffer, final int offset, final int length, final int sessionId)
+    {
+        final byte type;
+        try
+        {
+            type = codec.decode(buffer, offset, length);
+        }
+        catch (final FrameRejectedException ex)
+        {
+            if (FrameRejectedException.Reason.SEQUENCE_GAP == ex.reason())
+            {
+                streamFailure = ex;
+            }
+            countRejection(ex.reason(), ex.getMessage());
+            return;
+        }
+        final int payloadOffset = codec.payloadOffset();
+        final int payloadLength = codec.payloadLength();
+        switch (type)
+        {
+            case TYPE_HELLO -> onHello(buffer, payloadOffset, payloadLength);
+            case TYPE_PROOF -> onProof(buffer, payloadOffset, payloadLength, sessionId);
+            case TYPE_DATA -> onData(buffer, payloadOffset, payloadLength);
+            default -> peerAbortReason = buffer.getStringWithoutLengthUtf8(payloadOffset, payloadLength);
+        }
+    }
+
+    private void onHello(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length != HELLO_LENGTH)
+        {
+            countRejection(FrameRejectedException.Reason.TRUNCATED, "HELLO of " + length + " bytes");
+            return;
+        }
+        if (!checkWorldSize(buffer.getInt(offset + NONCE_LENGTH, ByteOrder.LITTLE_ENDIAN)))
+        {
+            return;
+        }
+        final byte[] nonce = new byte[NONCE_LENGTH];
+        buffer.getBytes(offset, nonce);
+        if (!hasAnswered(nonce) && pendingProofs.size() < MAX_PENDING_PROOFS)
+        {
+            pendingProofs.addLast(nonce);
+        }
+    }
+
+    private void onProof(final DirectBuffer buffer, final int offset, final int length, final int sessionId)
+    {
+        if (length != PROOF_LENGTH)
+        {
+            countRejection(FrameRejectedException.Reason.TRUNCATED, "PROOF of " + length + " bytes");
+            return;
+        }
+        final byte[] echo = new byte[NONCE_LENGTH];
+        buffer.getBytes(offset, echo);
+        if (!MembershipSecret.constantTimeEquals(echo, selfNonce, NONCE_LENGTH))
+        {
+            countRejection(FrameRejectedException.Reason.REPLAYED, "PROOF answering another nonce");
+            return;
+        }
+        if (!checkWorldSize(buffer.getInt(offset + 2 * NONCE_LENGTH, ByteOrder.LITTLE_ENDIAN)))
+        {
+            return;
+        }
+        final byte[] nonce = new byte[NONCE_LENGTH];
+        buffer.getBytes(offset + NONCE_LENGTH, nonce);
+        codec.establish(
+            secret.sessionKey(ringId, codec.sendDirection(), selfRank, peerRank, selfNonce, nonce),
+            secret.sessionKey(ringId, codec.receiveDirection(), peerRank, selfRank, nonce, selfNonce));
+        pipe.acceptOnlySession(sessionId);
+        peerNonce = nonce;
+    }
+
+    private void onData(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (null == userHandler)
+        {
+            streamFailure = new FrameRejectedException(peerName, FrameRejectedException.Reason.UNEXPECTED_TYPE,
+                "DATA arrived while no receive was in progress");
+            return;
+        }
+        delivered = true;
+        try
+        {
+            userHandler.onMessage(buffer, offset, length);
+        }
+        catch (final Throwable ex)
+        {
+            handlerFailure = ex;
+        }
+    }
+
+    private boolean checkWorldSize(final int peerWorldSize)
+    {
+        if (peerWorldSize != worldSize)
+        {
+            handshakeFailure = new IllegalStateException("rank " + selfRank + " and " + peerName +
+                " hold the same secret but disagree on the world size: " + worldSize + " vs " + peerWorldSize);
+            return false;
+        }
+        return true;
+    }
+
+    private boolean hasAnswered(final byte[] nonce)
+    {
+        for (final byte[] answered : answeredNonces)
+        {
+            if (MembershipSecret.constantTimeEquals(answered, nonce, NONCE_LENGTH))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean tryOfferControl(final byte type, final int length)
+    {
+        final DirectBuffer header = codec.encode(type, controlBuffer, 0, length);
+        final MessagePipe.OfferStatus status = pipe.offer(header, 0, HEADER_LENGTH, controlBuffer, 0, length);
+        switch (status)
+        {
+            case SENT ->
+            {
+                recordFrame(length);
+                return true;
+            }
+            case CLOSED, MAX_POSITION_EXCEEDED ->
+                throw new LinkClosedException(peerName, "link to " + peerName + " closed during the handshake: " + status);
+            default ->
+            {
+                return false;
+            }
+        }
+    }
+
+    private void offerUntilSent(
+        final DirectBuffer header, final DirectBuffer payload, final int offset, final int length, final long deadlineNanos)
+    {
+        final long start = System.nanoTime();
+        idleStrategy.reset();
+        while (true)
+        {
+            final MessagePipe.OfferStatus status = pipe.offer(header, 0, HEADER_LENGTH, payload, offset, length);
+            switch (status)
+            {
+                case SENT ->
+                {
+                    recordFrame(length);
+                    return;
+                }
+                case NOT_CONNECTED -> throw new PeerFailedException(peerName, peerName + " is no longer reading (" +
+                    pipe.describe() + ")");
+                case CLOSED -> throw new LinkClosedException(peerName, "link to " + peerName + " was closed");
+                case MAX_POSITION_EXCEEDED -> throw new LinkClosedException(peerName, "stream to " + peerName +
+                    " reached its maximum position and must be reconnected (" + pipe.describe() + ")");
+                default ->
+                {
+                    final long now = System.nanoTime();
+                    if (now - deadlineNanos >= 0)
+                    {
+                        throw new LinkTimeoutException(peerName, "timed out after " +
+                            TimeUnit.NANOSECONDS.toMillis(now - start) + " ms sending a " + length + "-byte message to " +
+                            peerName + " (" + status + ", " + pipe.describe() + ")");
+                    }
+                    idleStrategy.idle();
+                }
+            }
+        }
+    }
+
+    private void recordFrame(final int payloadLength)
+    {
+        final long bits = 8L * (HEADER_LENGTH + payloadLength);
+        ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, bits);
+        ledger.add(LedgerCounter.CLASSICAL_EQUIVALENT_BITS, bits);
+    }
+
+    private void countRejection(final FrameRejectedException.Reason reason, final String message)
+    {
+        rejectedFrames++;
+        rejectedByReason.merge(reason, 1L, Long::sum);
+        lastRejection = message;
+        if (1 == rejectedFrames)
+        {
+            LOG.warn("rank {}: dropped a frame: {}", selfRank, message);
+        }
+        else
+        {
+            LOG.debug("rank {}: dropped frame #{}: {}", selfRank, rejectedFrames, message);
+        }
+    }
+
+    private String rejectionSummary()
+    {
+        return 0 == rejectedFrames ? "" : "; " + rejectedFrames + " frame(s) rejected " + rejectedByReason +
+            ", last: " + lastRejection;
+    }
+
+    private void ensureUsable()
+    {
+        if (closed)
+        {
+            throw new LinkClosedException(peerName, "link to " + peerName + " is closed");
+        }
+        if (null != localAbortReason)
+        {
+            throw new LinkClosedException(peerName, "link to " + peerName + " was aborted: " + localAbortReason);
+        }
+        if (null != streamFailure)
+        {
+            throw streamFailure;
+        }
+        if (null != peerAbortReason)
+        {
+            throw new PeerFailedException(peerName, peerName + " aborted: " + peerAbortReason, peerAbortReason, null);
+        }
+        if (!established)
+        {
+            throw new IllegalStateException("link to " + peerName + " is not authenticated yet");
+        }
+    }
+
+    private static void rethrow(final Throwable ex)
+    {
+        if (ex instanceof RuntimeException runtime)
+        {
+            throw runtime;
+        }
+        if (ex instanceof Error error)
+        {
+            throw error;
+        }
+        throw new IllegalStateException("message handler failed", ex);
+    }
+}

@@ -1,0 +1,181 @@
+package io.qring.allreduce.link;
+
+import io.qring.channel.ledger.LinkLedger;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A {@link RingTransport} made of two {@link AuthenticatedLink}s, plus the resources they share.
+ * {@link #connect} runs both handshakes at once (sequentially they would deadlock around the ring).
+ */
+public final class AuthenticatedRingTransport implements RingTransport
+{
+    private final int rank;
+    private final int worldSize;
+    private final AuthenticatedLink next;
+    private final AuthenticatedLink previous;
+    private final List<AutoCloseable> resources;
+    private boolean closed;
+
+    private AuthenticatedRingTransport(
+        final int rank,
+        final int worldSize,
+        final AuthenticatedLink next,
+        final AuthenticatedLink previous,
+        final List<AutoCloseable> resources)
+    {
+        this.rank = rank;
+        this.worldSize = worldSize;
+        this.next = next;
+        this.previous = previous;
+        this.resources = resources;
+    }
+
+    /**
+     * Builds a rank's two {@link AuthenticatedLink}s over raw pipes, with ledgers named
+     * {@code "r->next"} and {@code "r->previous (return)"}, and authenticates both with their peers.
+     *
+     * @param rank                 this rank.
+     * @param worldSize            number of ranks.
+     * @param ringId               ring id stamped on every frame.
+     * @param secret               the ring's shared secret.
+     * @param nextPipe             raw pipe to the next rank; owned by the transport.
+     * @param nextName             name of the next rank for messages, e.g. {@code "rank 2 (ipc)"}.
+     * @param previousPipe         raw pipe to the previous rank; owned by the transport.
+     * @param previousName         name of the previous rank for messages.
+     * @param idleStrategySupplier makes each link's (and the handshake's) idle strategy.
+     * @param timeoutNs            how long the peers may take to appear and authenticate.
+     * @param resources            closed after the links when the transport closes (or if connecting fails).
+     * @return the connected transport.
+     */
+    public static AuthenticatedRingTransport authenticate(
+        final int rank,
+        final int worldSize,
+        final long ringId,
+        final MembershipSecret secret,
+        final MessagePipe nextPipe,
+        final String nextName,
+        final MessagePipe previousPipe,
+        final String previousName,
+        final Supplier<IdleStrategy> idleStrategySupplier,
+        final long timeoutNs,
+        final List<AutoCloseable> resources)
+    {
+        final int nextRank = (rank + 1) % worldSize;
+        final int previousRank = (rank - 1 + worldSize) % worldSize;
+        final SecureRandom random = new SecureRandom();
+        final AuthenticatedLink next = new AuthenticatedLink(nextPipe, secret, ringId, rank, nextRank, worldSize, true,
+            nextName, new LinkLedger(LinkLedger.linkName(rank, nextRank)), idleStrategySupplier.get(), random);
+        final AuthenticatedLink previous = new AuthenticatedLink(previousPipe, secret, ringId, rank, previousRank, worldSize,
+            false, previousName, new LinkLedger(LinkLedger.linkName(rank, previousRank) + " (return)"),
+            idleStrategySupplier.get(), random);
+        return connect(rank, worldSize, next, previous, timeoutNs, idleStrategySupplier.get(), resources);
+    }
+
+    /**
+     * Authenticates both links with their peers.
+     *
+     * @param rank          this rank.
+     * @param worldSize     number of ranks.
+     * @param next          link to the next rank, not yet authenticated.
+     * @param previous      link to the previous rank, not yet authenticated.
+     * @param timeoutNs     how long the peers may take to appear and authenticate.
+     * @param idleStrategy  how to wait between attempts.
+     * @param resources     closed after the links when the transport closes (or if connecting fails).
+     * @return the connected transport.
+     * @throws LinkTimeoutException if a peer did not authenticate in time; the message says how far each link got.
+     */
+    public static AuthenticatedRingTransport connect(
+        final int rank,
+        final int worldSize,
+        final AuthenticatedLink next,
+        final AuthenticatedLink previous,
+        final long timeoutNs,
+        final IdleStrategy idleStrategy,
+        final List<AutoCloseable> resources)
+    {
+        final AuthenticatedRingTransport transport = new AuthenticatedRingTransport(rank, worldSize, next, previous, resources);
+        try
+        {
+            final long start = System.nanoTime();
+            final long deadline = start + timeoutNs;
+            idleStrategy.reset();
+            while (!next.isEstablished() || !previous.isEstablished())
+            {
+                final int work = next.doHandshakeWork() + previous.doHandshakeWork();
+                if (0 == work)
+                {
+                    final long now = System.nanoTime();
+                    if (now - deadline >= 0)
+                    {
+                        final AuthenticatedLink late = next.isEstablished() ? previous : next;
+                        throw new LinkTimeoutException(late.peerName(), "rank " + rank + " could not authenticate with its " +
+                            "neighbours within " + TimeUnit.NANOSECONDS.toMillis(now - start) + " ms: next link " +
+                            next.handshakeProgress() + "; previous link " + previous.handshakeProgress() +
+                            " (do all ranks run and hold the same shared secret?)");
+                    }
+                    idleStrategy.idle();
+                }
+                else
+                {
+                    idleStrategy.reset();
+                }
+            }
+            return transport;
+        }
+        catch (final RuntimeException ex)
+        {
+            transport.close();
+            throw ex;
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int rank()
+    {
+        return rank;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int worldSize()
+    {
+        return worldSize;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public AuthenticatedLink next()
+    {
+        return next;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public AuthenticatedLink previous()
+    {
+        return previous;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        CloseHelper.quietCloseAll(next, previous);
+        for (final AutoCloseable resource : resources)
+        {
+            CloseHelper.quietClose(resource);
+        }
+    }
+}

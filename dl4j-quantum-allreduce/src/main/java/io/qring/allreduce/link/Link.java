@@ -1,0 +1,69 @@
+package io.qring.allreduce.link;
+
+import io.qring.channel.ledger.LinkLedger;
+import org.agrona.DirectBuffer;
+
+/**
+ * A reliable, ordered, message-oriented duplex channel between this rank and one ring neighbour.
+ * <p>
+ * The ring engine sends data only on its {@code next} link and receives data only on its
+ * {@code previous} link; the reverse directions exist so that a decorator (see {@link LinkWrapper})
+ * can send control messages back (acknowledgements, retransmission requests): a receiver answers on
+ * its previous link and the sender reads the answer on its next link.
+ * <p>
+ * Deadlines are absolute values of {@link System#nanoTime()}. Every blocking call either completes,
+ * or throws a {@link LinkException} naming the peer: {@link LinkTimeoutException},
+ * {@link PeerFailedException}, {@link LinkClosedException} or {@link FrameRejectedException}.
+ * A link is used by one thread at a time.
+ */
+public interface Link extends AutoCloseable
+{
+    /** @return the rank of the neighbour at the other end. */
+    int peerRank();
+
+    /** @return a human-readable name of the neighbour and transport, used in every error message. */
+    String peerName();
+
+    /** @return the largest payload, in bytes, one {@link #send} may carry. */
+    int maxMessageLength();
+
+    /**
+     * Sends one message. Returns once the message is handed to the transport, which delivers it
+     * reliably and in order unless the peer fails (sends are asynchronous: the peer may not have read it).
+     *
+     * @param buffer        holding the payload.
+     * @param offset        at which the payload starts.
+     * @param length        of the payload, in {@code [0, maxMessageLength()]}.
+     * @param deadlineNanos absolute {@link System#nanoTime()} by which the message must be handed over.
+     */
+    void send(DirectBuffer buffer, int offset, int length, long deadlineNanos);
+
+    /**
+     * Receives exactly one whole message and hands it to {@code handler} before returning. If the
+     * handler throws, the message counts as consumed and the exception propagates.
+     *
+     * @param handler       called once with the message.
+     * @param deadlineNanos absolute {@link System#nanoTime()} by which a message must have arrived.
+     */
+    void receive(MessageHandler handler, long deadlineNanos);
+
+    /**
+     * The ledger of this link's outbound direction (self to peer): what this side put on the wire.
+     *
+     * @return the ledger, never {@code null}.
+     */
+    LinkLedger ledger();
+
+    /**
+     * Best effort: tells the peer that this rank is giving up, and why, so the peer fails at once
+     * with a {@link PeerFailedException} carrying {@code reason} instead of waiting for a timeout.
+     * Afterwards this link refuses to send or receive. Never throws.
+     *
+     * @param reason why this rank gives up; should name the rank that failed first.
+     */
+    void abort(String reason);
+
+    /** Releases the link's transport resources. Idempotent; never throws. */
+    @Override
+    void close();
+}

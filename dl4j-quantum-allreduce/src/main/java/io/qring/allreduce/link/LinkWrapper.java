@@ -1,0 +1,51 @@
+package io.qring.allreduce.link;
+
+/**
+ * Hook that decorates a rank's two links once they are connected and authenticated, before the ring
+ * engine uses them (e.g. the quantum link: superdense coding over an EPR pool, with integrity acks sent
+ * back on the reverse direction). The returned links are what the engine uses, what
+ * {@code RingAllReduce#linkLedgers()} reports, and what is closed when the ring closes (a decorator
+ * must close its delegate; extending {@link DelegatingLink} does that).
+ * <p>
+ * Wrapping runs on each rank independently and must not wait for the peer (every rank wraps its next
+ * link before its previous one, so a blocking exchange here would deadlock the ring): do any exchange
+ * with the peer lazily, on first use.
+ */
+public interface LinkWrapper
+{
+    /** Leaves both links as they are. */
+    LinkWrapper IDENTITY = new LinkWrapper()
+    {
+        @Override
+        public Link wrapNext(final Link link, final int selfRank, final int nextRank)
+        {
+            return link;
+        }
+
+        @Override
+        public Link wrapPrevious(final Link link, final int selfRank, final int previousRank)
+        {
+            return link;
+        }
+    };
+
+    /**
+     * Decorates the link to the next rank, on which this rank sends data (and receives control).
+     *
+     * @param link     connected, authenticated link.
+     * @param selfRank this rank.
+     * @param nextRank the rank at the other end.
+     * @return the link the engine will use.
+     */
+    Link wrapNext(Link link, int selfRank, int nextRank);
+
+    /**
+     * Decorates the link to the previous rank, on which this rank receives data (and sends control).
+     *
+     * @param link         connected, authenticated link.
+     * @param selfRank     this rank.
+     * @param previousRank the rank at the other end.
+     * @return the link the engine will use.
+     */
+    Link wrapPrevious(Link link, int selfRank, int previousRank);
+}

@@ -1,0 +1,94 @@
+package io.qring.allreduce.quantum;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
+
+/**
+ * Layout of the messages a quantum link puts on its transport (little-endian). Every message starts
+ * with a {@value #HEADER_LENGTH}-byte header:
+ *
+ * <pre>
+ *   0: type (byte)   1: flags (byte)   2: reserved (short)   4: count (int)   8: message sequence (long)
+ * </pre>
+ *
+ * <ul>
+ *   <li>{@link #DATA}: count = payload length; then block length (int), CRC-32C of the whole payload
+ *       (int), one CRC-32C per block, then the superdense wire frame (or, with {@link #FLAG_CLASSICAL},
+ *       the raw payload).</li>
+ *   <li>{@link #REPAIR}: count = number of blocks resent; their indices (int each), then one wire frame
+ *       carrying those blocks back to back (or raw bytes with {@link #FLAG_CLASSICAL}).</li>
+ *   <li>{@link #ACK}: the message arrived intact. {@link #NACK}: count block indices follow that failed
+ *       their checksum. {@link #FALLBACK}: the receiver's verification raised an alarm; send classically
+ *       from now on. {@link #ALARM}: the same under the abort policy; the receiver is giving up.</li>
+ * </ul>
+ *
+ * Checksums travel as classical bits; only the wire frame's symbols are qubits.
+ */
+final class QuantumFrame
+{
+    static final byte DATA = 1;
+    static final byte REPAIR = 2;
+    static final byte ACK = 3;
+    static final byte NACK = 4;
+    static final byte FALLBACK = 5;
+    static final byte ALARM = 6;
+
+    static final byte FLAG_CLASSICAL = 1;
+
+    static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    static final int TYPE_OFFSET = 0;
+    static final int FLAGS_OFFSET = 1;
+    static final int COUNT_OFFSET = 4;
+    static final int SEQUENCE_OFFSET = 8;
+    static final int HEADER_LENGTH = 16;
+
+    static final int BLOCK_LENGTH_OFFSET = HEADER_LENGTH;
+    static final int MESSAGE_CRC_OFFSET = HEADER_LENGTH + 4;
+    static final int DATA_CRCS_OFFSET = HEADER_LENGTH + 8;
+    static final int REPAIR_INDICES_OFFSET = HEADER_LENGTH;
+
+    private QuantumFrame()
+    {
+    }
+
+    static void writeHeader(final MutableDirectBuffer buffer, final byte type, final byte flags, final int count, final long sequence)
+    {
+        buffer.putByte(TYPE_OFFSET, type);
+        buffer.putByte(FLAGS_OFFSET, flags);
+        buffer.putShort(2, (short)0, ORDER);
+        buffer.putInt(COUNT_OFFSET, count, ORDER);
+        buffer.putLong(SEQUENCE_OFFSET, sequence, ORDER);
+    }
+
+    static byte type(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getByte(offset + TYPE_OFFSET);
+    }
+
+    static boolean isClassical(final DirectBuffer buffer, final int offset)
+    {
+        return (buffer.getByte(offset + FLAGS_OFFSET) & FLAG_CLASSICAL) != 0;
+    }
+
+    static int count(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + COUNT_OFFSET, ORDER);
+    }
+
+    static long sequence(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getLong(offset + SEQUENCE_OFFSET, ORDER);
+    }
+
+    static int blockCount(final int payloadLength, final int blockLength)
+    {
+        return payloadLength == 0 ? 0 : (int)(((long)payloadLength + blockLength - 1) / blockLength);
+    }
+
+    static int dataOverhead(final int blockCount)
+    {
+        return DATA_CRCS_OFFSET + 4 * blockCount;
+    }
+}

@@ -1,0 +1,455 @@
+package io.qring.allreduce.quantum;
+
+import io.qring.allreduce.link.LinkWrapper;
+import io.qring.channel.ledger.LinkLedger;
+import io.qring.channel.noise.PauliChannel;
+import io.qring.channel.verify.InterceptResendEavesdropper;
+import io.qring.channel.verify.VerificationResult;
+import io.qring.channel.verify.VerificationSettings;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+
+/**
+ * Immutable configuration of the quantum links of a ring: noise, EPR pools, verification, alarm
+ * policy and integrity. Built once with {@link #builder()}, validated in {@link Builder#build()}, and
+ * turned into the ring's {@link LinkWrapper} by {@link #wrapper()}. Every rank of a ring must use
+ * equal settings (same seed): the two endpoints of a link derive their shared EPR pairs from it.
+ */
+public final class QuantumLinkSettings
+{
+    /** Default usable pairs a pool tops up to: 2^23 pairs carry 2 MiB of payload. */
+    public static final long DEFAULT_POOL_CAPACITY_PAIRS = 1L << 23;
+    /** Default fraction of every distributed batch sacrificed for verification. */
+    public static final double DEFAULT_VERIFICATION_FRACTION = 0.01;
+    /** Default repair rounds a frame may take before the link fails. */
+    public static final int DEFAULT_MAX_REPAIR_ROUNDS = 64;
+    /** Default messages a sender keeps in flight before waiting for acknowledgements. */
+    public static final int DEFAULT_WINDOW = 16;
+    /** Block length meaning "choose from the noise" ({@link #blockLength()}). */
+    public static final int AUTO_BLOCK_LENGTH = 0;
+    /** Smallest block length a link adapts down to when it observes more noise than configured. */
+    public static final int MIN_ADAPTIVE_BLOCK_LENGTH = 16;
+    /** Default seed of the link seeds. */
+    public static final long DEFAULT_SEED = 42;
+
+    private final PauliChannel distributionChannel;
+    private final PauliChannel onlineChannel;
+    private final double t1Seconds;
+    private final double t2Seconds;
+    private final long poolCapacityPairs;
+    private final double verificationFraction;
+    private final VerificationSettings verification;
+    private final AlarmPolicy alarmPolicy;
+    private final int maxRepairRounds;
+    private final int configuredBlockLength;
+    private final int window;
+    private final long seed;
+    private final NanoClock clock;
+    private final Map<String, InterceptResendEavesdropper> eavesdroppers;
+    private final BiConsumer<String, VerificationResult> verificationListener;
+
+    private QuantumLinkSettings(final Builder b)
+    {
+        this.distributionChannel = b.distributionChannel;
+        this.onlineChannel = b.onlineChannel;
+        this.t1Seconds = b.t1Seconds;
+        this.t2Seconds = b.t2Seconds;
+        this.poolCapacityPairs = b.poolCapacityPairs;
+        this.verificationFraction = b.verificationFraction;
+        this.verification = b.verification;
+        this.alarmPolicy = b.alarmPolicy;
+        this.maxRepairRounds = b.maxRepairRounds;
+        this.configuredBlockLength = b.blockLength;
+        this.window = b.window;
+        this.seed = b.seed;
+        this.clock = b.clock;
+        this.eavesdroppers = Map.copyOf(b.eavesdroppers);
+        this.verificationListener = b.verificationListener;
+    }
+
+    /** @return a builder with the documented defaults: noiseless, ABORT on alarm, 1% verification. */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /** @return the ring's link wrapper: quantum sender on every next link, receiver on every previous link. */
+    public LinkWrapper wrapper()
+    {
+        return new QuantumLinkWrapper(this);
+    }
+
+    /** @return channel a pair suffers while it is distributed (offline). */
+    public PauliChannel distributionChannel()
+    {
+        return distributionChannel;
+    }
+
+    /** @return channel the encoded half suffers in flight (online). */
+    public PauliChannel onlineChannel()
+    {
+        return onlineChannel;
+    }
+
+    /** @return whether stored pairs decohere (T1/T2 configured). */
+    public boolean hasMemory()
+    {
+        return t1Seconds > 0;
+    }
+
+    /** @return memory relaxation time T1 in seconds, or 0 for none. */
+    public double t1Seconds()
+    {
+        return t1Seconds;
+    }
+
+    /** @return memory coherence time T2 in seconds, or 0 for none. */
+    public double t2Seconds()
+    {
+        return t2Seconds;
+    }
+
+    /** @return usable pairs a pool tops up to when it runs dry. */
+    public long poolCapacityPairs()
+    {
+        return poolCapacityPairs;
+    }
+
+    /** @return fraction of each distributed batch sacrificed for verification. */
+    public double verificationFraction()
+    {
+        return verificationFraction;
+    }
+
+    /** @return the QBER alarm rule. */
+    public VerificationSettings verification()
+    {
+        return verification;
+    }
+
+    /** @return what a link does on a verification alarm. */
+    public AlarmPolicy alarmPolicy()
+    {
+        return alarmPolicy;
+    }
+
+    /** @return repair rounds a frame may take before the link fails. */
+    public int maxRepairRounds()
+    {
+        return maxRepairRounds;
+    }
+
+    /** @return messages a sender keeps unacknowledged before it waits. */
+    public int window()
+    {
+        return window;
+    }
+
+    /** @return seed from which every link's EPR seed is derived. */
+    public long seed()
+    {
+        return seed;
+    }
+
+    /** @return clock timing storage decoherence. */
+    public NanoClock clock()
+    {
+        return clock;
+    }
+
+    /** @return told about every verification round of every link this process receives on. */
+    public BiConsumer<String, VerificationResult> verificationListener()
+    {
+        return verificationListener;
+    }
+
+    /**
+     * The checksummed block length. Configured explicitly, or chosen from the symbol error probability p
+     * of distribution and online noise: one block per frame when p = 0, otherwise about √(32/p) pairs,
+     * which minimises qubits plus 32 checksum bits spent per payload bit under selective repair,
+     * rounded up to whole 8-byte words.
+     *
+     * @return bytes of payload per checksummed block.
+     */
+    public int blockLength()
+    {
+        if (configuredBlockLength != AUTO_BLOCK_LENGTH)
+        {
+            return configuredBlockLength;
+        }
+        return blockLengthFor(distributionChannel.then(onlineChannel).symbolErrorProbability());
+    }
+
+    /** @return whether links choose (and adapt) their block length from the noise they see. */
+    public boolean isBlockLengthAdaptive()
+    {
+        return configuredBlockLength == AUTO_BLOCK_LENGTH;
+    }
+
+    /**
+     * The block length minimising qubits plus checksum bits per payload bit at a symbol error
+     * probability p: about √(32/p) pairs, in whole 8-byte words; one block per frame when p = 0.
+     *
+     * @param symbolErrorProbability p in [0, 1].
+     * @return bytes per checksummed block.
+     */
+    public static int blockLengthFor(final double symbolErrorProbability)
+    {
+        if (symbolErrorProbability <= 0)
+        {
+            return Integer.MAX_VALUE;
+        }
+        final double bytes = Math.sqrt(32 / symbolErrorProbability) / 4;
+        return (int)Math.max(8, Math.min(1 << 20, Math.ceil(bytes / 8) * 8));
+    }
+
+    /**
+     * Seed of the EPR pairs of one directed link, the same at both endpoints.
+     *
+     * @param fromRank sending rank.
+     * @param toRank   receiving rank.
+     * @return the link seed.
+     */
+    public long linkSeed(final int fromRank, final int toRank)
+    {
+        long z = seed + 0x9E3779B97F4A7C15L * (((long)fromRank << 32) | (toRank & 0xFFFF_FFFFL));
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /**
+     * Distribution channel of one directed link: the configured noise, followed by an eavesdropper's
+     * disturbance if one was placed on that link.
+     *
+     * @param fromRank sending rank.
+     * @param toRank   receiving rank.
+     * @return the channel pairs of that link suffer while distributed.
+     */
+    public PauliChannel distributionChannel(final int fromRank, final int toRank)
+    {
+        final InterceptResendEavesdropper eve = eavesdroppers.get(LinkLedger.linkName(fromRank, toRank));
+        return eve == null ? distributionChannel : eve.attack(distributionChannel);
+    }
+
+    @Override
+    public String toString()
+    {
+        return "QuantumLinkSettings{distribution=" + distributionChannel + ", online=" + onlineChannel +
+            ", t1=" + t1Seconds + "s, t2=" + t2Seconds + "s, poolCapacityPairs=" + poolCapacityPairs +
+            ", verificationFraction=" + verificationFraction + ", verification=" + verification +
+            ", alarmPolicy=" + alarmPolicy + ", maxRepairRounds=" + maxRepairRounds + ", blockLength=" + blockLength() +
+            ", window=" + window + ", seed=" + seed + ", eavesdroppers=" + eavesdroppers.keySet() + '}';
+    }
+
+    /** Fluent builder of {@link QuantumLinkSettings}; {@link #build()} validates everything once. */
+    public static final class Builder
+    {
+        private PauliChannel distributionChannel = PauliChannel.NOISELESS;
+        private PauliChannel onlineChannel = PauliChannel.NOISELESS;
+        private double t1Seconds;
+        private double t2Seconds;
+        private long poolCapacityPairs = DEFAULT_POOL_CAPACITY_PAIRS;
+        private double verificationFraction = DEFAULT_VERIFICATION_FRACTION;
+        private VerificationSettings verification = VerificationSettings.defaults();
+        private AlarmPolicy alarmPolicy = AlarmPolicy.ABORT;
+        private int maxRepairRounds = DEFAULT_MAX_REPAIR_ROUNDS;
+        private int blockLength = AUTO_BLOCK_LENGTH;
+        private int window = DEFAULT_WINDOW;
+        private long seed = DEFAULT_SEED;
+        private NanoClock clock = SystemNanoClock.INSTANCE;
+        private final Map<String, InterceptResendEavesdropper> eavesdroppers = new HashMap<>();
+        private BiConsumer<String, VerificationResult> verificationListener = (link, result) -> { };
+
+        private Builder()
+        {
+        }
+
+        /**
+         * @param channel noise pairs suffer while distributed, e.g. {@code PauliChannel.werner(0.99)}.
+         * @return this builder.
+         */
+        public Builder distributionChannel(final PauliChannel channel)
+        {
+            this.distributionChannel = Objects.requireNonNull(channel, "distribution channel");
+            return this;
+        }
+
+        /**
+         * @param channel noise the encoded half suffers in flight, e.g. {@code PauliChannel.depolarizing(1e-3)}.
+         * @return this builder.
+         */
+        public Builder onlineChannel(final PauliChannel channel)
+        {
+            this.onlineChannel = Objects.requireNonNull(channel, "online channel");
+            return this;
+        }
+
+        /**
+         * Stored pairs decohere with these times while they wait in the pool.
+         *
+         * @param t1 relaxation time T1 in seconds, &gt; 0.
+         * @param t2 coherence time T2 in seconds, in (0, 2·T1].
+         * @return this builder.
+         */
+        public Builder memory(final double t1, final double t2)
+        {
+            this.t1Seconds = t1;
+            this.t2Seconds = t2;
+            return this;
+        }
+
+        /**
+         * @param pairs usable pairs a pool tops up to; must hold at least one whole frame (4 pairs per byte).
+         * @return this builder.
+         */
+        public Builder poolCapacityPairs(final long pairs)
+        {
+            this.poolCapacityPairs = pairs;
+            return this;
+        }
+
+        /**
+         * @param fraction of each distributed batch sacrificed for verification, in [0, 0.9].
+         * @return this builder.
+         */
+        public Builder verificationFraction(final double fraction)
+        {
+            this.verificationFraction = fraction;
+            return this;
+        }
+
+        /**
+         * @param settings QBER threshold and confidence of the alarm rule.
+         * @return this builder.
+         */
+        public Builder verification(final VerificationSettings settings)
+        {
+            this.verification = Objects.requireNonNull(settings, "verification settings");
+            return this;
+        }
+
+        /**
+         * @param policy what a link does on a verification alarm.
+         * @return this builder.
+         */
+        public Builder alarmPolicy(final AlarmPolicy policy)
+        {
+            this.alarmPolicy = Objects.requireNonNull(policy, "alarm policy");
+            return this;
+        }
+
+        /**
+         * @param rounds repair rounds a frame may take before the link fails, ≥ 1.
+         * @return this builder.
+         */
+        public Builder maxRepairRounds(final int rounds)
+        {
+            this.maxRepairRounds = rounds;
+            return this;
+        }
+
+        /**
+         * @param bytes payload bytes per checksummed block, a positive multiple of 8, or
+         *              {@link #AUTO_BLOCK_LENGTH} to choose from the noise.
+         * @return this builder.
+         */
+        public Builder blockLength(final int bytes)
+        {
+            this.blockLength = bytes;
+            return this;
+        }
+
+        /**
+         * @param messages messages a sender keeps unacknowledged before it waits, ≥ 1.
+         * @return this builder.
+         */
+        public Builder window(final int messages)
+        {
+            this.window = messages;
+            return this;
+        }
+
+        /**
+         * @param seed seed of every link's EPR pairs and noise; equal on every rank.
+         * @return this builder.
+         */
+        public Builder seed(final long seed)
+        {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * @param clock clock timing storage decoherence (tests use a manual one).
+         * @return this builder.
+         */
+        public Builder clock(final NanoClock clock)
+        {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Places an intercept-resend eavesdropper on the distribution of one directed link's pairs.
+         *
+         * @param fromRank sending rank of the link.
+         * @param toRank   receiving rank of the link.
+         * @param eve      the attack.
+         * @return this builder.
+         */
+        public Builder eavesdropper(final int fromRank, final int toRank, final InterceptResendEavesdropper eve)
+        {
+            eavesdroppers.put(LinkLedger.linkName(fromRank, toRank), Objects.requireNonNull(eve, "eavesdropper"));
+            return this;
+        }
+
+        /**
+         * @param listener told (link name, result) about every verification round of links received on.
+         * @return this builder.
+         */
+        public Builder verificationListener(final BiConsumer<String, VerificationResult> listener)
+        {
+            this.verificationListener = Objects.requireNonNull(listener, "verification listener");
+            return this;
+        }
+
+        /**
+         * @return the validated settings.
+         * @throws IllegalArgumentException naming the first invalid setting.
+         */
+        public QuantumLinkSettings build()
+        {
+            if (t1Seconds != 0 || t2Seconds != 0)
+            {
+                PauliChannel.memory(0, t1Seconds, t2Seconds);
+            }
+            if (poolCapacityPairs <= 0)
+            {
+                throw new IllegalArgumentException("EPR pool capacity must be > 0 pairs, got " + poolCapacityPairs);
+            }
+            if (!(verificationFraction >= 0 && verificationFraction <= 0.9))
+            {
+                throw new IllegalArgumentException("verification fraction must be in [0, 0.9], got " + verificationFraction);
+            }
+            if (maxRepairRounds < 1)
+            {
+                throw new IllegalArgumentException("max repair rounds must be >= 1, got " + maxRepairRounds);
+            }
+            if (blockLength != AUTO_BLOCK_LENGTH && (blockLength < 8 || blockLength % 8 != 0))
+            {
+                throw new IllegalArgumentException("block length must be a positive multiple of 8 bytes, got " + blockLength);
+            }
+            if (window < 1)
+            {
+                throw new IllegalArgumentException("window must be >= 1 message, got " + window);
+            }
+            return new QuantumLinkSettings(this);
+        }
+    }
+}

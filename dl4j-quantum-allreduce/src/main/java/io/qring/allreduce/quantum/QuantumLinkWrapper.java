@@ -1,0 +1,104 @@
+package io.qring.allreduce.quantum;
+
+import io.qring.allreduce.link.Link;
+import io.qring.allreduce.link.LinkWrapper;
+import io.qring.channel.codec.SuperdenseFrameHeader;
+import io.qring.channel.epr.DistributionListener;
+import io.qring.channel.epr.EprPool;
+import io.qring.channel.epr.ExhaustionPolicy;
+import io.qring.channel.ledger.LinkLedger;
+
+/**
+ * Turns a ring's classical links into quantum links: the sending end of each directed link
+ * superdense-codes over its EPR pool, the receiving end decodes, checks and repairs. Both ends derive
+ * the link's pairs from the shared settings, so ranks in different processes agree without talking.
+ */
+final class QuantumLinkWrapper implements LinkWrapper
+{
+    private final QuantumLinkSettings settings;
+
+    QuantumLinkWrapper(final QuantumLinkSettings settings)
+    {
+        this.settings = settings;
+    }
+
+    @Override
+    public Link wrapNext(final Link link, final int selfRank, final int nextRank)
+    {
+        return new QuantumSenderLink(link, settings, selfRank, nextRank);
+    }
+
+    @Override
+    public Link wrapPrevious(final Link link, final int selfRank, final int previousRank)
+    {
+        return new QuantumReceiverLink(link, settings, previousRank, selfRank);
+    }
+
+    /**
+     * One endpoint's EPR pool of a directed link. Pools refill on demand, topping up to capacity in
+     * one distributed batch (the offline phase), at the same points of the frame sequence on both ends.
+     */
+    static EprPool pool(
+        final QuantumLinkSettings settings,
+        final EprPool.Side side,
+        final int fromRank,
+        final int toRank,
+        final LinkLedger ledger,
+        final DistributionListener listener)
+    {
+        final EprPool.Builder builder = EprPool.builder()
+            .linkName(LinkLedger.linkName(fromRank, toRank))
+            .side(side)
+            .capacity(settings.poolCapacityPairs())
+            .linkSeed(settings.linkSeed(fromRank, toRank))
+            .distributionChannel(settings.distributionChannel(fromRank, toRank))
+            .exhaustionPolicy(ExhaustionPolicy.REFILL_ON_DEMAND)
+            .sacrificeFraction(settings.verificationFraction())
+            .clock(settings.clock())
+            .ledger(ledger);
+        if (settings.hasMemory())
+        {
+            builder.memory(settings.t1Seconds(), settings.t2Seconds());
+        }
+        if (listener != null)
+        {
+            builder.distributionListener(listener);
+        }
+        return builder.build();
+    }
+
+    /**
+     * Largest payload one quantum frame can carry over a transport message of a given size: the frame
+     * adds a header, one checksum per block and the superdense header, and all its pairs must come
+     * from one pool fill (4 pairs per byte). A noisy link reserves room for blocks as small as
+     * {@link QuantumLinkSettings#MIN_ADAPTIVE_BLOCK_LENGTH}, so it can adapt to more noise than configured.
+     */
+    static int maxPayload(final int transportMaxMessage, final QuantumLinkSettings settings)
+    {
+        final boolean noiseless = settings.blockLength() == Integer.MAX_VALUE && !settings.hasMemory();
+        final int reservedBlockLength = noiseless || !settings.isBlockLengthAdaptive() ?
+            settings.blockLength() : Math.min(settings.blockLength(), QuantumLinkSettings.MIN_ADAPTIVE_BLOCK_LENGTH);
+        final long room = (long)transportMaxMessage - QuantumFrame.DATA_CRCS_OFFSET - SuperdenseFrameHeader.LENGTH - 4;
+        long payload = reservedBlockLength >= room ? room : room * reservedBlockLength / (reservedBlockLength + 4L);
+        payload = Math.min(payload, settings.poolCapacityPairs() / 4);
+        payload &= ~7L;
+        if (payload < 8)
+        {
+            throw new IllegalArgumentException("a quantum frame cannot fit in transport messages of " + transportMaxMessage +
+                " bytes with blocks of " + reservedBlockLength + " bytes and an EPR pool of " + settings.poolCapacityPairs() + " pairs");
+        }
+        return (int)payload;
+    }
+
+    /**
+     * Smallest block length (a multiple of 8 bytes) whose checksums still let a frame of the largest
+     * payload fit in one transport message.
+     */
+    static int minBlockLength(final int transportMaxMessage, final int maxPayload)
+    {
+        final long room = (long)transportMaxMessage - QuantumFrame.DATA_CRCS_OFFSET - SuperdenseFrameHeader.LENGTH - maxPayload;
+        final long blocks = Math.max(1, room / 4);
+        final long length = (maxPayload + blocks - 1) / blocks;
+        return (int)Math.max(8, (length + 7) & ~7L);
+    }
+}

@@ -1,0 +1,350 @@
+package io.qring.allreduce.quantum;
+
+import io.qring.allreduce.link.DelegatingLink;
+import io.qring.allreduce.link.FrameHeaderFlyweight;
+import io.qring.allreduce.link.Link;
+import io.qring.allreduce.link.MessageHandler;
+import io.qring.channel.codec.SuperdenseDecoder;
+import io.qring.channel.epr.EprPool;
+import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LinkLedger;
+import io.qring.channel.verify.QberVerifier;
+import io.qring.channel.verify.VerificationResult;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.BitSet;
+
+/**
+ * The receiving end of a quantum link (decorates a rank's link to its previous neighbour). Frames are
+ * decoded as they arrive, in the order their pairs were taken; each block's CRC-32C is checked and
+ * failed blocks are requested again until the payload's own CRC-32C holds, so a message is handed to
+ * the engine only when it is exactly what was sent. Verification of every distributed batch runs here
+ * (the receiver holds the noise); an alarm applies the configured {@link AlarmPolicy}.
+ */
+final class QuantumReceiverLink extends DelegatingLink
+{
+    private static final Logger LOG = LoggerFactory.getLogger(QuantumReceiverLink.class);
+    private static final int TRANSPORT_HEADER_BITS = 8 * FrameHeaderFlyweight.HEADER_LENGTH;
+    private static final int MAX_CONTROL_LENGTH = 1 << 20;
+
+    private final QuantumLinkSettings settings;
+    private final LinkLedger ledger;
+    private final SuperdenseDecoder decoder;
+    private final int maxMessageLength;
+    private final BlockChecksums checksums = new BlockChecksums();
+    private final Long2ObjectHashMap<Assembly> assemblies = new Long2ObjectHashMap<>();
+    private final ArrayDeque<Assembly> spare = new ArrayDeque<>();
+    private final UnsafeBuffer control;
+    private final UnsafeBuffer scratch;
+    private final UnsafeBuffer assemblyView = new UnsafeBuffer();
+    private final MessageHandler frameHandler = this::onFrame;
+    private long deliverSequence;
+    private long expectedDataSequence;
+    private VerificationResult pendingAlarm;
+    private boolean fallback;
+
+    QuantumReceiverLink(final Link delegate, final QuantumLinkSettings settings, final int previousRank, final int selfRank)
+    {
+        super(delegate);
+        this.settings = settings;
+        this.ledger = new LinkLedger(LinkLedger.linkName(previousRank, selfRank));
+        final QberVerifier verifier = new QberVerifier(settings.verification(), this::onVerification);
+        final EprPool pool = QuantumLinkWrapper.pool(settings, EprPool.Side.RECEIVER, previousRank, selfRank, ledger, verifier);
+        this.decoder = new SuperdenseDecoder(pool, settings.onlineChannel());
+        this.maxMessageLength = QuantumLinkWrapper.maxPayload(delegate.maxMessageLength(), settings);
+        final int maxBlocks = QuantumFrame.blockCount(maxMessageLength,
+            QuantumLinkWrapper.minBlockLength(delegate.maxMessageLength(), maxMessageLength));
+        this.control = new UnsafeBuffer(new byte[QuantumFrame.HEADER_LENGTH + 4 * Math.min(maxBlocks, MAX_CONTROL_LENGTH)]);
+        this.scratch = new UnsafeBuffer(new byte[maxMessageLength]);
+    }
+
+    @Override
+    public int maxMessageLength()
+    {
+        return maxMessageLength;
+    }
+
+    @Override
+    public LinkLedger ledger()
+    {
+        return ledger;
+    }
+
+    @Override
+    public void send(final DirectBuffer buffer, final int offset, final int length, final long deadlineNanos)
+    {
+        throw new IllegalStateException("the quantum link from " + peerName() + " only receives data; it answers with control messages");
+    }
+
+    @Override
+    public void receive(final MessageHandler handler, final long deadlineNanos)
+    {
+        while (true)
+        {
+            final Assembly ready = assemblies.get(deliverSequence);
+            if (ready != null && ready.complete)
+            {
+                assemblies.remove(deliverSequence);
+                deliverSequence++;
+                try
+                {
+                    assemblyView.wrap(ready.bytes, 0, ready.length);
+                    handler.onMessage(assemblyView, 0, ready.length);
+                }
+                finally
+                {
+                    spare.push(ready);
+                }
+                return;
+            }
+            delegate.receive(frameHandler, deadlineNanos);
+        }
+    }
+
+    private void onVerification(final VerificationResult result)
+    {
+        settings.verificationListener().accept(ledger.link(), result);
+        if (result.alarm())
+        {
+            pendingAlarm = result;
+        }
+    }
+
+    private void onFrame(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < QuantumFrame.HEADER_LENGTH)
+        {
+            throw protocolError("frame of " + length + " bytes is shorter than the quantum frame header");
+        }
+        final long sequence = QuantumFrame.sequence(buffer, offset);
+        switch (QuantumFrame.type(buffer, offset))
+        {
+            case QuantumFrame.DATA -> onData(sequence, buffer, offset, length);
+            case QuantumFrame.REPAIR -> onRepair(sequence, buffer, offset, length);
+            default -> throw protocolError("unexpected quantum frame type " + QuantumFrame.type(buffer, offset));
+        }
+    }
+
+    private void onData(final long sequence, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (sequence != expectedDataSequence)
+        {
+            throw protocolError("data frame " + sequence + " arrived where frame " + expectedDataSequence + " was due");
+        }
+        final int payloadLength = QuantumFrame.count(buffer, offset);
+        final int blockLength = buffer.getInt(offset + QuantumFrame.BLOCK_LENGTH_OFFSET, QuantumFrame.ORDER);
+        if (payloadLength < 0 || payloadLength > maxMessageLength || blockLength <= 0)
+        {
+            throw protocolError("data frame " + sequence + " announces " + payloadLength + " bytes in blocks of " + blockLength);
+        }
+        final int blocks = QuantumFrame.blockCount(payloadLength, blockLength);
+        final int bodyOffset = offset + QuantumFrame.dataOverhead(blocks);
+        if (bodyOffset > offset + length)
+        {
+            throw protocolError("data frame " + sequence + " is truncated");
+        }
+        expectedDataSequence++;
+        final Assembly assembly = spare.isEmpty() ? new Assembly(maxMessageLength) : spare.poll();
+        assembly.reset(payloadLength, blockLength, blocks, buffer.getInt(offset + QuantumFrame.MESSAGE_CRC_OFFSET, QuantumFrame.ORDER));
+        buffer.getBytes(offset + QuantumFrame.DATA_CRCS_OFFSET, assembly.crcs, 0, 4 * blocks);
+        assemblies.put(sequence, assembly);
+
+        if (QuantumFrame.isClassical(buffer, offset))
+        {
+            requireBody(sequence, length - (bodyOffset - offset), payloadLength);
+            buffer.getBytes(bodyOffset, assembly.bytes, 0, payloadLength);
+        }
+        else
+        {
+            assemblyView.wrap(assembly.bytes);
+            decoder.decode(buffer, bodyOffset, length - (bodyOffset - offset), assemblyView, 0);
+            applyAlarmPolicy();
+        }
+        for (int i = 0; i < blocks; i++)
+        {
+            assembly.markIfBad(i, checksums);
+        }
+        answer(sequence, assembly);
+    }
+
+    private void onRepair(final long sequence, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final Assembly assembly = assemblies.get(sequence);
+        if (assembly == null || assembly.complete)
+        {
+            throw protocolError("repair frame for frame " + sequence + ", which is not awaiting repair");
+        }
+        final int count = QuantumFrame.count(buffer, offset);
+        final int bodyOffset = offset + QuantumFrame.REPAIR_INDICES_OFFSET + 4 * count;
+        if (count <= 0 || count > assembly.blocks || bodyOffset > offset + length)
+        {
+            throw protocolError("repair frame for frame " + sequence + " announces " + count + " blocks");
+        }
+        final int bodyLength = length - (bodyOffset - offset);
+        final int gathered;
+        if (QuantumFrame.isClassical(buffer, offset))
+        {
+            gathered = bodyLength;
+            buffer.getBytes(bodyOffset, scratch, 0, bodyLength);
+        }
+        else
+        {
+            gathered = decoder.decode(buffer, bodyOffset, bodyLength, scratch, 0);
+            applyAlarmPolicy();
+        }
+        int from = 0;
+        for (int i = 0; i < count; i++)
+        {
+            final int block = buffer.getInt(offset + QuantumFrame.REPAIR_INDICES_OFFSET + 4 * i, QuantumFrame.ORDER);
+            if (block < 0 || block >= assembly.blocks)
+            {
+                throw protocolError("repair frame for frame " + sequence + " carries block " + block + " of " + assembly.blocks);
+            }
+            final int blockBytes = assembly.blockBytes(block);
+            if (from + blockBytes > gathered)
+            {
+                throw protocolError("repair frame for frame " + sequence + " is truncated");
+            }
+            scratch.getBytes(from, assembly.bytes, block * assembly.blockLength, blockBytes);
+            from += blockBytes;
+            assembly.bad.clear(block);
+            assembly.markIfBad(block, checksums);
+        }
+        assembly.repairRounds++;
+        if (!assembly.bad.isEmpty() && assembly.repairRounds >= settings.maxRepairRounds())
+        {
+            throw new QuantumLinkException(peerName(), "frame " + sequence + " from " + peerName() + " still has " +
+                assembly.bad.cardinality() + " corrupted blocks after " + assembly.repairRounds +
+                " repair rounds; the link's noise is beyond what it can correct (distribution " + settings.distributionChannel() +
+                ", online " + settings.onlineChannel() + (settings.hasMemory() ? ", T1 " + settings.t1Seconds() + " s, T2 " +
+                settings.t2Seconds() + " s" : "") + ")", null);
+        }
+        answer(sequence, assembly);
+    }
+
+    private void answer(final long sequence, final Assembly assembly)
+    {
+        if (assembly.bad.isEmpty() && !assembly.messageIntact(checksums))
+        {
+            assembly.bad.set(0, assembly.blocks);
+        }
+        if (assembly.bad.isEmpty())
+        {
+            assembly.complete = true;
+            sendControl(QuantumFrame.ACK, 0, sequence);
+            return;
+        }
+        int count = 0;
+        for (int block = assembly.bad.nextSetBit(0); block >= 0 && count < (control.capacity() - QuantumFrame.HEADER_LENGTH) / 4;
+            block = assembly.bad.nextSetBit(block + 1))
+        {
+            control.putInt(QuantumFrame.HEADER_LENGTH + 4 * count, block, QuantumFrame.ORDER);
+            count++;
+        }
+        sendControl(QuantumFrame.NACK, count, sequence);
+    }
+
+    private void applyAlarmPolicy()
+    {
+        final VerificationResult alarm = pendingAlarm;
+        if (alarm == null)
+        {
+            return;
+        }
+        pendingAlarm = null;
+        if (settings.alarmPolicy() == AlarmPolicy.ABORT)
+        {
+            sendControl(QuantumFrame.ALARM, 0, 0);
+            throw new QuantumLinkException(peerName(), "verification of link " + ledger.link() + " raised an alarm: " +
+                "estimated QBER " + alarm.qber() + " (lower bound " + alarm.lowerBound() + ") over " + alarm.sampledPairs() +
+                " sacrificed pairs exceeds the threshold " + alarm.settings().qberThreshold() + "; aborting as configured", null);
+        }
+        if (!fallback)
+        {
+            fallback = true;
+            LOG.warn("{}: verification alarm (QBER {} over {} pairs); falling back to the classical link", ledger.link(),
+                alarm.qber(), alarm.sampledPairs());
+            sendControl(QuantumFrame.FALLBACK, 0, 0);
+        }
+    }
+
+    private void sendControl(final byte type, final int count, final long sequence)
+    {
+        QuantumFrame.writeHeader(control, type, (byte)0, count, sequence);
+        final int length = QuantumFrame.HEADER_LENGTH + 4 * count;
+        delegate.send(control, 0, length, System.nanoTime() + QuantumSenderLink.REPAIR_SEND_TIMEOUT_NS);
+        ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, TRANSPORT_HEADER_BITS + 8L * length);
+    }
+
+    private void requireBody(final long sequence, final int bodyLength, final int payloadLength)
+    {
+        if (bodyLength != payloadLength)
+        {
+            throw protocolError("classical frame " + sequence + " carries " + bodyLength + " bytes for a " + payloadLength + "-byte payload");
+        }
+    }
+
+    private QuantumLinkException protocolError(final String what)
+    {
+        return new QuantumLinkException(peerName(), "quantum link " + ledger.link() + " from " + peerName() + ": " + what, null);
+    }
+
+    /** A message being received: decoded bytes, its checksums, and which blocks still fail them. */
+    private static final class Assembly
+    {
+        private final byte[] bytes;
+        private final BitSet bad = new BitSet();
+        private byte[] crcs = new byte[0];
+        private int length;
+        private int blockLength;
+        private int blocks;
+        private int messageCrc;
+        private int repairRounds;
+        private boolean complete;
+
+        private Assembly(final int capacity)
+        {
+            this.bytes = new byte[capacity];
+        }
+
+        private void reset(final int length, final int blockLength, final int blocks, final int messageCrc)
+        {
+            this.length = length;
+            this.blockLength = blockLength;
+            this.blocks = blocks;
+            this.messageCrc = messageCrc;
+            this.repairRounds = 0;
+            this.complete = false;
+            bad.clear();
+            if (crcs.length < 4 * blocks)
+            {
+                crcs = new byte[4 * blocks];
+            }
+        }
+
+        private int blockBytes(final int block)
+        {
+            return Math.min(blockLength, length - block * blockLength);
+        }
+
+        private void markIfBad(final int block, final BlockChecksums checksums)
+        {
+            final int expected = (crcs[4 * block] & 0xFF) | (crcs[4 * block + 1] & 0xFF) << 8 |
+                (crcs[4 * block + 2] & 0xFF) << 16 | (crcs[4 * block + 3] & 0xFF) << 24;
+            if (checksums.block(bytes, length, blockLength, block) != expected)
+            {
+                bad.set(block);
+            }
+        }
+
+        private boolean messageIntact(final BlockChecksums checksums)
+        {
+            return checksums.message(bytes, length) == messageCrc;
+        }
+    }
+}

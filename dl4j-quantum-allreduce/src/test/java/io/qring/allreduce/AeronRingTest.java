@@ -1,0 +1,202 @@
+package io.qring.allreduce;
+
+import io.qring.allreduce.aeron.EmbeddedMediaDriver;
+import io.qring.allreduce.config.TransportKind;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static io.qring.allreduce.RingTestSupport.RUN_TIMEOUT_NS;
+import static io.qring.allreduce.RingTestSupport.allReduceDoubles;
+import static io.qring.allreduce.RingTestSupport.allReduceFloats;
+import static io.qring.allreduce.RingTestSupport.assertDoubleResults;
+import static io.qring.allreduce.RingTestSupport.assertFloatResults;
+import static io.qring.allreduce.RingTestSupport.context;
+import static io.qring.allreduce.RingTestSupport.floats;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The ring engine over real Aeron links: IPC between threads, and UDP over loopback. */
+class AeronRingTest
+{
+    private static final long SEED = 99;
+
+    static Stream<Arguments> rings()
+    {
+        return Stream.of(
+            Arguments.of(TransportKind.IPC, 2),
+            Arguments.of(TransportKind.IPC, 3),
+            Arguments.of(TransportKind.IPC, 4),
+            Arguments.of(TransportKind.IPC, 8),
+            Arguments.of(TransportKind.UDP, 2),
+            Arguments.of(TransportKind.UDP, 3));
+    }
+
+    @ParameterizedTest
+    @MethodSource("rings")
+    void shouldAllReduceEveryLengthBitIdenticallyWithinRounding(final TransportKind transport, final int worldSize)
+    {
+        try (LocalRing ring = LocalRing.start(context(transport, worldSize)))
+        {
+            for (final int length : new int[]{0, 1, worldSize - 1, 7 * worldSize + 3, 100_003})
+            {
+                assertFloatResults(allReduceFloats(ring, SEED + length, length, ReduceOp.SUM), SEED + length, ReduceOp.SUM);
+            }
+            assertFloatResults(allReduceFloats(ring, SEED, 5001, ReduceOp.AVERAGE), SEED, ReduceOp.AVERAGE);
+            assertDoubleResults(allReduceDoubles(ring, SEED, 5001, ReduceOp.AVERAGE), SEED, ReduceOp.AVERAGE);
+        }
+        assertNull(EmbeddedMediaDriver.runningDirectory(), "the last rank's close stops the embedded driver");
+    }
+
+    @Test
+    void shouldAllReduceOneMillionFloatsOverIpc()
+    {
+        final int length = 1 << 20;
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IPC, 4).chunkLength(256 * 1024).termLength(4 << 20)))
+        {
+            assertFloatResults(allReduceFloats(ring, SEED, length, ReduceOp.SUM), SEED, ReduceOp.SUM);
+            RingAllReduceTest.assertPerRankPayload(ring, length, Float.BYTES, 256 * 1024);
+        }
+    }
+
+    @Test
+    void shouldSendTwoTimesNMinusOneOverNOfThePayloadPerRankOverUdp()
+    {
+        try (LocalRing ring = LocalRing.start(context(TransportKind.UDP, 3)))
+        {
+            allReduceFloats(ring, SEED, 30_000, ReduceOp.SUM);
+            RingAllReduceTest.assertPerRankPayload(ring, 30_000, Float.BYTES, 16 * 1024);
+        }
+    }
+
+    @Test
+    void shouldFailEveryOtherRankNamingTheKilledPeerOverIpc()
+    {
+        assertKilledPeerReported(TransportKind.IPC);
+    }
+
+    @Test
+    void shouldFailEveryOtherRankNamingTheKilledPeerOverUdp()
+    {
+        assertKilledPeerReported(TransportKind.UDP);
+    }
+
+    /**
+     * 1,000 consecutive all-reduces on one IPC ring: after a warm-up, heap after GC, direct buffer memory
+     * and the files (count and bytes) under the driver directory in /dev/shm must not grow.
+     */
+    @Test
+    void shouldRunAThousandAllReducesWithoutGrowingHeapDirectMemoryOrDriverFiles() throws IOException
+    {
+        final int worldSize = 4;
+        final int length = 10_000;
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IPC, worldSize)))
+        {
+            final String directory = EmbeddedMediaDriver.runningDirectory();
+            assertNotNull(directory);
+            final float[][] data = new float[worldSize][length];
+            runRepeatedly(ring, data, 100);
+            final long heapBefore = heapAfterGc();
+            final long directBefore = directMemory();
+            final long[] filesBefore = files(Paths.get(directory));
+            final long start = System.nanoTime();
+            runRepeatedly(ring, data, 1000);
+            final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            final long heapGrowth = heapAfterGc() - heapBefore;
+            final long directGrowth = directMemory() - directBefore;
+            final long[] filesAfter = files(Paths.get(directory));
+            assertTrue(heapGrowth < 8L << 20, "heap grew by " + heapGrowth + " bytes over 1000 all-reduces (" + elapsedMs + " ms)");
+            assertEquals(0, directGrowth, "direct memory grew");
+            assertEquals(filesBefore[0], filesAfter[0], "files under " + directory);
+            assertEquals(filesBefore[1], filesAfter[1], "bytes under " + directory);
+            for (int r = 0; r < worldSize; r++)
+            {
+                assertEquals(worldSize * (worldSize + 1) / 2.0f, data[r][length - 1]);
+            }
+        }
+    }
+
+    private static void runRepeatedly(final LocalRing ring, final float[][] data, final int times)
+    {
+        ring.run(rank ->
+        {
+            final float[] d = data[rank.rank()];
+            for (int i = 0; i < times; i++)
+            {
+                java.util.Arrays.fill(d, rank.rank() + 1);
+                rank.allReduce(d, ReduceOp.SUM);
+            }
+            return null;
+        }, RUN_TIMEOUT_NS);
+    }
+
+    private static void assertKilledPeerReported(final TransportKind transport)
+    {
+        final int worldSize = 4;
+        final int victim = 1;
+        final long timeoutNs = TimeUnit.SECONDS.toNanos(3);
+        try (LocalRing ring = LocalRing.start(context(transport, worldSize).chunkLength(4096)
+            .operationTimeoutNs(timeoutNs).linkWrapper(new RingAllReduceTest.CrashingWrapper(victim, 5))))
+        {
+            final List<LocalRing.Outcome<float[]>> outcomes = ring.runEach(rank ->
+            {
+                final float[] data = floats(SEED, rank.rank(), 200_000);
+                rank.allReduce(data, ReduceOp.SUM);
+                return data;
+            }, RUN_TIMEOUT_NS);
+            RingAllReduceTest.assertKilledPeerReported(outcomes, victim, timeoutNs);
+        }
+    }
+
+    private static long heapAfterGc()
+    {
+        final Runtime runtime = Runtime.getRuntime();
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++)
+        {
+            System.gc();
+            used = Math.min(used, runtime.totalMemory() - runtime.freeMemory());
+        }
+        return used;
+    }
+
+    private static long directMemory()
+    {
+        long used = 0;
+        for (final BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class))
+        {
+            if ("direct".equals(pool.getName()))
+            {
+                used += pool.getMemoryUsed();
+            }
+        }
+        return used;
+    }
+
+    private static long[] files(final Path directory) throws IOException
+    {
+        try (Stream<Path> paths = Files.walk(directory))
+        {
+            final List<Path> regular = paths.filter(Files::isRegularFile).toList();
+            long bytes = 0;
+            for (final Path path : regular)
+            {
+                bytes += Files.size(path);
+            }
+            return new long[]{regular.size(), bytes};
+        }
+    }
+}

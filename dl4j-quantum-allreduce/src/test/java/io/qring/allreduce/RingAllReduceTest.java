@@ -1,0 +1,503 @@
+package io.qring.allreduce;
+
+import io.qring.allreduce.config.NonFinitePolicy;
+import io.qring.allreduce.config.TransportKind;
+import io.qring.allreduce.link.DelegatingLink;
+import io.qring.allreduce.link.Link;
+import io.qring.allreduce.link.LinkException;
+import io.qring.allreduce.link.LinkWrapper;
+import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LedgerSnapshot;
+import org.agrona.DirectBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.qring.allreduce.RingTestSupport.RUN_TIMEOUT_NS;
+import static io.qring.allreduce.RingTestSupport.allReduceDoubles;
+import static io.qring.allreduce.RingTestSupport.allReduceFloats;
+import static io.qring.allreduce.RingTestSupport.assertDoubleResults;
+import static io.qring.allreduce.RingTestSupport.assertFloatResults;
+import static io.qring.allreduce.RingTestSupport.context;
+import static io.qring.allreduce.RingTestSupport.elementsSentBy;
+import static io.qring.allreduce.RingTestSupport.floats;
+import static io.qring.allreduce.RingTestSupport.lengths;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The ring engine over in-memory links. */
+class RingAllReduceTest
+{
+    private static final long SEED = 1234;
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3, 4, 8})
+    void shouldSumAndAverageEveryLengthBitIdenticallyWithinRounding(final int worldSize)
+    {
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize).chunkLength(1024)))
+        {
+            for (final int length : lengths(worldSize))
+            {
+                for (final ReduceOp op : ReduceOp.values())
+                {
+                    assertFloatResults(allReduceFloats(ring, SEED + length, length, op), SEED + length, op);
+                }
+                assertDoubleResults(allReduceDoubles(ring, SEED - length, length, ReduceOp.SUM), SEED - length, ReduceOp.SUM);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {3, 8})
+    void shouldAllReduceOneMillionFloats(final int worldSize)
+    {
+        final int length = 1 << 20;
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize).chunkLength(64 * 1024)))
+        {
+            assertFloatResults(allReduceFloats(ring, SEED, length, ReduceOp.AVERAGE), SEED, ReduceOp.AVERAGE);
+        }
+    }
+
+    @Test
+    void shouldFormEachSumInTheDocumentedFixedOrder()
+    {
+        final int worldSize = 4;
+        final int length = 4003;
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize).chunkLength(512)))
+        {
+            final float[] result = allReduceFloats(ring, SEED, length, ReduceOp.SUM).get(0);
+            final float[][] inputs = new float[worldSize][];
+            for (int r = 0; r < worldSize; r++)
+            {
+                inputs[r] = floats(SEED, r, length);
+            }
+            int mismatches = 0;
+            int orderMatters = 0;
+            for (int i = 0; i < length; i++)
+            {
+                final int segment = segmentOf(i, worldSize, length);
+                float expected = inputs[segment][i];
+                float otherOrder = inputs[worldSize - 1][i];
+                for (int k = 1; k < worldSize; k++)
+                {
+                    expected += inputs[(segment + k) % worldSize][i];
+                    otherOrder += inputs[worldSize - 1 - k][i];
+                }
+                mismatches += Float.floatToRawIntBits(expected) == Float.floatToRawIntBits(result[i]) ? 0 : 1;
+                orderMatters += expected == otherOrder ? 0 : 1;
+            }
+            assertEquals(0, mismatches, "elements not summed as ((x_s + x_s+1) + x_s+2) + x_s+3");
+            assertTrue(orderMatters > 100, "inputs must make the order visible, only " + orderMatters + " differ");
+        }
+    }
+
+    @Test
+    void shouldAllGatherVariableLengthMessagesEachCrossingEveryLinkOnce()
+    {
+        final int worldSize = 3;
+        final int[] lengths = {0, 5000, 17};
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize).chunkLength(1024)))
+        {
+            final List<byte[][]> gathered = ring.run(rank -> rank.allGather(message(rank.rank(), lengths[rank.rank()])),
+                RUN_TIMEOUT_NS);
+            long payloadBits = 0;
+            for (int r = 0; r < worldSize; r++)
+            {
+                for (int from = 0; from < worldSize; from++)
+                {
+                    assertArrayEquals(message(from, lengths[from]), gathered.get(r)[from], "rank " + r + " message " + from);
+                }
+                payloadBits += ring.rank(r).lastOperationLedgers().get(0).get(LedgerCounter.PAYLOAD_BITS);
+                assertEquals(0, ring.rank(r).lastOperationLedgers().get(1).get(LedgerCounter.PAYLOAD_BITS));
+            }
+            final long descriptorBits = (long)worldSize * (worldSize - 1) * 8 * RingAllReduce.DESCRIPTOR_LENGTH;
+            assertEquals((worldSize - 1) * 8L * (0 + 5000 + 17) + descriptorBits, payloadBits);
+        }
+    }
+
+    @Test
+    void shouldRejectMismatchedLengthsOnEveryRankBeforeDataMovesAndStayUsable()
+    {
+        final int worldSize = 3;
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize)))
+        {
+            final List<LocalRing.Outcome<float[]>> outcomes = ring.runEach(rank ->
+            {
+                final float[] data = floats(SEED, rank.rank(), 2 == rank.rank() ? 99 : 100);
+                rank.allReduce(data, ReduceOp.SUM);
+                return data;
+            }, RUN_TIMEOUT_NS);
+            for (final LocalRing.Outcome<float[]> outcome : outcomes)
+            {
+                final CollectiveMismatchException ex = assertInstanceOf(CollectiveMismatchException.class, outcome.failure());
+                assertTrue(ex.getMessage().contains("rank 0 called allReduce(float[100], SUM)") &&
+                    ex.getMessage().contains("rank 2 called allReduce(float[99], SUM)"), ex.getMessage());
+                assertEquals(0, ring.rank(outcome.rank()).lastOperationLedgers().get(0).get(LedgerCounter.PAYLOAD_BITS) -
+                    (worldSize - 1) * 8L * RingAllReduce.DESCRIPTOR_LENGTH, "only descriptors moved");
+            }
+            final List<LocalRing.Outcome<Object>> typeMismatch = ring.runEach(rank ->
+            {
+                if (0 == rank.rank())
+                {
+                    rank.allReduce(new double[10], ReduceOp.SUM);
+                }
+                else
+                {
+                    rank.allReduce(new float[10], ReduceOp.SUM);
+                }
+                return null;
+            }, RUN_TIMEOUT_NS);
+            for (final LocalRing.Outcome<Object> outcome : typeMismatch)
+            {
+                assertTrue(outcome.failure().getMessage().contains("allReduce(double[10], SUM)"), outcome.failure().getMessage());
+            }
+            assertFloatResults(allReduceFloats(ring, SEED, 1000, ReduceOp.AVERAGE), SEED, ReduceOp.AVERAGE);
+        }
+    }
+
+    @Test
+    void shouldRejectNonFiniteInputOnEveryRankNamingRankAndIndex()
+    {
+        final int worldSize = 4;
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize)))
+        {
+            final List<LocalRing.Outcome<float[]>> outcomes = ring.runEach(rank ->
+            {
+                final float[] data = floats(SEED, rank.rank(), 64);
+                if (2 == rank.rank())
+                {
+                    data[17] = Float.NaN;
+                }
+                if (3 == rank.rank())
+                {
+                    data[30] = Float.NEGATIVE_INFINITY;
+                    data[40] = Float.NaN;
+                }
+                try
+                {
+                    rank.allReduce(data, ReduceOp.SUM);
+                }
+                finally
+                {
+                    final float[] untouched = floats(SEED, rank.rank(), 64);
+                    for (int i = 0; i < 64; i++)
+                    {
+                        if (Float.isFinite(data[i]))
+                        {
+                            assertEquals(untouched[i], data[i], "input changed although no data moved");
+                        }
+                    }
+                }
+                return data;
+            }, RUN_TIMEOUT_NS);
+            for (final LocalRing.Outcome<float[]> outcome : outcomes)
+            {
+                final NonFiniteValueException ex = assertInstanceOf(NonFiniteValueException.class, outcome.failure());
+                assertEquals(2, ex.offendingRank());
+                assertEquals(17, ex.index());
+                assertTrue(Double.isNaN(ex.value()));
+                assertTrue(ex.getMessage().contains("rank 2 holds NaN at index 17"), ex.getMessage());
+            }
+            assertFloatResults(allReduceFloats(ring, SEED, 64, ReduceOp.SUM), SEED, ReduceOp.SUM);
+        }
+    }
+
+    @Test
+    void shouldPropagateNonFiniteValuesWhenConfigured()
+    {
+        final int worldSize = 3;
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize).nonFinitePolicy(NonFinitePolicy.PROPAGATE)))
+        {
+            final List<double[]> results = ring.run(rank ->
+            {
+                final double[] data = new double[10];
+                Arrays.fill(data, rank.rank() + 1.0);
+                if (1 == rank.rank())
+                {
+                    data[3] = Double.NaN;
+                    data[4] = Double.POSITIVE_INFINITY;
+                }
+                rank.allReduce(data, ReduceOp.SUM);
+                return data;
+            }, RUN_TIMEOUT_NS);
+            for (final double[] result : results)
+            {
+                assertTrue(Double.isNaN(result[3]));
+                assertEquals(Double.POSITIVE_INFINITY, result[4]);
+                assertEquals(6.0, result[0]);
+                assertArrayEquals(RingTestSupport.rawBits(results.get(0)), RingTestSupport.rawBits(result));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {12_000, 12_001})
+    void shouldSendTwoTimesNMinusOneOverNOfThePayloadPerRank(final int length)
+    {
+        final int worldSize = 4;
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize).chunkLength(4096)))
+        {
+            allReduceFloats(ring, SEED, length, ReduceOp.SUM);
+            assertPerRankPayload(ring, length, Float.BYTES, 4096);
+        }
+    }
+
+    @Test
+    void shouldHandEachRanksLinksToTheWrapperAndUseWhatItReturns()
+    {
+        final int worldSize = 3;
+        final ConcurrentHashMap<String, AtomicInteger> sends = new ConcurrentHashMap<>();
+        final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+        final LinkWrapper counting = new LinkWrapper()
+        {
+            @Override
+            public Link wrapNext(final Link link, final int selfRank, final int nextRank)
+            {
+                calls.add("next " + selfRank + "->" + nextRank + " " + link.peerRank());
+                return new CountingLink(link, sends.computeIfAbsent(selfRank + "->" + nextRank, k -> new AtomicInteger()));
+            }
+
+            @Override
+            public Link wrapPrevious(final Link link, final int selfRank, final int previousRank)
+            {
+                calls.add("previous " + selfRank + "->" + previousRank + " " + link.peerRank());
+                return new CountingLink(link, sends.computeIfAbsent(selfRank + "<-" + previousRank, k -> new AtomicInteger()));
+            }
+        };
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize).linkWrapper(counting)))
+        {
+            assertFloatResults(allReduceFloats(ring, SEED, 999, ReduceOp.SUM), SEED, ReduceOp.SUM);
+            assertEquals(List.of("next 0->1 1", "next 1->2 2", "next 2->0 0", "previous 0->2 2", "previous 1->0 0",
+                "previous 2->1 1"), calls.stream().sorted().toList());
+            for (int r = 0; r < worldSize; r++)
+            {
+                assertInstanceOf(CountingLink.class, ring.rank(r).next());
+                assertEquals(3 * (worldSize - 1), sends.get(r + "->" + (r + 1) % worldSize).get(), "N-1 descriptors + 2(N-1) chunks");
+                assertEquals(0, sends.get(r + "<-" + (r + 2) % worldSize).get());
+            }
+        }
+    }
+
+    @Test
+    void shouldFailEveryOtherRankNamingTheKilledPeerWithinTheTimeout()
+    {
+        final int worldSize = 4;
+        final int victim = 2;
+        final long timeoutNs = TimeUnit.SECONDS.toNanos(3);
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize).chunkLength(1024)
+            .operationTimeoutNs(timeoutNs).linkWrapper(new CrashingWrapper(victim, 5))))
+        {
+            final List<LocalRing.Outcome<float[]>> outcomes = ring.runEach(rank ->
+            {
+                final float[] data = floats(SEED, rank.rank(), 50_000);
+                rank.allReduce(data, ReduceOp.SUM);
+                return data;
+            }, RUN_TIMEOUT_NS);
+            assertKilledPeerReported(outcomes, victim, timeoutNs);
+            final IllegalStateException unusable = assertThrows(IllegalStateException.class,
+                () -> ring.rank(0).allReduce(new float[1], ReduceOp.SUM));
+            assertTrue(unusable.getMessage().contains("earlier failure"), unusable.getMessage());
+        }
+    }
+
+    @Test
+    void shouldGatherEveryDirectedLinkLedgerOfTheRing()
+    {
+        final int worldSize = 3;
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize)))
+        {
+            allReduceFloats(ring, SEED, 3000, ReduceOp.SUM);
+            final List<List<LedgerSnapshot>> before = new ArrayList<>();
+            for (final RingAllReduce rank : ring.ranks())
+            {
+                before.add(rank.linkLedgers());
+            }
+            final List<List<LedgerSnapshot>> gathered = ring.run(RingAllReduce::gatherRingLedgers, RUN_TIMEOUT_NS);
+            final List<LedgerSnapshot> expected = before.stream().flatMap(List::stream).toList();
+            for (final List<LedgerSnapshot> view : gathered)
+            {
+                assertEquals(expected, view);
+            }
+            assertEquals(List.of("0->1", "0->2 (return)", "1->2", "1->0 (return)", "2->0", "2->1 (return)"),
+                gathered.get(0).stream().map(LedgerSnapshot::link).toList());
+            final LedgerSnapshot merged = LedgerSnapshot.merge("ring", gathered.get(1));
+            assertEquals(2L * (worldSize - 1) * 3000 * 32 + worldSize * (worldSize - 1) * 8L * RingAllReduce.DESCRIPTOR_LENGTH,
+                merged.get(LedgerCounter.PAYLOAD_BITS));
+        }
+    }
+
+    static void assertPerRankPayload(final LocalRing ring, final int length, final int elementBytes, final int chunkLength)
+    {
+        final int worldSize = ring.worldSize();
+        final long descriptorBits = (worldSize - 1) * 8L * RingAllReduce.DESCRIPTOR_LENGTH;
+        long total = 0;
+        for (int r = 0; r < worldSize; r++)
+        {
+            final LedgerSnapshot next = ring.rank(r).lastOperationLedgers().get(0);
+            final LedgerSnapshot previous = ring.rank(r).lastOperationLedgers().get(1);
+            final long elements = elementsSentBy(r, worldSize, length);
+            if (length % worldSize == 0)
+            {
+                assertEquals(2L * (worldSize - 1) * length / worldSize, elements);
+            }
+            assertEquals(8L * elementBytes * elements + descriptorBits, next.get(LedgerCounter.PAYLOAD_BITS), "rank " + r);
+            final int chunkElements = chunkLength / elementBytes;
+            long messages = worldSize - 1;
+            for (int t = 0; t < worldSize - 1; t++)
+            {
+                messages += chunks(RingTestSupport.segmentLength(Math.floorMod(r - t, worldSize), worldSize, length), chunkElements);
+                messages += chunks(RingTestSupport.segmentLength(Math.floorMod(r + 1 - t, worldSize), worldSize, length),
+                    chunkElements);
+            }
+            assertEquals(next.get(LedgerCounter.PAYLOAD_BITS) + messages * 8L * io.qring.allreduce.link.FrameHeaderFlyweight.HEADER_LENGTH,
+                next.get(LedgerCounter.ONLINE_CLASSICAL_BITS), "rank " + r + " header bits");
+            assertEquals(0, previous.get(LedgerCounter.PAYLOAD_BITS));
+            assertEquals(0, previous.get(LedgerCounter.ONLINE_CLASSICAL_BITS));
+            total += next.get(LedgerCounter.PAYLOAD_BITS) - descriptorBits;
+        }
+        assertEquals(2L * (worldSize - 1) * length * 8 * elementBytes, total, "ring total 2(N-1)M elements");
+    }
+
+    static void assertKilledPeerReported(
+        final List<LocalRing.Outcome<float[]>> outcomes, final int victim, final long timeoutNs)
+    {
+        for (final LocalRing.Outcome<float[]> outcome : outcomes)
+        {
+            assertNull(outcome.value(), "rank " + outcome.rank() + " must fail");
+            assertNotNull(outcome.failure());
+            if (outcome.rank() == victim)
+            {
+                continue;
+            }
+            final LinkException ex = assertInstanceOf(LinkException.class, outcome.failure(),
+                () -> "rank " + outcome.rank() + ": " + outcome.failure());
+            assertTrue(ex.getMessage().contains("rank " + victim + " ("), "rank " + outcome.rank() + ": " + ex.getMessage());
+            assertTrue(outcome.elapsedNs() < timeoutNs + TimeUnit.SECONDS.toNanos(2),
+                "rank " + outcome.rank() + " took " + outcome.elapsedNs() / 1_000_000 + " ms");
+        }
+    }
+
+    private static int chunks(final int length, final int chunk)
+    {
+        return (length + chunk - 1) / chunk;
+    }
+
+    private static int segmentOf(final int index, final int worldSize, final int length)
+    {
+        int start = 0;
+        for (int s = 0; s < worldSize; s++)
+        {
+            start += RingTestSupport.segmentLength(s, worldSize, length);
+            if (index < start)
+            {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("index " + index);
+    }
+
+    private static byte[] message(final int rank, final int length)
+    {
+        final byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i++)
+        {
+            bytes[i] = (byte)(rank * 31 + i);
+        }
+        return bytes;
+    }
+
+    /** Counts sends through a link. */
+    static final class CountingLink extends DelegatingLink
+    {
+        private final AtomicInteger sends;
+
+        CountingLink(final Link delegate, final AtomicInteger sends)
+        {
+            super(delegate);
+            this.sends = sends;
+        }
+
+        @Override
+        public void send(final DirectBuffer buffer, final int offset, final int length, final long deadlineNanos)
+        {
+            sends.incrementAndGet();
+            super.send(buffer, offset, length, deadlineNanos);
+        }
+    }
+
+    /**
+     * Simulates a crash of one rank mid all-reduce: after {@code sendsBeforeCrash} sends on its next link
+     * it closes both of its links without aborting, and its own call fails.
+     */
+    static final class CrashingWrapper implements LinkWrapper
+    {
+        private final int victim;
+        private final int sendsBeforeCrash;
+        private volatile Link victimPrevious;
+
+        CrashingWrapper(final int victim, final int sendsBeforeCrash)
+        {
+            this.victim = victim;
+            this.sendsBeforeCrash = sendsBeforeCrash;
+        }
+
+        @Override
+        public Link wrapNext(final Link link, final int selfRank, final int nextRank)
+        {
+            if (selfRank != victim)
+            {
+                return link;
+            }
+            return new DelegatingLink(link)
+            {
+                private int sends;
+
+                @Override
+                public void send(final DirectBuffer buffer, final int offset, final int length, final long deadlineNanos)
+                {
+                    if (++sends > sendsBeforeCrash)
+                    {
+                        delegate.close();
+                        victimPrevious.close();
+                        throw new IllegalStateException("simulated crash of rank " + victim);
+                    }
+                    super.send(buffer, offset, length, deadlineNanos);
+                }
+
+                @Override
+                public void abort(final String reason)
+                {
+                }
+            };
+        }
+
+        @Override
+        public Link wrapPrevious(final Link link, final int selfRank, final int previousRank)
+        {
+            if (selfRank != victim)
+            {
+                return link;
+            }
+            victimPrevious = link;
+            return new DelegatingLink(link)
+            {
+                @Override
+                public void abort(final String reason)
+                {
+                }
+            };
+        }
+    }
+}

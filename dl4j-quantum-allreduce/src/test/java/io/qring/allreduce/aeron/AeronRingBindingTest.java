@@ -1,0 +1,145 @@
+package io.qring.allreduce.aeron;
+
+import io.aeron.Aeron;
+import io.aeron.CommonContext;
+import io.aeron.ExclusivePublication;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.qring.allreduce.LocalRing;
+import io.qring.allreduce.ReduceOp;
+import io.qring.allreduce.Ring;
+import io.qring.allreduce.RingAllReduce;
+import io.qring.allreduce.config.RingContext;
+import io.qring.allreduce.config.TransportKind;
+import io.qring.allreduce.link.FrameCodec;
+import io.qring.allreduce.link.FrameHeaderFlyweight;
+import io.qring.allreduce.link.LinkTimeoutException;
+import io.qring.allreduce.link.MembershipSecret;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AeronRingBindingTest
+{
+    private static final byte[] SECRET = "the members' secret, 32 bytes!!!".getBytes(StandardCharsets.US_ASCII);
+    private static final long SHORT_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    @Test
+    void shouldNameTheEndpointWhenThePortIsInUse() throws Exception
+    {
+        try (DatagramSocket occupant = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))
+        {
+            final String endpoint = "127.0.0.1:" + occupant.getLocalPort();
+            final RingContext context = udp(0).peers(List.of(endpoint, "127.0.0.1:1"));
+            final EndpointBindException ex = assertThrows(EndpointBindException.class, () -> Ring.bind(context));
+            assertEquals(endpoint, ex.endpoint());
+            assertTrue(ex.getMessage().contains(endpoint), ex.getMessage());
+        }
+        assertNull(EmbeddedMediaDriver.runningDirectory(), "a failed bind releases the driver");
+    }
+
+    @Test
+    void shouldBindAnyFreePortAndReportIt()
+    {
+        try (Ring.BoundRank bound = Ring.bind(udp(0).peers(List.of("localhost:0", "localhost:0"))))
+        {
+            final String endpoint = bound.localEndpoint();
+            assertTrue(RingContext.parseEndpointPort(endpoint) > 0, endpoint);
+        }
+        assertNull(EmbeddedMediaDriver.runningDirectory());
+    }
+
+    @Test
+    void shouldKeepOutAProcessWithoutTheSecretAndNameRejectedFrames()
+    {
+        final Ring.BoundRank rank1 = Ring.bind(udp(1).peers(List.of("localhost:0", "localhost:0")));
+        final String endpoint = rank1.localEndpoint();
+        try (Aeron intruder = Aeron.connect(new Aeron.Context().aeronDirectoryName(EmbeddedMediaDriver.runningDirectory()));
+            ExclusivePublication forged = intruder.addExclusivePublication("aeron:udp?endpoint=" + endpoint,
+                RingContext.DEFAULT_STREAM_ID_BASE))
+        {
+            final FrameCodec codec = new FrameCodec(RingContext.DEFAULT_RING_ID, 0, 1, "rank 1", true, 1024,
+                new MembershipSecret("not the members' secret at all".getBytes(StandardCharsets.US_ASCII)).handshakeKey());
+            final UnsafeBuffer hello = new UnsafeBuffer(new byte[20]);
+            hello.putInt(16, 2);
+            final DirectBuffer header = codec.encode(FrameHeaderFlyweight.TYPE_HELLO, hello, 0, 20);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (forged.offer(header, 0, FrameHeaderFlyweight.HEADER_LENGTH, hello, 0, 20) < 0)
+            {
+                assertTrue(System.nanoTime() < deadline, "intruder never reached rank 1");
+                Thread.onSpinWait();
+            }
+            final LinkTimeoutException ex = assertThrows(LinkTimeoutException.class,
+                () -> rank1.connect(List.of("127.0.0.1:9", endpoint)));
+            assertTrue(ex.getMessage().contains("BAD_TAG"), ex.getMessage());
+            assertTrue(ex.getMessage().contains("rank 0"), ex.getMessage());
+        }
+    }
+
+    @Test
+    void shouldNotLetMembersWithDifferentSecretsFormARing()
+    {
+        final List<RingContext> contexts = List.of(
+            new RingContext().transport(TransportKind.IPC).worldSize(2).rank(0).sharedSecret(SECRET)
+                .connectTimeoutNs(SHORT_TIMEOUT_NS).termLength(64 * 1024).chunkLength(4096).streamIdBase(7000),
+            new RingContext().transport(TransportKind.IPC).worldSize(2).rank(1)
+                .sharedSecret("a secret the other rank lacks".getBytes(StandardCharsets.US_ASCII))
+                .connectTimeoutNs(SHORT_TIMEOUT_NS).termLength(64 * 1024).chunkLength(4096).streamIdBase(7000));
+        final List<CompletableFuture<RingAllReduce>> ranks = contexts.stream()
+            .map(context -> CompletableFuture.supplyAsync(() -> Ring.connect(context))).toList();
+        for (final CompletableFuture<RingAllReduce> rank : ranks)
+        {
+            final Throwable failure = assertThrows(Exception.class, () -> rank.get(10, TimeUnit.SECONDS)).getCause();
+            assertTrue(failure instanceof LinkTimeoutException && failure.getMessage().contains("shared secret") &&
+                failure.getMessage().contains("BAD_TAG"), String.valueOf(failure));
+        }
+        assertNull(EmbeddedMediaDriver.runningDirectory());
+    }
+
+    @Test
+    void shouldUseAnExternalMediaDriverWhenConfigured()
+    {
+        final MediaDriver.Context driverContext = new MediaDriver.Context()
+            .aeronDirectoryName(CommonContext.generateRandomDirName())
+            .threadingMode(ThreadingMode.SHARED)
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true);
+        try (MediaDriver driver = MediaDriver.launch(driverContext);
+            LocalRing ring = LocalRing.start(new RingContext().transport(TransportKind.IPC).worldSize(2)
+                .embeddedMediaDriver(false).aeronDirectoryName(driver.aeronDirectoryName())
+                .termLength(64 * 1024).chunkLength(4096)))
+        {
+            assertNull(EmbeddedMediaDriver.runningDirectory());
+            final List<double[]> results = ring.run(rank ->
+            {
+                final double[] data = new double[3];
+                Arrays.fill(data, rank.rank() + 0.5);
+                rank.allReduce(data, ReduceOp.AVERAGE);
+                return data;
+            }, TimeUnit.SECONDS.toNanos(30));
+            assertArrayEquals(new double[]{1.0, 1.0, 1.0}, results.get(0));
+            assertArrayEquals(results.get(0), results.get(1));
+        }
+    }
+
+    private static RingContext udp(final int rank)
+    {
+        return new RingContext().transport(TransportKind.UDP).worldSize(2).rank(rank).sharedSecret(SECRET)
+            .connectTimeoutNs(SHORT_TIMEOUT_NS).termLength(64 * 1024).chunkLength(4096);
+    }
+}

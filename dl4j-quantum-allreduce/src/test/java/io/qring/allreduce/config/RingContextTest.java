@@ -1,0 +1,132 @@
+package io.qring.allreduce.config;
+
+import io.qring.allreduce.link.FrameHeaderFlyweight;
+import io.qring.allreduce.link.InMemoryNetwork;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RingContextTest
+{
+    private static final byte[] SECRET = "sixteen or more bytes".getBytes(StandardCharsets.UTF_8);
+
+    @Test
+    void shouldReadEveryQringVariableFromTheEnvironment()
+    {
+        final RingContext context = new RingContext().applyEnvironment(Map.of(
+            RingContext.WORLD_SIZE_ENV, "3",
+            RingContext.RANK_ENV, "2",
+            RingContext.PEERS_ENV, "10.0.0.1:4000, 10.0.0.2:4000,10.0.0.3:4001",
+            RingContext.SECRET_ENV, "hex:000102030405060708090a0b0c0d0e0f",
+            RingContext.TRANSPORT_ENV, "udp",
+            RingContext.AERON_DIR_ENV, "/dev/shm/external")).conclude();
+        assertEquals(3, context.worldSize());
+        assertEquals(2, context.rank());
+        assertEquals(List.of("10.0.0.1:4000", "10.0.0.2:4000", "10.0.0.3:4001"), context.peers());
+        assertArrayEquals(new byte[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, context.sharedSecret());
+        assertEquals(TransportKind.UDP, context.transport());
+        assertFalse(context.embeddedMediaDriver());
+        assertEquals("/dev/shm/external", context.aeronDirectoryName());
+        assertEquals(RingContext.DEFAULT_UDP_MTU_LENGTH, context.mtuLength());
+    }
+
+    @Test
+    void shouldTakeATextSecretAsUtf8AndKeepDefaults()
+    {
+        final RingContext context = new RingContext().applyEnvironment(Map.of(
+            RingContext.WORLD_SIZE_ENV, "2", RingContext.RANK_ENV, "0",
+            RingContext.SECRET_ENV, "a text secret, sixteen+", RingContext.TRANSPORT_ENV, "IPC")).conclude();
+        assertArrayEquals("a text secret, sixteen+".getBytes(StandardCharsets.UTF_8), context.sharedSecret());
+        assertEquals(RingContext.DEFAULT_CHUNK_LENGTH, context.chunkLength());
+        assertEquals(RingContext.DEFAULT_TERM_LENGTH, context.termLength());
+        assertEquals(RingContext.DEFAULT_NON_FINITE_POLICY, context.nonFinitePolicy());
+        assertEquals(RingContext.DEFAULT_IPC_MTU_LENGTH, context.mtuLength());
+        assertTrue(context.embeddedMediaDriver());
+    }
+
+    @Test
+    void shouldNameTheBadVariable()
+    {
+        final IllegalArgumentException rank = assertThrows(IllegalArgumentException.class,
+            () -> new RingContext().applyEnvironment(Map.of(RingContext.RANK_ENV, "two")));
+        assertTrue(rank.getMessage().contains(RingContext.RANK_ENV));
+        final IllegalArgumentException transport = assertThrows(IllegalArgumentException.class,
+            () -> new RingContext().applyEnvironment(Map.of(RingContext.TRANSPORT_ENV, "carrier-pigeon")));
+        assertTrue(transport.getMessage().contains(RingContext.TRANSPORT_ENV));
+    }
+
+    @Test
+    void shouldRejectEachInvalidSettingWithAClearMessage()
+    {
+        assertInvalid(valid().worldSize(1), "worldSize");
+        assertInvalid(valid().rank(2), "rank");
+        assertInvalid(valid().transport(null), "transport");
+        assertInvalid(valid().sharedSecret(new byte[15]), "sharedSecret");
+        assertInvalid(valid().chunkLength(12), "chunkLength");
+        assertInvalid(valid().termLength(3 << 20), "termLength");
+        assertInvalid(valid().termLength(64 * 1024).chunkLength(8 * 1024), "chunkLength 8192 plus");
+        assertInvalid(valid().mtuLength(1000), "mtuLength");
+        assertInvalid(valid().operationTimeoutNs(0), "timeouts");
+        assertInvalid(valid().transport(TransportKind.UDP), "UDP needs one endpoint per rank");
+        assertInvalid(valid().transport(TransportKind.UDP).peers(List.of("host:1", "nohost")), "host:port");
+        assertInvalid(valid().transport(TransportKind.UDP).peers(List.of("host:1", "host:70000")), "port out of range");
+        assertInvalid(valid().transport(TransportKind.IN_MEMORY), "inMemoryNetwork");
+        assertInvalid(valid().transport(TransportKind.IN_MEMORY).inMemoryNetwork(new InMemoryNetwork(3, 1 << 20, 4)),
+            "inMemoryNetwork has 3 ranks");
+        assertInvalid(valid().embeddedMediaDriver(false), "aeronDirectoryName");
+    }
+
+    @Test
+    void shouldCapTheDefaultMtuAtTheTermsLargestMessage()
+    {
+        final RingContext context = valid().termLength(64 * 1024).chunkLength(4096).conclude();
+        assertEquals(8192, context.mtuLength());
+        assertEquals(8192, RingContext.maxMessageLength(64 * 1024));
+        assertEquals(16 << 20, RingContext.maxMessageLength(1 << 30));
+    }
+
+    @Test
+    void shouldSizeTheTermForTheChunkUnlessSet()
+    {
+        assertEquals(RingContext.DEFAULT_TERM_LENGTH, valid().conclude().termLength());
+        assertEquals(RingContext.DEFAULT_TERM_LENGTH, RingContext.termLengthFor(RingContext.DEFAULT_CHUNK_LENGTH));
+        assertEquals(16 << 20, valid().chunkLength(1 << 20).conclude().termLength());
+        assertEquals(RingContext.MIN_TERM_LENGTH, valid().chunkLength(4096).conclude().termLength());
+        assertEquals(128 * 1024, RingContext.termLengthFor(16 * 1024 - FrameHeaderFlyweight.HEADER_LENGTH));
+        assertEquals(256 * 1024, RingContext.termLengthFor(16 * 1024 - FrameHeaderFlyweight.HEADER_LENGTH + 8));
+        assertEquals(1 << 20, valid().chunkLength(4096).termLength(1 << 20).conclude().termLength());
+    }
+
+    @Test
+    void shouldCopyEverySettingIndependently()
+    {
+        final RingContext original = valid().chunkLength(8192).seed(7).ringId(9).streamIdBase(123).conclude();
+        final RingContext copy = original.copy();
+        assertNotSame(original, copy);
+        assertFalse(copy.isConcluded());
+        assertEquals(original.toString(), copy.conclude().toString());
+        copy.rank(0);
+        assertEquals(1, original.rank());
+        assertFalse(original.toString().contains("sixteen"), "the secret never appears in toString");
+    }
+
+    private static RingContext valid()
+    {
+        return new RingContext().worldSize(2).rank(1).transport(TransportKind.IPC).sharedSecret(SECRET);
+    }
+
+    private static void assertInvalid(final RingContext context, final String expected)
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, context::conclude);
+        assertTrue(ex.getMessage().contains(expected), "expected '" + expected + "' in: " + ex.getMessage());
+    }
+}

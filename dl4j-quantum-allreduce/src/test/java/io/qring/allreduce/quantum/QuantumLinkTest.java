@@ -1,0 +1,299 @@
+package io.qring.allreduce.quantum;
+
+import io.qring.allreduce.LocalRing;
+import io.qring.allreduce.ReduceOp;
+import io.qring.allreduce.RingAllReduce;
+import io.qring.allreduce.config.RingContext;
+import io.qring.allreduce.config.TransportKind;
+import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LedgerSnapshot;
+import io.qring.channel.noise.PauliChannel;
+import io.qring.channel.verify.InterceptResendEavesdropper;
+import io.qring.channel.verify.VerificationResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class QuantumLinkTest
+{
+    private static final long RUN_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
+    private static final int LENGTH = 50_001;
+    private static final long SEED = 7;
+
+    @ParameterizedTest(name = "{0} ranks over {1}")
+    @MethodSource("rings")
+    void shouldGiveBitIdenticalResultsToTheClassicalRingAndHalveOnlineTraffic(final int worldSize, final TransportKind transport)
+    {
+        final RingRun classical = run(context(transport, worldSize), 2);
+        final RingRun quantum = run(context(transport, worldSize).linkWrapper(QuantumLinkSettings.builder().build().wrapper()), 2);
+
+        assertSameResults(classical.results, quantum.results);
+        final List<String> dataLinks = classical.lastOperation.keySet().stream().filter(l -> !l.contains("return")).toList();
+        assertEquals(dataLinks, List.copyOf(quantum.lastOperation.keySet()));
+        for (final String link : dataLinks)
+        {
+            final LedgerSnapshot c = classical.lastOperation.get(link);
+            final LedgerSnapshot q = quantum.lastOperation.get(link);
+            assertEquals(c.get(LedgerCounter.PAYLOAD_BITS), q.get(LedgerCounter.PAYLOAD_BITS), link);
+            assertEquals(c.get(LedgerCounter.PAYLOAD_BITS), 2 * q.get(LedgerCounter.ONLINE_QUBITS), link);
+            assertEquals(q.get(LedgerCounter.ONLINE_QUBITS), q.get(LedgerCounter.EPR_CONSUMED), link);
+            assertEquals(0, q.get(LedgerCounter.RETRANSMITTED_QUBITS), link);
+            if (transport != TransportKind.IN_MEMORY)
+            {
+                // In-memory pipes are sized to exactly one chunk, so there the quantum header shrinks the chunks.
+                assertEquals(c.get(LedgerCounter.CLASSICAL_EQUIVALENT_BITS), q.get(LedgerCounter.CLASSICAL_EQUIVALENT_BITS), link);
+            }
+            assertEquals(q.get(LedgerCounter.EPR_PRE_SHARED), q.get(LedgerCounter.OFFLINE_QUBITS), link);
+            assertEquals(2.0, q.goodputBitsPerQubit(), 0.0, link);
+            assertTrue(quantum.links.get(link).get(LedgerCounter.EPR_SACRIFICED) > 0, link);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("noisyLinks")
+    void shouldDeliverExactlyTheNoiselessResultOverNoisyLinks(final String name, final QuantumLinkSettings.Builder noisy)
+    {
+        final RingRun noiseless = run(context(TransportKind.IN_MEMORY, 3).linkWrapper(QuantumLinkSettings.builder().build().wrapper()), 2);
+        final RingRun repaired = run(context(TransportKind.IN_MEMORY, 3).linkWrapper(noisy.build().wrapper()), 2);
+
+        assertSameResults(noiseless.results, repaired.results);
+        final LedgerSnapshot ring = LedgerSnapshot.merge("ring", repaired.links.values());
+        assertTrue(ring.get(LedgerCounter.RETRANSMITTED_QUBITS) > 0, "noise must have forced repairs: " + ring);
+        assertTrue(ring.goodputBitsPerQubit() < 2.0 && ring.goodputBitsPerQubit() > 0.5, ring.toString());
+        assertTrue(ring.capacityBitsPerQubit() < 2.0, ring.toString());
+        assertEquals(noiseless.links.values().stream().mapToLong(s -> s.get(LedgerCounter.PAYLOAD_BITS)).sum(),
+            ring.get(LedgerCounter.PAYLOAD_BITS));
+    }
+
+    @Test
+    void shouldAbortWithoutDeliveringNumbersWhenAnEavesdropperIsCaught()
+    {
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder()
+            .eavesdropper(0, 1, InterceptResendEavesdropper.everyPair())
+            .alarmPolicy(AlarmPolicy.ABORT)
+            .build();
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, 3).linkWrapper(settings.wrapper())))
+        {
+            final List<LocalRing.Outcome<float[]>> outcomes = ring.runEach(rank ->
+            {
+                final float[] data = input(rank.rank(), LENGTH);
+                rank.allReduce(data, ReduceOp.SUM);
+                return data;
+            }, RUN_TIMEOUT_NS);
+            for (final LocalRing.Outcome<float[]> outcome : outcomes)
+            {
+                assertNotNull(outcome.failure(), "rank " + outcome.rank() + " must not deliver numbers");
+            }
+            final Throwable receiver = rootOf(outcomes.get(1).failure());
+            assertInstanceOf(QuantumLinkException.class, receiver);
+            assertTrue(receiver.getMessage().contains("verification of link 0->1 raised an alarm"), receiver.getMessage());
+        }
+    }
+
+    @Test
+    void shouldFallBackToTheClassicalLinkAndStillDeliverExactResults()
+    {
+        final ConcurrentLinkedQueue<String> alarms = new ConcurrentLinkedQueue<>();
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder()
+            .eavesdropper(0, 1, InterceptResendEavesdropper.everyPair())
+            .alarmPolicy(AlarmPolicy.FALLBACK_CLASSICAL)
+            .verificationListener((link, result) -> recordAlarm(alarms, link, result))
+            .build();
+        final RingRun classical = run(context(TransportKind.IN_MEMORY, 3), 2);
+        final RingRun fallback = run(context(TransportKind.IN_MEMORY, 3).linkWrapper(settings.wrapper()), 2);
+
+        assertSameResults(classical.results, fallback.results);
+        assertEquals(List.of("0->1"), alarms.stream().distinct().toList());
+        final LedgerSnapshot attacked = fallback.links.get("0->1");
+        assertTrue(attacked.get(LedgerCounter.VERIFICATION_ALARMS) >= 1, attacked.toString());
+        assertTrue(attacked.get(LedgerCounter.FALLBACK_CLASSICAL_BITS) > 0, attacked.toString());
+        assertEquals(0, fallback.links.get("1->2").get(LedgerCounter.FALLBACK_CLASSICAL_BITS));
+    }
+
+    @Test
+    void shouldFailLoudlyWhenNoiseIsBeyondRepair()
+    {
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder()
+            .onlineChannel(PauliChannel.depolarizing(0.5))
+            .maxRepairRounds(3)
+            .build();
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, 2).linkWrapper(settings.wrapper())))
+        {
+            final List<LocalRing.Outcome<float[]>> outcomes = ring.runEach(rank ->
+            {
+                final float[] data = input(rank.rank(), LENGTH);
+                rank.allReduce(data, ReduceOp.SUM);
+                return data;
+            }, RUN_TIMEOUT_NS);
+            final List<Throwable> causes = outcomes.stream().map(o -> rootOf(o.failure())).toList();
+            assertTrue(causes.stream().anyMatch(c -> c instanceof QuantumLinkException &&
+                c.getMessage().contains("repair rounds")), causes.toString());
+        }
+    }
+
+    @Test
+    void shouldRejectInvalidSettingsWithTheCause()
+    {
+        assertMessage("EPR pool capacity", () -> QuantumLinkSettings.builder().poolCapacityPairs(0).build());
+        assertMessage("verification fraction", () -> QuantumLinkSettings.builder().verificationFraction(0.95).build());
+        assertMessage("block length", () -> QuantumLinkSettings.builder().blockLength(12).build());
+        assertMessage("T2", () -> QuantumLinkSettings.builder().memory(1.0, 3.0).build());
+        assertMessage("window", () -> QuantumLinkSettings.builder().window(0).build());
+    }
+
+    @Test
+    void shouldChooseBlocksFromTheNoise()
+    {
+        assertEquals(Integer.MAX_VALUE, QuantumLinkSettings.builder().build().blockLength());
+        assertEquals(48, QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-3)).build().blockLength());
+        assertEquals(16, QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-2)).build().blockLength());
+        assertEquals(64, QuantumLinkSettings.builder().blockLength(64).build().blockLength());
+    }
+
+    static Stream<Arguments> rings()
+    {
+        return Stream.of(
+            Arguments.of(2, TransportKind.IN_MEMORY),
+            Arguments.of(4, TransportKind.IN_MEMORY),
+            Arguments.of(3, TransportKind.IPC));
+    }
+
+    static Stream<Arguments> noisyLinks()
+    {
+        return Stream.of(
+            Arguments.of("depolarizing 1e-3", QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-3))),
+            Arguments.of("depolarizing 1e-2", QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-2))),
+            Arguments.of("amplitude damping 0.01", QuantumLinkSettings.builder().onlineChannel(PauliChannel.amplitudeDamping(0.01))),
+            Arguments.of("Werner 0.995 + T1/T2 storage", QuantumLinkSettings.builder()
+                .distributionChannel(PauliChannel.werner(0.995)).memory(30.0, 40.0).poolCapacityPairs(1 << 20)));
+    }
+
+    private static RingContext context(final TransportKind transport, final int worldSize)
+    {
+        return new RingContext()
+            .transport(transport)
+            .worldSize(worldSize)
+            .chunkLength(16 * 1024)
+            .termLength(256 * 1024)
+            .connectTimeoutNs(TimeUnit.SECONDS.toNanos(10))
+            .operationTimeoutNs(TimeUnit.SECONDS.toNanos(10))
+            .driverLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(2));
+    }
+
+    private static RingRun run(final RingContext context, final int operations)
+    {
+        try (LocalRing ring = LocalRing.start(context))
+        {
+            final List<float[]> results = ring.run(rank ->
+            {
+                float[] data = null;
+                for (int op = 0; op < operations; op++)
+                {
+                    data = input(rank.rank() + 31 * op, LENGTH);
+                    rank.allReduce(data, ReduceOp.AVERAGE);
+                }
+                return data;
+            }, RUN_TIMEOUT_NS);
+            final List<LedgerSnapshot> snapshots = new ArrayList<>();
+            final List<LedgerSnapshot> lastOperation = new ArrayList<>();
+            for (final RingAllReduce rank : ring.ranks())
+            {
+                snapshots.addAll(rank.linkLedgers());
+                lastOperation.addAll(rank.lastOperationLedgers());
+            }
+            return new RingRun(results, byLink(snapshots), byLink(lastOperation));
+        }
+    }
+
+    private static Map<String, LedgerSnapshot> byLink(final List<LedgerSnapshot> snapshots)
+    {
+        return snapshots.stream()
+                .collect(Collectors.groupingBy(LedgerSnapshot::link, TreeMap::new, Collectors.toList()))
+            .entrySet().stream()
+            .collect(Collectors.toMap(Map.Entry::getKey, e -> LedgerSnapshot.merge(e.getKey(), e.getValue()),
+                (a, b) -> a, TreeMap::new));
+    }
+
+    private static float[] input(final int stream, final int length)
+    {
+        final SplittableRandom random = new SplittableRandom(SEED * 1_000_003L + stream);
+        final float[] values = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            values[i] = (float)((random.nextDouble() - 0.5) * Math.scalb(1.0, random.nextInt(-8, 9)));
+        }
+        return values;
+    }
+
+    private static void assertSameResults(final List<float[]> expected, final List<float[]> actual)
+    {
+        assertEquals(expected.size(), actual.size());
+        final Function<float[], int[]> bits = values ->
+        {
+            final int[] raw = new int[values.length];
+            for (int i = 0; i < values.length; i++)
+            {
+                raw[i] = Float.floatToRawIntBits(values[i]);
+            }
+            return raw;
+        };
+        for (int rank = 0; rank < expected.size(); rank++)
+        {
+            assertArrayEquals(bits.apply(expected.get(rank)), bits.apply(actual.get(rank)), "rank " + rank);
+        }
+    }
+
+    private static void recordAlarm(final ConcurrentLinkedQueue<String> alarms, final String link, final VerificationResult result)
+    {
+        if (result.alarm())
+        {
+            alarms.add(link);
+        }
+    }
+
+    private static Throwable rootOf(final Throwable failure)
+    {
+        assertNotNull(failure);
+        Throwable t = failure;
+        while (!(t instanceof QuantumLinkException) && t.getCause() != null && t.getCause() != t)
+        {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static void assertMessage(final String expected, final org.junit.jupiter.api.function.Executable executable)
+    {
+        final IllegalArgumentException ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, executable);
+        assertTrue(ex.getMessage().contains(expected), ex.getMessage());
+        assertFalse(ex.getMessage().isBlank());
+    }
+
+    /**
+     * @param results       every rank's result of the last operation.
+     * @param links         cumulative ledger per directed link (both endpoints merged).
+     * @param lastOperation ledger per directed link of the last operation alone.
+     */
+    private record RingRun(List<float[]> results, Map<String, LedgerSnapshot> links, Map<String, LedgerSnapshot> lastOperation)
+    {
+    }
+}
