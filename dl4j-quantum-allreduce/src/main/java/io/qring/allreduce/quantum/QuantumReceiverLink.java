@@ -43,7 +43,9 @@ final class QuantumReceiverLink extends DelegatingLink
     private final UnsafeBuffer scratch;
     private final UnsafeBuffer assemblyView = new UnsafeBuffer();
     private final MessageHandler frameHandler = this::onFrame;
+    private final int ackInterval;
     private long deliverSequence;
+    private long acknowledgedThrough = -1;
     private long expectedDataSequence;
     private VerificationResult pendingAlarm;
     private boolean fallback;
@@ -61,6 +63,7 @@ final class QuantumReceiverLink extends DelegatingLink
             QuantumLinkWrapper.minBlockLength(delegate.maxMessageLength(), maxMessageLength));
         this.control = new UnsafeBuffer(new byte[QuantumFrame.HEADER_LENGTH + 4 * Math.min(maxBlocks, MAX_CONTROL_LENGTH)]);
         this.scratch = new UnsafeBuffer(new byte[maxMessageLength]);
+        this.ackInterval = Math.max(1, settings.window() / 2);
     }
 
     @Override
@@ -229,14 +232,14 @@ final class QuantumReceiverLink extends DelegatingLink
 
     private void answer(final long sequence, final Assembly assembly)
     {
-        if (assembly.bad.isEmpty() && !assembly.messageIntact(checksums))
+        if (assembly.bad.isEmpty() && assembly.blocks > 1 && !assembly.messageIntact(checksums))
         {
             assembly.bad.set(0, assembly.blocks);
         }
         if (assembly.bad.isEmpty())
         {
             assembly.complete = true;
-            sendControl(QuantumFrame.ACK, 0, sequence);
+            acknowledgeCompleted();
             return;
         }
         int count = 0;
@@ -247,6 +250,31 @@ final class QuantumReceiverLink extends DelegatingLink
             count++;
         }
         sendControl(QuantumFrame.NACK, count, sequence);
+    }
+
+    /**
+     * Acknowledges, cumulatively, every message up to the last of an unbroken run of completed ones,
+     * once at least {@link #ackInterval} of them wait for it (half the sender's window, so the
+     * sender never stalls on a full window while the receiver holds acknowledgements back).
+     */
+    private void acknowledgeCompleted()
+    {
+        long last = acknowledgedThrough;
+        while (true)
+        {
+            final Assembly next = assemblies.get(last + 1);
+            final boolean delivered = last + 1 < deliverSequence;
+            if (!delivered && (next == null || !next.complete))
+            {
+                break;
+            }
+            last++;
+        }
+        if (last - acknowledgedThrough >= ackInterval)
+        {
+            sendControl(QuantumFrame.ACK, 0, last);
+            acknowledgedThrough = last;
+        }
     }
 
     private void applyAlarmPolicy()

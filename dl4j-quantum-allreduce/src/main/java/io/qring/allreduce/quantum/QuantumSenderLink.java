@@ -57,6 +57,7 @@ final class QuantumSenderLink extends DelegatingLink
     private final Thread controlThread;
     private final MessageHandler controlHandler = this::onControl;
     private long nextSequence;
+    private long acknowledgedThrough;
     private int blockLength;
     private volatile boolean classical;
     private volatile boolean closing;
@@ -119,11 +120,12 @@ final class QuantumSenderLink extends DelegatingLink
             final boolean raw = classical;
             QuantumFrame.writeHeader(frame, QuantumFrame.DATA, raw ? QuantumFrame.FLAG_CLASSICAL : 0, length, sequence);
             frame.putInt(QuantumFrame.BLOCK_LENGTH_OFFSET, blockLength, QuantumFrame.ORDER);
-            frame.putInt(QuantumFrame.MESSAGE_CRC_OFFSET, checksums.message(copy, length), QuantumFrame.ORDER);
             for (int i = 0; i < blocks; i++)
             {
                 frame.putInt(QuantumFrame.DATA_CRCS_OFFSET + 4 * i, checksums.block(copy, length, blockLength, i), QuantumFrame.ORDER);
             }
+            frame.putInt(QuantumFrame.MESSAGE_CRC_OFFSET, blocks == 1 ?
+                frame.getInt(QuantumFrame.DATA_CRCS_OFFSET, QuantumFrame.ORDER) : checksums.message(copy, length), QuantumFrame.ORDER);
             final int overhead = QuantumFrame.dataOverhead(blocks);
             payloadView.wrap(copy, 0, length);
             final int body = raw ? copyRaw(length, overhead) : encoder.encode(payloadView, 0, length, frame, overhead);
@@ -263,12 +265,16 @@ final class QuantumSenderLink extends DelegatingLink
         lock.lock();
         try
         {
-            final PendingMessage pending = outstanding.remove(sequence);
-            if (pending == null)
+            if (sequence < acknowledgedThrough || sequence >= nextSequence)
             {
-                throw new IllegalStateException("acknowledgement of unknown quantum frame " + sequence);
+                throw new IllegalStateException("acknowledgement of quantum frames through " + sequence +
+                    " but frames " + acknowledgedThrough + " to " + (nextSequence - 1) + " are outstanding");
             }
-            spare.push(pending);
+            for (long s = acknowledgedThrough; s <= sequence; s++)
+            {
+                spare.push(outstanding.remove(s));
+            }
+            acknowledgedThrough = sequence + 1;
             acknowledged.signalAll();
         }
         finally

@@ -1,0 +1,315 @@
+package io.qring.dl4j;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LedgerSnapshot;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Reports, every iteration, what crossed each link of the ring during that iteration: the difference of
+ * the ledger snapshots taken after this iteration and after the previous one (the first difference is
+ * against the snapshots taken when the listener was built). Logs one SLF4J line per iteration with the
+ * ring totals (each link at DEBUG) and optionally appends the same figures as CSV rows (one per link
+ * plus a {@value #TOTAL_LINK} row) and as JSON lines (one object per iteration).
+ *
+ * <p>Attach it to the model ({@code model.addListeners}) or, inside {@code ParallelWrapper}, to the
+ * accumulator ({@link QuantumRingGradientsAccumulator#addExchangeListener}); an iteration already reported
+ * (same iteration and epoch as the last report) is not reported again, so several workers or both routes
+ * may share one instance. Close it after training to flush and close its files.
+ */
+public final class LedgerTrainingListener extends BaseTrainingListener implements ExchangeListener, AutoCloseable
+{
+    /** Name of the merged row/object holding the sum over all links. */
+    public static final String TOTAL_LINK = "total";
+
+    private static final Logger LOG = LoggerFactory.getLogger(LedgerTrainingListener.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Supplier<List<LedgerSnapshot>> source;
+    private final BufferedWriter csv;
+    private final BufferedWriter jsonLines;
+    private final int logEvery;
+    private final Map<String, LedgerSnapshot> previous = new HashMap<>();
+    private List<LedgerSnapshot> lastDeltas = List.of();
+    private long lastReported = Long.MIN_VALUE;
+
+    private LedgerTrainingListener(final Builder builder)
+    {
+        this.source = builder.source;
+        this.logEvery = builder.logEvery;
+        remember(source.get());
+        this.csv = open(builder.csvFile);
+        this.jsonLines = open(builder.jsonLinesFile);
+        if (csv != null)
+        {
+            writeLine(csv, "iteration,epoch," + LedgerSnapshot.csvHeader());
+        }
+    }
+
+    /**
+     * @param source the current cumulative snapshots of every link this rank can see (e.g. the ring's
+     *               {@code ledgerSnapshots()}); called once at build time and once per iteration.
+     * @return a builder; without files the listener only logs.
+     */
+    public static Builder builder(final Supplier<List<LedgerSnapshot>> source)
+    {
+        return new Builder(source);
+    }
+
+    /**
+     * Reports the iteration (see {@link #report(int, int)}).
+     *
+     * @param model     the model (unused).
+     * @param iteration the iteration just completed.
+     * @param epoch     its epoch.
+     */
+    @Override
+    public void iterationDone(final Model model, final int iteration, final int epoch)
+    {
+        report(iteration, epoch);
+    }
+
+    /**
+     * Reports the iteration (see {@link #report(int, int)}).
+     *
+     * @param iteration the iteration just exchanged.
+     * @param epoch     its epoch.
+     * @param applied   unused: a skipped iteration still moved bits.
+     */
+    @Override
+    public void exchangeDone(final int iteration, final int epoch, final boolean applied)
+    {
+        report(iteration, epoch);
+    }
+
+    /**
+     * Takes the per-link differences since the last report, logs them and writes them to the configured
+     * files, unless this iteration was the last one reported.
+     *
+     * @param iteration the iteration just completed.
+     * @param epoch     its epoch.
+     */
+    public synchronized void report(final int iteration, final int epoch)
+    {
+        final long key = ((long)epoch << 32) | (iteration & 0xFFFF_FFFFL);
+        if (key == lastReported)
+        {
+            return;
+        }
+        lastReported = key;
+        final List<LedgerSnapshot> current = source.get();
+        final List<LedgerSnapshot> deltas = new ArrayList<>(current.size());
+        for (final LedgerSnapshot snapshot : current)
+        {
+            final LedgerSnapshot before = previous.get(snapshot.link());
+            deltas.add(before == null ? snapshot : snapshot.minus(before));
+        }
+        remember(current);
+        final LedgerSnapshot total = LedgerSnapshot.merge(TOTAL_LINK, deltas);
+        lastDeltas = List.copyOf(deltas);
+        log(iteration, epoch, deltas, total);
+        if (csv != null)
+        {
+            for (final LedgerSnapshot delta : deltas)
+            {
+                writeLine(csv, iteration + "," + epoch + "," + delta.toCsvRow());
+            }
+            writeLine(csv, iteration + "," + epoch + "," + total.toCsvRow());
+        }
+        if (jsonLines != null)
+        {
+            writeLine(jsonLines, toJson(iteration, epoch, deltas, total));
+        }
+    }
+
+    /** @return the per-link differences of the last completed iteration (empty before the first). */
+    public synchronized List<LedgerSnapshot> lastDeltas()
+    {
+        return lastDeltas;
+    }
+
+    /** Flushes and closes the CSV and JSON-lines files. */
+    @Override
+    public synchronized void close()
+    {
+        closeWriter(csv);
+        closeWriter(jsonLines);
+    }
+
+    private void remember(final List<LedgerSnapshot> snapshots)
+    {
+        for (final LedgerSnapshot snapshot : snapshots)
+        {
+            previous.put(snapshot.link(), snapshot);
+        }
+    }
+
+    private void log(final int iteration, final int epoch, final List<LedgerSnapshot> deltas, final LedgerSnapshot total)
+    {
+        if ((iteration + 1) % logEvery != 0 || !LOG.isInfoEnabled())
+        {
+            return;
+        }
+        LOG.info("iteration {} epoch {}: {} links, payload bits {}, online qubits {}, online classical bits {}, " +
+            "EPR pairs consumed {}, sacrificed {}, retransmitted qubits {}, classical-equivalent bits {}, " +
+            "fallback classical bits {}, goodput {} bits/qubit",
+            iteration, epoch, deltas.size(),
+            total.get(LedgerCounter.PAYLOAD_BITS), total.get(LedgerCounter.ONLINE_QUBITS),
+            total.get(LedgerCounter.ONLINE_CLASSICAL_BITS), total.get(LedgerCounter.EPR_CONSUMED),
+            total.get(LedgerCounter.EPR_SACRIFICED), total.get(LedgerCounter.RETRANSMITTED_QUBITS),
+            total.get(LedgerCounter.CLASSICAL_EQUIVALENT_BITS), total.get(LedgerCounter.FALLBACK_CLASSICAL_BITS),
+            total.goodputBitsPerQubit());
+        if (LOG.isDebugEnabled())
+        {
+            for (final LedgerSnapshot delta : deltas)
+            {
+                LOG.debug("iteration {} epoch {} link {}", iteration, epoch, delta.toJson());
+            }
+        }
+    }
+
+    private static String toJson(
+        final int iteration,
+        final int epoch,
+        final List<LedgerSnapshot> deltas,
+        final LedgerSnapshot total)
+    {
+        final ObjectNode line = JSON.createObjectNode();
+        line.put("iteration", iteration);
+        line.put("epoch", epoch);
+        final ArrayNode links = line.putArray("links");
+        for (final LedgerSnapshot delta : deltas)
+        {
+            links.add(JSON.valueToTree(delta));
+        }
+        line.set(TOTAL_LINK, JSON.valueToTree(total));
+        return line.toString();
+    }
+
+    private static BufferedWriter open(final Path file)
+    {
+        if (file == null)
+        {
+            return null;
+        }
+        try
+        {
+            final Path parent = file.toAbsolutePath().getParent();
+            if (parent != null)
+            {
+                Files.createDirectories(parent);
+            }
+            return Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot open ledger output " + file, ex);
+        }
+    }
+
+    private static void writeLine(final BufferedWriter writer, final String line)
+    {
+        try
+        {
+            writer.write(line);
+            writer.newLine();
+            writer.flush();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot write ledger output", ex);
+        }
+    }
+
+    private static void closeWriter(final BufferedWriter writer)
+    {
+        if (writer == null)
+        {
+            return;
+        }
+        try
+        {
+            writer.close();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot close ledger output", ex);
+        }
+    }
+
+    /** Settings of a {@link LedgerTrainingListener}. */
+    public static final class Builder
+    {
+        /** Default: log every iteration. */
+        public static final int DEFAULT_LOG_EVERY = 1;
+
+        private final Supplier<List<LedgerSnapshot>> source;
+        private Path csvFile;
+        private Path jsonLinesFile;
+        private int logEvery = DEFAULT_LOG_EVERY;
+
+        private Builder(final Supplier<List<LedgerSnapshot>> source)
+        {
+            this.source = Objects.requireNonNull(source, "ledger snapshot source");
+        }
+
+        /**
+         * @param file CSV file to (over)write: a header, then per iteration one row per link and a total row.
+         * @return this builder.
+         */
+        public Builder csvFile(final Path file)
+        {
+            this.csvFile = file;
+            return this;
+        }
+
+        /**
+         * @param file file to (over)write with one JSON object per iteration
+         *             ({@code {"iteration","epoch","links":[...],"total":{...}}}).
+         * @return this builder.
+         */
+        public Builder jsonLinesFile(final Path file)
+        {
+            this.jsonLinesFile = file;
+            return this;
+        }
+
+        /**
+         * @param iterations log a line after every this many iterations (files get every iteration), ≥ 1.
+         * @return this builder.
+         */
+        public Builder logEvery(final int iterations)
+        {
+            if (iterations < 1)
+            {
+                throw new IllegalArgumentException("logEvery must be at least 1: " + iterations);
+            }
+            this.logEvery = iterations;
+            return this;
+        }
+
+        /** @return the listener, with its baseline snapshots taken now and its files opened. */
+        public LedgerTrainingListener build()
+        {
+            return new LedgerTrainingListener(this);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package io.qring.dl4j;
+
+import io.qring.allreduce.AllReduce;
+import io.qring.allreduce.ReduceOp;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Periodic parameter averaging: each rank trains its own replica locally and, after every
+ * {@code frequency}-th iteration ({@code (iteration + 1) % frequency == 0}), replaces its parameters
+ * (and optionally its updater state, e.g. Adam moments) by their average over the ring
+ * ({@link ReduceOp#AVERAGE}), so all replicas leave the averaging step bit-identical.
+ *
+ * <p>One listener instance serves one model on one rank (attach it with {@code model.addListeners}).
+ * The averaging iterations are collectives: all ranks must run the same number of iterations. Inside a
+ * {@code ParallelWrapper}, listeners are shared by all workers of the JVM; use DL4J's own
+ * {@code TrainingMode.AVERAGING} there, or {@link QuantumRingGradientsAccumulator}.
+ */
+public final class ParameterAveragingListener extends BaseTrainingListener
+{
+    private final AllReduce allReduce;
+    private final int frequency;
+    private final boolean averageUpdaterState;
+
+    private Model model;
+    private HostBuffer buffer;
+    private INDArray paramsStaging;
+    private INDArray stateStaging;
+    private long averagings;
+
+    /**
+     * Use {@link QuantumRing#parameterAveraging(int, boolean)}.
+     *
+     * @param allReduce           the ring; this rank's endpoint.
+     * @param frequency           average after every this many iterations, ≥ 1.
+     * @param averageUpdaterState whether to average the updater state too.
+     */
+    ParameterAveragingListener(final AllReduce allReduce, final int frequency, final boolean averageUpdaterState)
+    {
+        if (frequency < 1)
+        {
+            throw new IllegalArgumentException("averaging frequency must be at least 1 iteration: " + frequency);
+        }
+        this.allReduce = allReduce;
+        this.frequency = frequency;
+        this.averageUpdaterState = averageUpdaterState;
+    }
+
+    /**
+     * Averages parameters (and updater state) over the ring when this is an averaging iteration.
+     *
+     * @param model     the model just stepped.
+     * @param iteration its iteration count (0-based, before increment).
+     * @param epoch     its epoch count.
+     */
+    @Override
+    public void iterationDone(final Model model, final int iteration, final int epoch)
+    {
+        if ((iteration + 1) % frequency != 0)
+        {
+            return;
+        }
+        if (this.model == null)
+        {
+            this.model = model;
+        }
+        else if (this.model != model)
+        {
+            throw new IllegalStateException("a ParameterAveragingListener serves one model per rank, but was called by a second model " +
+                "(inside ParallelWrapper use TrainingMode.AVERAGING locally or QuantumRingGradientsAccumulator)");
+        }
+        average(model, iteration, epoch);
+    }
+
+    /** @return how many times this rank has averaged. */
+    public long averagings()
+    {
+        return averagings;
+    }
+
+    /** @return the number of iterations between averagings. */
+    public int frequency()
+    {
+        return frequency;
+    }
+
+    private void average(final Model model, final int iteration, final int epoch)
+    {
+        final INDArray params = model.params();
+        final INDArray state = averageUpdaterState ? updaterState(model) : null;
+        final DataType type = params.dataType();
+        final int paramCount = HostBuffer.checkedLength(params.length());
+        final int stateCount = state == null ? 0 : HostBuffer.checkedLength(state.length());
+        if (state != null && state.dataType() != type)
+        {
+            throw new IllegalStateException("updater state dtype " + state.dataType() + " differs from parameter dtype " + type);
+        }
+        prepare(type, paramCount, stateCount);
+        try
+        {
+            if (averagings == 0)
+            {
+                RingHandshake.verify(allReduce, "parameter vector (with updater state)", (long)paramCount + stateCount, type);
+            }
+            paramsStaging.assign(params.reshape(paramCount));
+            buffer.read(paramsStaging, 0);
+            if (state != null)
+            {
+                stateStaging.assign(state.reshape(stateCount));
+                buffer.read(stateStaging, paramCount);
+            }
+            buffer.allReduce(allReduce, ReduceOp.AVERAGE);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new RingTrainingException("parameter averaging at iteration " + iteration + ", epoch " + epoch +
+                " on rank " + allReduce.rank() + " of " + allReduce.worldSize() + " (" + model.getClass().getSimpleName() +
+                " with " + paramCount + " " + type + " parameters, " + stateCount + " updater state values): " + ex.getMessage(), ex);
+        }
+        buffer.write(paramsStaging, 0);
+        params.assign(paramsStaging.reshape(params.shape()));
+        if (state != null)
+        {
+            buffer.write(stateStaging, paramCount);
+            state.assign(stateStaging.reshape(state.shape()));
+        }
+        averagings++;
+    }
+
+    private void prepare(final DataType type, final int paramCount, final int stateCount)
+    {
+        if (buffer == null || buffer.dataType() != type || buffer.length() != paramCount + stateCount)
+        {
+            buffer = HostBuffer.allocate(type, paramCount + stateCount);
+            paramsStaging = HostBuffer.detachedVector(type, paramCount);
+            stateStaging = stateCount == 0 ? null : HostBuffer.detachedVector(type, stateCount);
+        }
+    }
+
+    private static INDArray updaterState(final Model model)
+    {
+        if (model instanceof MultiLayerNetwork network)
+        {
+            return network.getUpdater() == null ? null : network.getUpdater().getStateViewArray();
+        }
+        if (model instanceof ComputationGraph graph)
+        {
+            return graph.getUpdater() == null ? null : graph.getUpdater().getStateViewArray();
+        }
+        throw new IllegalArgumentException("updater state averaging supports MultiLayerNetwork and ComputationGraph, not " +
+            model.getClass().getName());
+    }
+}

@@ -1,0 +1,233 @@
+package io.qring.dl4j;
+
+import io.qring.allreduce.AllReduce;
+import io.qring.channel.ledger.LedgerSnapshot;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.ResidualPostProcessor;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.ThresholdAlgorithm;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Entry point of the DL4J integration: one rank's view of the ring, from which the gradient
+ * accumulators and training listeners are obtained. Every object obtained here issues collectives on the
+ * same ring; all ranks must create and use them alike.
+ *
+ * <pre>{@code
+ * QuantumRing ring = QuantumRing.builder().allReduce(allReduce).build();
+ * model.setGradientsAccumulator(ring.accumulator());          // synchronous ring, one rank per JVM
+ * // or: new ParallelWrapper.Builder<>(model).workers(2).trainingMode(TrainingMode.CUSTOM)
+ * //         .gradientsAccumulator(ring.accumulator()).build();
+ * }</pre>
+ *
+ * Closing the ring closes the {@link AllReduce} it was built with.
+ */
+public final class QuantumRing implements AutoCloseable
+{
+    /** Default for {@link Builder#exchangeTimeout(Duration)}: 60 s. */
+    public static final Duration DEFAULT_EXCHANGE_TIMEOUT = Duration.ofSeconds(60);
+
+    /** Default for {@link Builder#nonFinitePolicy(NonFinitePolicy)}: fail loudly. */
+    public static final NonFinitePolicy DEFAULT_NON_FINITE_POLICY = NonFinitePolicy.FAIL;
+
+    private final AllReduce allReduce;
+    private final NonFinitePolicy nonFinitePolicy;
+    private final long exchangeTimeoutNs;
+
+    private QuantumRing(final Builder builder)
+    {
+        this.allReduce = builder.allReduce;
+        this.nonFinitePolicy = builder.nonFinitePolicy;
+        this.exchangeTimeoutNs = builder.exchangeTimeout.toNanos();
+    }
+
+    /** @return a builder with the documented defaults. */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /** @return the collective every adapter of this ring uses. */
+    public AllReduce allReduce()
+    {
+        return allReduce;
+    }
+
+    /** @return this rank. */
+    public int rank()
+    {
+        return allReduce.rank();
+    }
+
+    /** @return the number of ranks. */
+    public int worldSize()
+    {
+        return allReduce.worldSize();
+    }
+
+    /**
+     * A new synchronous accumulator: every iteration averages every worker's post-updater update over
+     * all workers of all ranks. One per rank (shared by that rank's {@code ParallelWrapper} workers).
+     *
+     * @return the accumulator, for {@code model.setGradientsAccumulator(...)} or
+     * {@code ParallelWrapper.Builder.gradientsAccumulator(...)} with {@code TrainingMode.CUSTOM}.
+     */
+    public QuantumRingGradientsAccumulator accumulator()
+    {
+        return new QuantumRingGradientsAccumulator(allReduce, nonFinitePolicy, exchangeTimeoutNs);
+    }
+
+    /**
+     * A new DL4J {@code EncodedGradientsAccumulator} with DL4J's {@code SHARED_GRADIENTS} defaults
+     * ({@link AdaptiveThresholdAlgorithm}, no residual post-processing) whose encoded updates travel the ring.
+     *
+     * @param model        the model trained on this rank (sizes the message buffers).
+     * @param localWorkers training threads of this rank: 1 for {@code model.setGradientsAccumulator},
+     *                     or the {@code ParallelWrapper} worker count.
+     * @return the accumulator.
+     */
+    public RingEncodedGradientsAccumulator sparseAccumulator(final Model model, final int localWorkers)
+    {
+        return sparseAccumulator(model.numParams(), localWorkers, new AdaptiveThresholdAlgorithm(), null);
+    }
+
+    /**
+     * A new DL4J {@code EncodedGradientsAccumulator} whose threshold/bitmap-encoded updates travel the ring
+     * through a {@link RingEncodingHandler}, sized as DL4J's
+     * {@code ParallelWrapper} sizes its own: messages of at most {@code numParams / 16 + 5} ints, a queue of
+     * {@code localWorkers + 2} messages per worker.
+     *
+     * @param numParams          number of parameters of the model trained on this rank.
+     * @param localWorkers       training threads of this rank: 1 for {@code model.setGradientsAccumulator},
+     *                           or the {@code ParallelWrapper} worker count.
+     * @param thresholdAlgorithm how each worker picks its encoding threshold.
+     * @param residualProcessor  optional residual post-processing, or {@code null}.
+     * @return the accumulator.
+     */
+    public RingEncodedGradientsAccumulator sparseAccumulator(
+        final long numParams,
+        final int localWorkers,
+        final ThresholdAlgorithm thresholdAlgorithm,
+        final ResidualPostProcessor residualProcessor)
+    {
+        if (localWorkers < 1)
+        {
+            throw new IllegalArgumentException("a rank needs at least one local worker: " + localWorkers);
+        }
+        if (numParams < 1)
+        {
+            throw new IllegalArgumentException("the model has no parameters: " + numParams);
+        }
+        Objects.requireNonNull(thresholdAlgorithm, "thresholdAlgorithm");
+        final long maxMessageInts = numParams / 16 + 5;
+        final RingEncodingHandler handler = new RingEncodingHandler(
+            allReduce, thresholdAlgorithm, residualProcessor, (int)Math.min(Integer.MAX_VALUE, maxMessageInts), exchangeTimeoutNs);
+        final long memoryBytes = maxMessageInts * Integer.BYTES * (localWorkers + 3);
+        return new RingEncodedGradientsAccumulator(localWorkers, handler, memoryBytes, localWorkers + 2);
+    }
+
+    /**
+     * @param frequency average after every this many iterations, ≥ 1.
+     * @return a new listener averaging parameters (not updater state) over the ring.
+     */
+    public ParameterAveragingListener parameterAveraging(final int frequency)
+    {
+        return parameterAveraging(frequency, false);
+    }
+
+    /**
+     * @param frequency           average after every this many iterations, ≥ 1.
+     * @param averageUpdaterState whether the updater state (e.g. Adam moments) is averaged too.
+     * @return a new listener averaging over the ring.
+     */
+    public ParameterAveragingListener parameterAveraging(final int frequency, final boolean averageUpdaterState)
+    {
+        return new ParameterAveragingListener(allReduce, frequency, averageUpdaterState);
+    }
+
+    /**
+     * @param source the current cumulative snapshots of every link this rank can see.
+     * @return a listener logging each iteration's per-link counts; use
+     * {@link LedgerTrainingListener#builder(Supplier)} to also write CSV and JSON lines.
+     */
+    public LedgerTrainingListener ledgerListener(final Supplier<List<LedgerSnapshot>> source)
+    {
+        return LedgerTrainingListener.builder(source).build();
+    }
+
+    /** Closes the {@link AllReduce}. */
+    @Override
+    public void close()
+    {
+        allReduce.close();
+    }
+
+    /** Settings of a {@link QuantumRing}, validated once by {@link #build()}. */
+    public static final class Builder
+    {
+        private AllReduce allReduce;
+        private NonFinitePolicy nonFinitePolicy = DEFAULT_NON_FINITE_POLICY;
+        private Duration exchangeTimeout = DEFAULT_EXCHANGE_TIMEOUT;
+
+        private Builder()
+        {
+        }
+
+        /**
+         * @param allReduce this rank's endpoint of the ring (required); the ring takes ownership.
+         * @return this builder.
+         */
+        public Builder allReduce(final AllReduce allReduce)
+        {
+            this.allReduce = allReduce;
+            return this;
+        }
+
+        /**
+         * @param policy what the synchronous accumulator does with NaN or infinite updates.
+         * @return this builder.
+         */
+        public Builder nonFinitePolicy(final NonFinitePolicy policy)
+        {
+            this.nonFinitePolicy = policy;
+            return this;
+        }
+
+        /**
+         * @param timeout longest a local worker waits for its iteration's exchange (the other local workers
+         *                plus the ring); the ring's own deadlines apply inside it.
+         * @return this builder.
+         */
+        public Builder exchangeTimeout(final Duration timeout)
+        {
+            this.exchangeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * @return the ring view.
+         * @throws IllegalStateException when no {@link AllReduce} was given.
+         * @throws IllegalArgumentException for a null policy or a non-positive timeout.
+         */
+        public QuantumRing build()
+        {
+            if (allReduce == null)
+            {
+                throw new IllegalStateException("QuantumRing needs an AllReduce: call allReduce(...) before build()");
+            }
+            if (nonFinitePolicy == null)
+            {
+                throw new IllegalArgumentException("nonFinitePolicy must not be null");
+            }
+            if (exchangeTimeout == null || exchangeTimeout.isNegative() || exchangeTimeout.isZero())
+            {
+                throw new IllegalArgumentException("exchangeTimeout must be positive: " + exchangeTimeout);
+            }
+            return new QuantumRing(this);
+        }
+    }
+}

@@ -1,0 +1,406 @@
+package io.qring.dl4j;
+
+import io.qring.allreduce.AllReduce;
+import io.qring.allreduce.ReduceOp;
+import org.deeplearning4j.optimize.api.StepFunction;
+import org.deeplearning4j.optimize.solvers.accumulation.GradientsAccumulator;
+import org.deeplearning4j.optimize.solvers.accumulation.IndexedTail;
+import org.deeplearning4j.optimize.solvers.accumulation.Registerable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Synchronous data-parallel training over the ring: every iteration, every worker's update is averaged
+ * over all workers of all ranks and every worker steps its parameters with that same average, so all
+ * replicas stay bit-identical.
+ *
+ * <p>DL4J call path (1.0.0-M2.1, {@code StochasticGradientDescent.optimize}): {@link #hasAnything()} before
+ * the forward pass (always {@code false} here: nothing arrives between iterations); then the gradient is
+ * computed <em>and passed through the updater</em> (learning rate, momentum, Adam, ...), and that update
+ * is handed to {@link #storeUpdate}; then {@link #applyUpdate(StepFunction, INDArray, INDArray, boolean)}
+ * with the model's parameters, where the step function subtracts the averaged update
+ * ({@code params -= update}). Because the average is of post-updater updates, plain SGD (and any updater
+ * linear in the gradient, with identical state everywhere) matches single-process training on the
+ * concatenated minibatch; Adam, RMSProp and other non-linear updaters average the ranks' local steps,
+ * which is not the step of the averaged gradient, and each rank keeps its own updater state.
+ *
+ * <p>Works with one training thread per rank ({@code model.setGradientsAccumulator(acc)}) and inside
+ * {@code ParallelWrapper} ({@code TrainingMode.CUSTOM}, {@code gradientsAccumulator(acc)}), which
+ * announces the workers of each round through {@link #registerConsumers(int)}. The workers of one JVM
+ * are first summed locally in a fixed order (by content, independent of thread scheduling), then the
+ * ring sums the ranks' partial sums once per iteration; the divisor is the total number of workers.
+ * Every iteration is a collective: all ranks must run the same number of iterations.
+ */
+public final class QuantumRingGradientsAccumulator implements GradientsAccumulator, Registerable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(QuantumRingGradientsAccumulator.class);
+
+    /** Extra elements after the update in the exchanged vector: worker count, non-finite worker count. */
+    private static final int TRAILER = 2;
+
+    private final transient AllReduce allReduce;
+    private final transient NonFinitePolicy nonFinitePolicy;
+    private final transient WorkerRendezvous<WorkerSlot, Boolean> rendezvous;
+    private final transient ThreadLocal<WorkerSlot> slots = new ThreadLocal<>();
+    private final transient List<WorkerSlot> allSlots = new CopyOnWriteArrayList<>();
+    private final transient List<ExchangeListener> exchangeListeners = new CopyOnWriteArrayList<>();
+    private final transient AtomicLong exchanges = new AtomicLong();
+    private final transient AtomicLong skipped = new AtomicLong();
+
+    private transient volatile int consumers = 1;
+    private transient volatile boolean singleConsumer;
+
+    private transient HostBuffer combined;
+    private transient boolean verified;
+
+    /**
+     * Use {@link QuantumRing#accumulator()}.
+     *
+     * @param allReduce       the ring; this rank's endpoint.
+     * @param nonFinitePolicy what to do with NaN or infinite updates.
+     * @param timeoutNs       longest a worker waits for its iteration's exchange to complete.
+     */
+    QuantumRingGradientsAccumulator(final AllReduce allReduce, final NonFinitePolicy nonFinitePolicy, final long timeoutNs)
+    {
+        this.allReduce = allReduce;
+        this.nonFinitePolicy = nonFinitePolicy;
+        this.rendezvous = new WorkerRendezvous<>(timeoutNs, "gradient exchange on rank " + allReduce.rank());
+    }
+
+    /**
+     * Collective (with the other workers of this JVM and with every rank): averages this worker's update
+     * over all workers of all ranks. The average is applied by the next {@code applyUpdate} call of the
+     * same thread.
+     *
+     * @param array           this worker's update, after the updater (what the step function subtracts).
+     * @param iterationNumber the model's iteration count, for messages.
+     * @param epochNumber     the model's epoch count, for messages.
+     * @throws RingTrainingException when ranks train different models, the ring fails, a local worker does
+     *                               not arrive in time, or an update is not finite under {@link NonFinitePolicy#FAIL}.
+     */
+    @Override
+    public void storeUpdate(final INDArray array, final int iterationNumber, final int epochNumber)
+    {
+        final WorkerSlot slot = slotFor(array);
+        slot.staging.assign(array.rank() == 1 ? array : array.reshape(array.length()));
+        slot.update.read(slot.staging, 0);
+        slot.finite = slot.update.allFinite(0, slot.update.length());
+        rendezvous.round(
+            parties(),
+            slot,
+            workers -> exchange(workers, iterationNumber, epochNumber),
+            (worker, apply) -> worker.take(apply ? combined : null));
+    }
+
+    /**
+     * Steps the parameters with the average computed by this thread's last {@link #storeUpdate}, if that
+     * iteration was not skipped; otherwise does nothing.
+     *
+     * @param function    the model's step function ({@code params -= update}).
+     * @param params      the model's flattened parameters.
+     * @param updates     the update array DL4J passes along; unused, the average is kept per worker.
+     * @param isFinalStep ignored: every iteration exchanges exactly once.
+     */
+    @Override
+    public void applyUpdate(final StepFunction function, final INDArray params, final INDArray updates, final boolean isFinalStep)
+    {
+        final WorkerSlot slot = slots.get();
+        if (slot != null && slot.pending)
+        {
+            slot.pending = false;
+            function.step(params, slot.staging);
+        }
+    }
+
+    /**
+     * As {@link #applyUpdate(StepFunction, INDArray, INDArray, boolean)}, scaling the average by {@code alpha}.
+     *
+     * @param function the model's step function.
+     * @param params   the model's flattened parameters.
+     * @param updates  unused.
+     * @param alpha    step scale.
+     */
+    @Override
+    public void applyUpdate(final StepFunction function, final INDArray params, final INDArray updates, final double alpha)
+    {
+        final WorkerSlot slot = slots.get();
+        if (slot != null && slot.pending)
+        {
+            slot.pending = false;
+            function.step(params, slot.staging, alpha);
+        }
+    }
+
+    /**
+     * @return {@code false}: a synchronous exchange completes inside {@link #storeUpdate}, nothing is ever
+     * pending before a forward pass.
+     */
+    @Override
+    public boolean hasAnything()
+    {
+        return false;
+    }
+
+    /**
+     * Called by {@code ParallelWrapper} before each round with the number of workers fed in that round.
+     *
+     * @param numConsumers workers taking part in the next exchange, ≥ 1.
+     */
+    @Override
+    public void registerConsumers(final int numConsumers)
+    {
+        if (numConsumers < 1)
+        {
+            throw new IllegalArgumentException("a round needs at least one worker: " + numConsumers);
+        }
+        consumers = numConsumers;
+    }
+
+    /**
+     * @param reallyFallback {@code true} to treat every exchange as having a single local worker,
+     *                       whatever {@link #registerConsumers} said.
+     */
+    @Override
+    public void fallbackToSingleConsumerMode(final boolean reallyFallback)
+    {
+        singleConsumer = reallyFallback;
+    }
+
+    /** Drops any average not yet applied (ParallelWrapper calls this when a fit ends). */
+    @Override
+    public void reset()
+    {
+        for (final WorkerSlot slot : allSlots)
+        {
+            slot.pending = false;
+        }
+    }
+
+    /** Nothing to prepare per worker: buffers are made on a worker's first update. */
+    @Override
+    public void touch()
+    {
+    }
+
+    /**
+     * Hint of early external updates; meaningless for a synchronous exchange and ignored.
+     *
+     * @param updatesAvailable ignored.
+     */
+    @Override
+    public void markExternalUpdates(final boolean updatesAvailable)
+    {
+    }
+
+    /**
+     * Not supported: every update of a synchronous ring enters through {@link #storeUpdate}.
+     *
+     * @param array ignored.
+     * @throws UnsupportedOperationException always.
+     */
+    @Override
+    public void receiveUpdate(final INDArray array)
+    {
+        throw new UnsupportedOperationException(
+            "the synchronous ring accumulator takes updates only through storeUpdate; use QuantumRing.sparseAccumulator for message-based sharing");
+    }
+
+    /**
+     * Not supported: a synchronous ring has no external update source.
+     *
+     * @param source ignored.
+     * @throws UnsupportedOperationException always.
+     */
+    @Override
+    public void setExternalSource(final IndexedTail source)
+    {
+        throw new UnsupportedOperationException(
+            "the synchronous ring accumulator has no external source; use QuantumRing.sparseAccumulator for IndexedTail-fed sharing");
+    }
+
+    /** @return {@code null}: no external source. */
+    @Override
+    public IndexedTail getExternalSource()
+    {
+        return null;
+    }
+
+    /**
+     * @param listener told after every exchange of this rank (e.g. a {@link LedgerTrainingListener}).
+     * @return this accumulator.
+     */
+    public QuantumRingGradientsAccumulator addExchangeListener(final ExchangeListener listener)
+    {
+        exchangeListeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /** @return how many iterations this rank has averaged and applied. */
+    public long exchanges()
+    {
+        return exchanges.get();
+    }
+
+    /** @return how many iterations were skipped under {@link NonFinitePolicy#SKIP_WITH_WARNING}. */
+    public long skippedIterations()
+    {
+        return skipped.get();
+    }
+
+    private int parties()
+    {
+        return singleConsumer ? 1 : consumers;
+    }
+
+    private WorkerSlot slotFor(final INDArray array)
+    {
+        final WorkerSlot current = slots.get();
+        final int length = HostBuffer.checkedLength(array.length());
+        if (current != null && current.update.length() == length && current.update.dataType() == array.dataType())
+        {
+            return current;
+        }
+        final WorkerSlot slot = new WorkerSlot(array.dataType(), length);
+        if (current != null)
+        {
+            allSlots.remove(current);
+        }
+        allSlots.add(slot);
+        slots.set(slot);
+        return slot;
+    }
+
+    private Boolean exchange(final List<WorkerSlot> workers, final int iteration, final int epoch)
+    {
+        final WorkerSlot first = workers.get(0);
+        final int length = first.update.length();
+        final DataType type = first.update.dataType();
+        for (final WorkerSlot worker : workers)
+        {
+            if (worker.update.length() != length || worker.update.dataType() != type)
+            {
+                throw new RingTrainingException(context(iteration, epoch, length, type) +
+                    ": local workers hold models of different sizes or dtypes (" + worker.update.length() + " " +
+                    worker.update.dataType() + ")", null);
+            }
+        }
+        try
+        {
+            if (!verified)
+            {
+                RingHandshake.verify(allReduce, "gradient update", length, type);
+                verified = true;
+            }
+            if (combined == null || combined.length() != length + TRAILER || combined.dataType() != type)
+            {
+                combined = HostBuffer.allocate(type, length + TRAILER);
+            }
+            sumInFixedOrder(workers, length);
+            combined.allReduce(allReduce, ReduceOp.SUM);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new RingTrainingException(context(iteration, epoch, length, type) + ": " + ex.getMessage(), ex);
+        }
+        final double contributions = combined.get(length);
+        final double nonFinite = combined.get(length + 1);
+        final boolean apply = nonFinite == 0 && combined.allFinite(0, length);
+        if (apply)
+        {
+            combined.divide(0, length, contributions);
+            exchanges.incrementAndGet();
+        }
+        else
+        {
+            failOrSkip(workers, iteration, epoch, length, type, (long)contributions, (long)nonFinite);
+        }
+        for (final ExchangeListener listener : exchangeListeners)
+        {
+            listener.exchangeDone(iteration, epoch, apply);
+        }
+        return apply;
+    }
+
+    private void sumInFixedOrder(final List<WorkerSlot> workers, final int length)
+    {
+        final List<WorkerSlot> ordered = new ArrayList<>(workers);
+        if (ordered.size() > 1)
+        {
+            Collections.sort(ordered, (a, b) -> a.update.compareTo(b.update));
+        }
+        int nonFinite = 0;
+        combined.copyFrom(ordered.get(0).update, length);
+        for (int i = 1; i < ordered.size(); i++)
+        {
+            combined.add(ordered.get(i).update, length);
+        }
+        for (final WorkerSlot worker : ordered)
+        {
+            nonFinite += worker.finite ? 0 : 1;
+        }
+        combined.set(length, ordered.size());
+        combined.set(length + 1, nonFinite);
+    }
+
+    private void failOrSkip(
+        final List<WorkerSlot> workers,
+        final int iteration,
+        final int epoch,
+        final int length,
+        final DataType type,
+        final long contributions,
+        final long nonFinite)
+    {
+        final long local = workers.stream().filter(w -> !w.finite).count();
+        final String what = nonFinite > 0 ?
+            nonFinite + " of " + contributions + " worker updates contain NaN or infinity (" + local + " on this rank)" :
+            "the sum of " + contributions + " finite worker updates overflows";
+        if (nonFinitePolicy == NonFinitePolicy.FAIL)
+        {
+            throw new RingTrainingException(context(iteration, epoch, length, type) + ": " + what +
+                "; policy " + NonFinitePolicy.FAIL, null);
+        }
+        skipped.incrementAndGet();
+        LOG.warn("{}: {}; every rank skips this iteration (policy {})",
+            context(iteration, epoch, length, type), what, NonFinitePolicy.SKIP_WITH_WARNING);
+    }
+
+    private String context(final int iteration, final int epoch, final int length, final DataType type)
+    {
+        return "gradient exchange at iteration " + iteration + ", epoch " + epoch + " on rank " + allReduce.rank() +
+            " of " + allReduce.worldSize() + " (model with " + length + " " + type + " parameters)";
+    }
+
+    /** One training thread's buffers, reused every iteration. */
+    private static final class WorkerSlot
+    {
+        private final INDArray staging;
+        private final HostBuffer update;
+        private boolean finite;
+        private volatile boolean pending;
+
+        WorkerSlot(final DataType type, final int length)
+        {
+            this.staging = HostBuffer.detachedVector(type, length);
+            this.update = HostBuffer.allocate(type, length);
+        }
+
+        void take(final HostBuffer average)
+        {
+            if (average != null)
+            {
+                average.write(staging, 0);
+            }
+            pending = average != null;
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package io.qring.dl4j;
+
+import io.qring.allreduce.AllReduce;
+import org.deeplearning4j.optimize.solvers.accumulation.EncodingHandler;
+import org.deeplearning4j.optimize.solvers.accumulation.GradientsAccumulator;
+import org.deeplearning4j.optimize.solvers.accumulation.IndexedTail;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.ResidualPostProcessor;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.ThresholdAlgorithm;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.IntBuffer;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * DL4J's threshold/bitmap {@link EncodingHandler} whose messages also travel the ring: each encoded
+ * update still loops back to the local workers' queues exactly as in DL4J, and the encoded updates of
+ * all local workers of an iteration go to every other rank in one {@link AllReduce#allGather} (each
+ * message crosses every link once), where they enter through the accumulator's {@link IndexedTail}
+ * and are decoded into every local worker's next step. An iteration in which a worker has nothing above
+ * threshold still takes part (with no message), so the ranks stay in step.
+ *
+ * <p>Semantics are those of DL4J's {@code SHARED_GRADIENTS}: every worker applies the <em>sum</em> of
+ * all workers' encoded updates, residuals stay local. Replicas agree up to the order in which decoded
+ * messages are added (not bit-identical); use {@link QuantumRingGradientsAccumulator} for that.
+ */
+public class RingEncodingHandler extends EncodingHandler
+{
+    private final transient AllReduce allReduce;
+    private final transient WorkerRendezvous<Outgoing, Boolean> rendezvous;
+    private final transient ThreadLocal<int[]> staged = new ThreadLocal<>();
+    private final transient List<ExchangeListener> exchangeListeners = new CopyOnWriteArrayList<>();
+    private transient boolean verified;
+
+    /**
+     * @param allReduce          the ring; this rank's endpoint.
+     * @param thresholdAlgorithm how each worker picks its encoding threshold.
+     * @param residualProcessor  optional post-processing of the residual, or {@code null}.
+     * @param boundary           most elements per sparse message, or {@code null} for no limit.
+     * @param timeoutNs          longest a worker waits for its iteration's exchange to complete.
+     */
+    public RingEncodingHandler(
+        final AllReduce allReduce,
+        final ThresholdAlgorithm thresholdAlgorithm,
+        final ResidualPostProcessor residualProcessor,
+        final Integer boundary,
+        final long timeoutNs)
+    {
+        super(thresholdAlgorithm, residualProcessor, boundary, false);
+        this.allReduce = allReduce;
+        this.rendezvous = new WorkerRendezvous<>(timeoutNs, "sparse update exchange on rank " + allReduce.rank());
+    }
+
+    /**
+     * @param listener told after every exchange of this rank (e.g. a {@link LedgerTrainingListener}).
+     * @return this handler.
+     */
+    public RingEncodingHandler addExchangeListener(final ExchangeListener listener)
+    {
+        exchangeListeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /**
+     * Encodes the worker's residual as DL4J does, then joins this iteration's ring exchange (with or without
+     * a message).
+     *
+     * @param updates         the worker's accumulated residual; encoded values are subtracted from it.
+     * @param iterationNumber the model's iteration count.
+     * @param epochNumber     the model's epoch count.
+     * @return whether this worker sent a message.
+     */
+    @Override
+    public boolean broadcastUpdates(final INDArray updates, final int iterationNumber, final int epochNumber)
+    {
+        staged.remove();
+        final boolean sent = super.broadcastUpdates(updates, iterationNumber, epochNumber);
+        final Outgoing outgoing = new Outgoing(iterationNumber, epochNumber, updates.length(), updates.dataType(), staged.get());
+        staged.remove();
+        rendezvous.round(consumersThisRound(), outgoing, this::exchange, (mine, done) -> { });
+        return sent;
+    }
+
+    /**
+     * Delivers an encoded update to the local workers (DL4J's loop-back) and stages it for the ring.
+     *
+     * @param message         threshold- or bitmap-encoded update (INT32).
+     * @param iterationNumber the model's iteration count.
+     * @param epochNumber     the model's epoch count.
+     */
+    @Override
+    protected void sendMessage(final INDArray message, final int iterationNumber, final int epochNumber)
+    {
+        super.sendMessage(message, iterationNumber, epochNumber);
+        staged.set(message.toIntVector());
+    }
+
+    private int consumersThisRound()
+    {
+        return accumulator instanceof RingEncodedGradientsAccumulator ring ? ring.consumersThisRound() : 1;
+    }
+
+    @SuppressWarnings("try")
+    private Boolean exchange(final List<Outgoing> workers)
+    {
+        final Outgoing first = workers.get(0);
+        final IndexedTail tail = externalSource();
+        try
+        {
+            if (!verified)
+            {
+                RingHandshake.verify(allReduce, "sparse update", first.length(), first.type());
+                verified = true;
+            }
+            final byte[][] frames = allReduce.allGather(frame(workers));
+            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces())
+            {
+                for (int r = 0; r < frames.length; r++)
+                {
+                    if (r != allReduce.rank())
+                    {
+                        deliver(frames[r], tail);
+                    }
+                }
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new RingTrainingException("sparse update exchange at iteration " + first.iteration() + ", epoch " +
+                first.epoch() + " on rank " + allReduce.rank() + " of " + allReduce.worldSize() + " (model with " +
+                first.length() + " " + first.type() + " parameters): " + ex.getMessage(), ex);
+        }
+        for (final ExchangeListener listener : exchangeListeners)
+        {
+            listener.exchangeDone(first.iteration(), first.epoch(), true);
+        }
+        return Boolean.TRUE;
+    }
+
+    private IndexedTail externalSource()
+    {
+        final GradientsAccumulator owner = accumulator;
+        final IndexedTail tail = owner == null ? null : owner.getExternalSource();
+        if (tail == null)
+        {
+            throw new IllegalStateException("RingEncodingHandler needs an accumulator with an IndexedTail external source; " +
+                "build it with QuantumRing.sparseAccumulator");
+        }
+        return tail;
+    }
+
+    private static byte[] frame(final List<Outgoing> workers)
+    {
+        int ints = 1;
+        for (final Outgoing worker : workers)
+        {
+            ints += worker.message() == null ? 0 : 1 + worker.message().length;
+        }
+        final ByteBuffer bytes = ByteBuffer.allocate(ints * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        final IntBuffer frame = bytes.asIntBuffer();
+        frame.put((int)workers.stream().filter(w -> w.message() != null).count());
+        for (final Outgoing worker : workers)
+        {
+            if (worker.message() != null)
+            {
+                frame.put(worker.message().length).put(worker.message());
+            }
+        }
+        return bytes.array();
+    }
+
+    private static void deliver(final byte[] frameBytes, final IndexedTail tail)
+    {
+        final IntBuffer frame = ByteBuffer.wrap(frameBytes).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+        final int count = frame.get();
+        for (int m = 0; m < count; m++)
+        {
+            final int[] message = new int[frame.get()];
+            frame.get(message);
+            tail.put(Nd4j.createFromArray(message));
+        }
+    }
+
+    /**
+     * One worker's part of an iteration's exchange.
+     *
+     * @param iteration the model's iteration count.
+     * @param epoch     the model's epoch count.
+     * @param length    number of parameters of the worker's model.
+     * @param type      its dtype.
+     * @param message   its encoded update, or {@code null} when nothing exceeded the threshold.
+     */
+    private record Outgoing(int iteration, int epoch, long length, DataType type, int[] message)
+    {
+    }
+}

@@ -1,0 +1,51 @@
+/**
+ * Deeplearning4j (1.0.0-M2.1) adapters of the quantum ring: users keep their model, data pipeline,
+ * updater and loss; only the gradient exchange changes. Everything is obtained from a
+ * {@link io.qring.dl4j.QuantumRing} built around this rank's {@link io.qring.allreduce.AllReduce}.
+ *
+ * <h2>Synchronous ring, one rank per JVM</h2>
+ * <pre>{@code
+ * // before: MultiLayerNetwork model = ...; model.fit(iterator);
+ * QuantumRing ring = QuantumRing.builder().allReduce(allReduce).build();
+ * model.setGradientsAccumulator(ring.accumulator());
+ * model.fit(iteratorOverThisRanksShard);
+ * }</pre>
+ *
+ * <h2>Synchronous ring inside ParallelWrapper (several workers per JVM, one or more JVMs)</h2>
+ * <pre>{@code
+ * // before: new ParallelWrapper.Builder<>(model).workers(2).build().fit(iterator);
+ * QuantumRing ring = QuantumRing.builder().allReduce(allReduce).build();
+ * new ParallelWrapper.Builder<>(model).workers(2)
+ *     .trainingMode(ParallelWrapper.TrainingMode.CUSTOM)
+ *     .gradientsAccumulator(ring.accumulator())
+ *     .build().fit(iterator);
+ * }</pre>
+ *
+ * <h2>DL4J-native sparse sharing (SHARED_GRADIENTS semantics) over the ring</h2>
+ * <pre>{@code
+ * QuantumRing ring = QuantumRing.builder().allReduce(allReduce).build();
+ * model.setGradientsAccumulator(ring.sparseAccumulator(model, 1));   // or, in ParallelWrapper CUSTOM mode,
+ *                                                                    // ring.sparseAccumulator(model, workers)
+ * }</pre>
+ *
+ * <h2>Parameter averaging every k iterations, and the ledger</h2>
+ * <pre>{@code
+ * QuantumRing ring = QuantumRing.builder().allReduce(allReduce).build();
+ * model.addListeners(ring.parameterAveraging(10));
+ * model.addListeners(ring.ledgerListener(ledgerSource));   // per-iteration link counts via SLF4J
+ * }</pre>
+ *
+ * <p>What DL4J hands over (verified in the M2.1 sources, {@code StochasticGradientDescent.optimize}):
+ * {@code hasAnything()} before the forward pass; then the gradient, already passed through the updater, to
+ * {@code storeUpdate(update, iteration, epoch)}; then {@code applyUpdate(stepFunction, params, update, true)},
+ * whose step function subtracts ({@code params -= update}). So the ring averages <em>updates</em>: with
+ * plain SGD, N ranks on equal shards match one process on the concatenated minibatch; with Adam each rank
+ * takes its own Adam step and the ring averages the steps.
+ *
+ * <p>ParallelWrapper notes (M2.1): its listener support loads deeplearning4j-core classes (kept off this
+ * project's classpath), so inside ParallelWrapper attach a {@link io.qring.dl4j.LedgerTrainingListener} to
+ * the accumulator ({@code addExchangeListener}) rather than to the wrapper; and call {@code fit} once per
+ * wrapper (a later fit on the same wrapper can deadlock in DL4J; the ring's exchange timeout turns that into
+ * an error).
+ */
+package io.qring.dl4j;

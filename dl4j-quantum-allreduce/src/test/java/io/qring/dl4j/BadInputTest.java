@@ -1,0 +1,168 @@
+package io.qring.dl4j;
+
+import io.qring.dl4j.support.Fixtures;
+import io.qring.dl4j.support.Ranks;
+import io.qring.dl4j.support.ThreadedAllReduce;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Misuse and faults: every rank must reach the same clear verdict in the same iteration. */
+class BadInputTest
+{
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+    private static final int WORLD = 2;
+    private static final int SHARD = 16;
+
+    @Test
+    void shouldReportDifferentParameterCountsOnEveryRankAtTheFirstExchange()
+    {
+        final List<ThreadedAllReduce> ring = ThreadedAllReduce.ring(WORLD, DEADLINE);
+        final DataSet data = Fixtures.regression(3, WORLD * SHARD, DataType.FLOAT);
+
+        final List<Ranks.Outcome<Integer>> outcomes = Ranks.runCollecting(WORLD, DEADLINE, rank ->
+        {
+            final MultiLayerNetwork network = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), 8 + rank);
+            network.setGradientsAccumulator(QuantumRing.builder().allReduce(ring.get(rank)).build().accumulator());
+            network.fit(Fixtures.rows(data, rank * SHARD, (rank + 1) * SHARD));
+            return network.getIterationCount();
+        });
+
+        for (int rank = 0; rank < WORLD; rank++)
+        {
+            final RingTrainingException failure = ringFailure(outcomes.get(rank).failure());
+            final String message = failure.getMessage();
+            assertTrue(message.contains("iteration 0, epoch 0 on rank " + rank + " of 2"), message);
+            assertTrue(message.contains("every rank must train the same model"), message);
+            assertTrue(message.contains("rank 0: 49 FLOAT, rank 1: 55 FLOAT"), message);
+        }
+        assertEquals(0, ring.get(0).allReduceCalls(), "no numbers were combined");
+    }
+
+    @Test
+    void shouldSkipANonFiniteIterationOnEveryRankAndTrainOn()
+    {
+        final int iterations = 3;
+        final int poisoned = 1;
+        final List<DataSet> batches = Fixtures.batches(Fixtures.regression(5, WORLD * SHARD * iterations, DataType.FLOAT), WORLD * SHARD);
+        final List<ThreadedAllReduce> ring = ThreadedAllReduce.ring(WORLD, DEADLINE);
+
+        final List<INDArray> params = Ranks.run(WORLD, DEADLINE, rank ->
+        {
+            final MultiLayerNetwork network = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), 8);
+            final QuantumRingGradientsAccumulator accumulator = QuantumRing.builder()
+                .allReduce(ring.get(rank))
+                .nonFinitePolicy(NonFinitePolicy.SKIP_WITH_WARNING)
+                .build()
+                .accumulator();
+            network.setGradientsAccumulator(accumulator);
+            for (int i = 0; i < iterations; i++)
+            {
+                final DataSet shard = Fixtures.rows(batches.get(i), rank * SHARD, (rank + 1) * SHARD);
+                if (i == poisoned && rank == 1)
+                {
+                    shard.getFeatures().putScalar(0, 0, Float.NaN);
+                }
+                network.fit(shard);
+            }
+            assertEquals(1, accumulator.skippedIterations());
+            assertEquals(iterations - 1, accumulator.exchanges());
+            return network.params().dup();
+        });
+
+        final MultiLayerNetwork reference = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), 8);
+        for (int i = 0; i < iterations; i++)
+        {
+            if (i != poisoned)
+            {
+                reference.fit(batches.get(i));
+            }
+        }
+        SynchronousRingTrainingTest.assertBitIdentical(params);
+        assertTrue(Fixtures.relativeError(params.get(0), reference.params()) <= 1e-5,
+            () -> "relative error " + Fixtures.relativeError(params.get(0), reference.params()));
+    }
+
+    @Test
+    void shouldFailANonFiniteIterationOnEveryRank()
+    {
+        final List<ThreadedAllReduce> ring = ThreadedAllReduce.ring(WORLD, DEADLINE);
+        final DataSet data = Fixtures.regression(9, WORLD * SHARD, DataType.DOUBLE);
+
+        final List<Ranks.Outcome<Integer>> outcomes = Ranks.runCollecting(WORLD, DEADLINE, rank ->
+        {
+            final MultiLayerNetwork network = Fixtures.regressionMlp(DataType.DOUBLE, Fixtures.sgd(), 8);
+            network.setGradientsAccumulator(QuantumRing.builder()
+                .allReduce(ring.get(rank))
+                .nonFinitePolicy(NonFinitePolicy.FAIL)
+                .build()
+                .accumulator());
+            final DataSet shard = Fixtures.rows(data, rank * SHARD, (rank + 1) * SHARD);
+            if (rank == 0)
+            {
+                shard.getFeatures().putScalar(3, 2, Double.POSITIVE_INFINITY);
+            }
+            network.fit(shard);
+            return network.getIterationCount();
+        });
+
+        for (int rank = 0; rank < WORLD; rank++)
+        {
+            final String message = ringFailure(outcomes.get(rank).failure()).getMessage();
+            assertTrue(message.contains("1 of 2 worker updates contain NaN or infinity (" + (rank == 0 ? 1 : 0) + " on this rank)"), message);
+            assertTrue(message.contains("policy FAIL"), message);
+        }
+    }
+
+    @Test
+    void shouldStopWithTheModelContextWhenAPeerNeverArrives()
+    {
+        final List<ThreadedAllReduce> ring = ThreadedAllReduce.ring(WORLD, Duration.ofMillis(300));
+        final DataSet data = Fixtures.regression(21, SHARD, DataType.FLOAT);
+        final MultiLayerNetwork network = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), 8);
+        network.setGradientsAccumulator(QuantumRing.builder().allReduce(ring.get(0)).build().accumulator());
+
+        final RingTrainingException failure = ringFailure(assertThrows(RuntimeException.class, () -> network.fit(data)));
+
+        assertTrue(failure.getMessage().contains("on rank 0 of 2 (model with 49 FLOAT parameters)"), failure.getMessage());
+        assertTrue(failure.getMessage().contains("peers did not arrive within 300 ms"), failure.getMessage());
+    }
+
+    @Test
+    void shouldRejectAnIncompleteRingConfiguration()
+    {
+        assertThrows(IllegalStateException.class, () -> QuantumRing.builder().build());
+        final ThreadedAllReduce single = ThreadedAllReduce.ring(1, DEADLINE).get(0);
+        assertThrows(IllegalArgumentException.class,
+            () -> QuantumRing.builder().allReduce(single).exchangeTimeout(Duration.ZERO).build());
+        assertThrows(IllegalArgumentException.class,
+            () -> QuantumRing.builder().allReduce(single).nonFinitePolicy(null).build());
+        final QuantumRing ring = QuantumRing.builder().allReduce(single).build();
+        assertThrows(IllegalArgumentException.class, () -> ring.parameterAveraging(0));
+        assertThrows(UnsupportedOperationException.class, () -> ring.accumulator().receiveUpdate(null));
+        assertThrows(IllegalArgumentException.class, () -> ring.accumulator().registerConsumers(0));
+    }
+
+    static RingTrainingException ringFailure(final Throwable thrown)
+    {
+        assertNotNull(thrown, "the rank should have failed");
+        for (Throwable t = thrown; t != null; t = t.getCause())
+        {
+            if (t instanceof RingTrainingException ring)
+            {
+                return ring;
+            }
+        }
+        throw new AssertionError("no RingTrainingException in the cause chain", thrown);
+    }
+}
