@@ -41,6 +41,7 @@ final class QuantumReceiverLink extends DelegatingLink
     private final ArrayDeque<Assembly> spare = new ArrayDeque<>();
     private final UnsafeBuffer control;
     private final UnsafeBuffer scratch;
+    private final UnsafeBuffer wireCopy;
     private final UnsafeBuffer assemblyView = new UnsafeBuffer();
     private final MessageHandler frameHandler = this::onFrame;
     private final int ackInterval;
@@ -63,6 +64,7 @@ final class QuantumReceiverLink extends DelegatingLink
             QuantumLinkWrapper.minBlockLength(delegate.maxMessageLength(), maxMessageLength));
         this.control = new UnsafeBuffer(new byte[QuantumFrame.HEADER_LENGTH + 4 * Math.min(maxBlocks, MAX_CONTROL_LENGTH)]);
         this.scratch = new UnsafeBuffer(new byte[maxMessageLength]);
+        this.wireCopy = new UnsafeBuffer(new byte[delegate.maxMessageLength()]);
         this.ackInterval = Math.max(1, settings.window() / 2);
     }
 
@@ -165,7 +167,7 @@ final class QuantumReceiverLink extends DelegatingLink
         else
         {
             assemblyView.wrap(assembly.bytes);
-            decoder.decode(buffer, bodyOffset, length - (bodyOffset - offset), assemblyView, 0);
+            decoder.decode(onHeap(buffer, bodyOffset, length - (bodyOffset - offset)), 0, length - (bodyOffset - offset), assemblyView, 0);
             applyAlarmPolicy();
         }
         for (int i = 0; i < blocks; i++)
@@ -197,7 +199,7 @@ final class QuantumReceiverLink extends DelegatingLink
         }
         else
         {
-            gathered = decoder.decode(buffer, bodyOffset, bodyLength, scratch, 0);
+            gathered = decoder.decode(onHeap(buffer, bodyOffset, bodyLength), 0, bodyLength, scratch, 0);
             applyAlarmPolicy();
         }
         int from = 0;
@@ -299,6 +301,16 @@ final class QuantumReceiverLink extends DelegatingLink
                 alarm.qber(), alarm.sampledPairs());
             sendControl(QuantumFrame.FALLBACK, 0, 0);
         }
+    }
+
+    /**
+     * The wire frame in an on-heap copy: the decoder's array path is about twice as fast as reading an
+     * off-heap transport buffer through its accessors, which more than pays for the copy.
+     */
+    private DirectBuffer onHeap(final DirectBuffer buffer, final int offset, final int length)
+    {
+        buffer.getBytes(offset, wireCopy, 0, length);
+        return wireCopy;
     }
 
     private void sendControl(final byte type, final int count, final long sequence)
