@@ -44,7 +44,6 @@ final class QuantumReceiverLink extends DelegatingLink
     private final UnsafeBuffer wireCopy;
     private final UnsafeBuffer assemblyView = new UnsafeBuffer();
     private final MessageHandler frameHandler = this::onFrame;
-    private final int ackInterval;
     private long deliverSequence;
     private long acknowledgedThrough = -1;
     private long expectedDataSequence;
@@ -65,7 +64,6 @@ final class QuantumReceiverLink extends DelegatingLink
         this.control = new UnsafeBuffer(new byte[QuantumFrame.HEADER_LENGTH + 4 * Math.min(maxBlocks, MAX_CONTROL_LENGTH)]);
         this.scratch = new UnsafeBuffer(new byte[maxMessageLength]);
         this.wireCopy = new UnsafeBuffer(new byte[delegate.maxMessageLength()]);
-        this.ackInterval = Math.max(1, settings.window() / 2);
     }
 
     @Override
@@ -255,9 +253,9 @@ final class QuantumReceiverLink extends DelegatingLink
     }
 
     /**
-     * Acknowledges, cumulatively, every message up to the last of an unbroken run of completed ones,
-     * once at least {@link #ackInterval} of them wait for it (half the sender's window, so the
-     * sender never stalls on a full window while the receiver holds acknowledgements back).
+     * Acknowledges, cumulatively, every message up to the last of an unbroken run of completed ones.
+     * Every completed message is acknowledged at once: a sender may close right after its last send
+     * and must learn, before it does, that nothing needs to be resent.
      */
     private void acknowledgeCompleted()
     {
@@ -272,7 +270,7 @@ final class QuantumReceiverLink extends DelegatingLink
             }
             last++;
         }
-        if (last - acknowledgedThrough >= ackInterval)
+        if (last > acknowledgedThrough)
         {
             sendControl(QuantumFrame.ACK, 0, last);
             acknowledgedThrough = last;

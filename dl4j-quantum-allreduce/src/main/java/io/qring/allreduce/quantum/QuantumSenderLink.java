@@ -33,6 +33,8 @@ final class QuantumSenderLink extends DelegatingLink
 {
     /** How long the control thread waits for one control message before checking whether it should stop. */
     static final long CONTROL_POLL_NS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** Longest a closing sender waits for its last frames to be acknowledged. */
+    static final long CLOSE_DRAIN_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     /** Deadline of a repair frame's send. */
     static final long REPAIR_SEND_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
 
@@ -151,9 +153,15 @@ final class QuantumSenderLink extends DelegatingLink
         throw new IllegalStateException("the quantum link to " + peerName() + " only sends data; its control thread reads the reverse direction");
     }
 
+    /**
+     * Waits, up to {@link #CLOSE_DRAIN_TIMEOUT_NS}, until the receiver has acknowledged every frame
+     * (a neighbour still inside its last collective may need blocks resent), then stops the control
+     * thread and closes the transport link.
+     */
     @Override
     public void close()
     {
+        awaitDrained(System.nanoTime() + CLOSE_DRAIN_TIMEOUT_NS);
         closing = true;
         try
         {
@@ -170,6 +178,32 @@ final class QuantumSenderLink extends DelegatingLink
     boolean isClassicalFallback()
     {
         return classical;
+    }
+
+    private void awaitDrained(final long deadlineNanos)
+    {
+        lock.lock();
+        try
+        {
+            while (!outstanding.isEmpty() && failure == null && !closing)
+            {
+                final long remaining = deadlineNanos - System.nanoTime();
+                if (remaining <= 0)
+                {
+                    LOG.warn("{}: closing with {} frames to {} unacknowledged", ledger.link(), outstanding.size(), peerName());
+                    return;
+                }
+                acknowledged.awaitNanos(remaining);
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        finally
+        {
+            lock.unlock();
+        }
     }
 
     private int copyRaw(final int length, final int offset)

@@ -85,6 +85,24 @@ class QuantumLinkTest
     }
 
     @Test
+    void shouldKeepRepairingForNeighboursWhileARankCloses()
+    {
+        final QuantumLinkSettings noisy = QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-2)).build();
+        final RingRun noiseless = run(context(TransportKind.IN_MEMORY, 3).linkWrapper(QuantumLinkSettings.builder().build().wrapper()), 1);
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IPC, 3).linkWrapper(noisy.wrapper())))
+        {
+            final List<float[]> results = ring.run(rank ->
+            {
+                final float[] data = input(rank.rank(), LENGTH);
+                rank.allReduce(data, ReduceOp.AVERAGE);
+                rank.close();
+                return data;
+            }, RUN_TIMEOUT_NS);
+            assertSameResults(noiseless.results, results);
+        }
+    }
+
+    @Test
     void shouldAbortWithoutDeliveringNumbersWhenAnEavesdropperIsCaught()
     {
         final QuantumLinkSettings settings = QuantumLinkSettings.builder()
