@@ -1,0 +1,239 @@
+package io.qring.benchmarks;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aeron.AeronVersion;
+import io.qring.allreduce.config.RingContext;
+import io.qring.allreduce.config.TransportKind;
+import io.qring.allreduce.quantum.QuantumLinkSettings;
+import io.qring.channel.ledger.LedgerCounter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * End-to-end comparison of the classical and the quantum ring in one process run: for each transport
+ * (Aeron IPC, UDP loopback) and size, N ranks (threads) all-reduce (AVERAGE) a float array, first over
+ * classical links, then over noiseless quantum links; and a plain Aeron stream measures the raw
+ * throughput of the ring's chunk-sized messages over the same transport and driver settings. Prints
+ * ONE JSON line on stdout (logs go to stderr):
+ * <ul>
+ * <li>per ring: median and fastest all-reduce time over the timed repetitions (after warm-up), algbw =
+ * bytes / time and busbw = algbw · 2(N−1)/N (nccl-tests), in GB/s (10^9 bytes);</li>
+ * <li>per case: quantum/classical median time ratio, busbw / raw Aeron throughput for each ring, and
+ * on link 0→1 in one all-reduce: the classical ring's payload bits and the quantum ring's online qubits
+ * (and online classical side bits);</li>
+ * <li>the targets (quantum/classical ≤ 1.10, busbw ≥ 0.5 of raw Aeron) and whether each case meets them;</li>
+ * <li>the system load average at start and end: on a shared machine other processes skew the times.</li>
+ * </ul>
+ * The raw stream sends at least {@link #MIN_RAW_AERON_BYTES_PER_REP} per repetition (one direction,
+ * one stream) and its throughput is the median over the same number of repetitions.
+ * Run: {@code mvn -B -pl benchmarks compile exec:exec@allreduce}; shrink it with
+ * {@code -Dallreduce.args="--sizes=65536 --reps=3 --warmup=1"}.
+ */
+@Command(name = "allreduce", mixinStandardHelpOptions = true,
+    description = "Times classical and quantum ring all-reduces against raw Aeron; prints one JSON line.")
+public final class AllReduceComparison implements Callable<Integer>
+{
+    /** Target: quantum ring time at most this multiple of the classical ring time. */
+    public static final double TARGET_QUANTUM_OVER_CLASSICAL_TIME = 1.10;
+    /** Target: ring bus bandwidth at least this fraction of the raw Aeron throughput. */
+    public static final double TARGET_BUSBW_OVER_RAW_AERON = 0.5;
+    /** Least volume of one raw Aeron repetition, so that small cases still time milliseconds, not microseconds. */
+    public static final long MIN_RAW_AERON_BYTES_PER_REP = 64L << 20;
+    /** Least warm-up repetitions of the raw Aeron stream (its JIT warm-up is not covered by the rings'). */
+    public static final int MIN_RAW_AERON_WARM_UP = 3;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--sizes", split = ",", defaultValue = "1048576,16777216",
+        description = "floats per rank, comma-separated (default: ${DEFAULT-VALUE})")
+    private int[] sizes;
+
+    @Option(names = "--transports", split = ",", defaultValue = "ipc,udp",
+        description = "transports, comma-separated: ipc, udp (default: ${DEFAULT-VALUE})")
+    private List<TransportKind> transports;
+
+    @Option(names = "--ranks", defaultValue = "4", description = "ranks N (default: ${DEFAULT-VALUE})")
+    private int ranks;
+
+    @Option(names = "--reps", defaultValue = "7", description = "timed all-reduces per ring (default: ${DEFAULT-VALUE})")
+    private int repetitions;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "untimed all-reduces first (default: ${DEFAULT-VALUE})")
+    private int warmUp;
+
+    @Option(names = "--chunk-bytes", defaultValue = "262144", description = "ring chunk length (default: ${DEFAULT-VALUE})")
+    private int chunkLength;
+
+    @Option(names = "--term-bytes", defaultValue = "4194304", description = "Aeron term length (default: ${DEFAULT-VALUE})")
+    private int termLength;
+
+    @Option(names = "--skip", split = ",", description = "cases not to run, as transport:floats (e.g. udp:16777216)")
+    private List<String> skipped = List.of();
+
+    /**
+     * @param args options, see {@code --help}.
+     */
+    public static void main(final String[] args)
+    {
+        System.exit(commandLine(new AllReduceComparison()).execute(args));
+    }
+
+    /**
+     * Runs the comparison with these arguments in this JVM.
+     *
+     * @param args options as on the command line.
+     * @return the report, as printed by {@link #main}.
+     */
+    public static ObjectNode compare(final String... args)
+    {
+        final AllReduceComparison comparison = new AllReduceComparison();
+        commandLine(comparison).parseArgs(args);
+        return comparison.report();
+    }
+
+    /** Runs the comparison and prints its one JSON line. */
+    @Override
+    public Integer call()
+    {
+        System.out.println(report().toString());
+        return 0;
+    }
+
+    private static CommandLine commandLine(final AllReduceComparison comparison)
+    {
+        return new CommandLine(comparison).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
+    private ObjectNode report()
+    {
+        if (ranks < 2 || repetitions < 1 || warmUp < 0)
+        {
+            throw new IllegalArgumentException("need --ranks >= 2, --reps >= 1, --warmup >= 0");
+        }
+        final long start = System.nanoTime();
+        final OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        final ObjectNode report = JSON.createObjectNode()
+            .put("benchmark", "allreduce")
+            .put("ranks", ranks)
+            .put("reps", repetitions)
+            .put("warmup", warmUp)
+            .put("op", "AVERAGE")
+            .put("chunkBytes", chunkLength)
+            .put("termBytes", termLength)
+            .put("cores", Runtime.getRuntime().availableProcessors())
+            .put("maxHeapBytes", Runtime.getRuntime().maxMemory())
+            .put("java", System.getProperty("java.version"))
+            .put("aeron", AeronVersion.VERSION)
+            .put("loadAverageAtStart", round(os.getSystemLoadAverage()));
+        report.putObject("targets")
+            .put("quantumOverClassicalTimeMax", TARGET_QUANTUM_OVER_CLASSICAL_TIME)
+            .put("busbwOverRawAeronMin", TARGET_BUSBW_OVER_RAW_AERON);
+        final ArrayNode cases = report.putArray("cases");
+        final ArrayNode skippedCases = report.putArray("skipped");
+        for (final TransportKind transport : transports)
+        {
+            if (TransportKind.IPC != transport && TransportKind.UDP != transport)
+            {
+                throw new IllegalArgumentException("--transports takes ipc and udp, got " + transport);
+            }
+            for (final int size : sizes)
+            {
+                final String name = transport.name().toLowerCase(Locale.ROOT) + ":" + size;
+                if (skipped.contains(name))
+                {
+                    skippedCases.add(name);
+                    continue;
+                }
+                cases.add(measureCase(transport, size));
+            }
+        }
+        report.put("loadAverageAtEnd", round(os.getSystemLoadAverage()));
+        report.put("elapsedSeconds", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) / 1000.0);
+        return report;
+    }
+
+    private ObjectNode measureCase(final TransportKind transport, final int elements)
+    {
+        final long bytes = (long)elements * Float.BYTES;
+        final double busFactor = 2.0 * (ranks - 1) / ranks;
+        final RingMeasurement classical = RingMeasurement.measure(context(transport), elements, warmUp, repetitions);
+        final RingMeasurement quantum = RingMeasurement.measure(
+            context(transport).linkWrapper(QuantumLinkSettings.builder().build().wrapper()), elements, warmUp, repetitions);
+        final long rawBytesPerRep = Math.max(MIN_RAW_AERON_BYTES_PER_REP, (long)(bytes * busFactor));
+        final double rawBytesPerSecond = RawAeronThroughput.median(RawAeronThroughput.measure(
+            context(transport), classical.chunkLength(), rawBytesPerRep, Math.max(MIN_RAW_AERON_WARM_UP, warmUp), repetitions));
+
+        final ObjectNode result = JSON.createObjectNode()
+            .put("transport", transport.name().toLowerCase(Locale.ROOT))
+            .put("floats", elements)
+            .put("bytes", bytes);
+        final double classicalBusbw = ring(result.putObject("classical"), classical, bytes, busFactor);
+        final double quantumBusbw = ring(result.putObject("quantum"), quantum, bytes, busFactor);
+        final double timeRatio = (double)quantum.medianNs() / classical.medianNs();
+        result.put("quantumOverClassicalTime", round(timeRatio));
+        result.put("rawAeronGBps", round(rawBytesPerSecond / 1e9));
+        result.put("rawAeronMessageBytes", classical.chunkLength());
+        result.put("classicalBusbwOverRawAeron", round(classicalBusbw / rawBytesPerSecond));
+        result.put("quantumBusbwOverRawAeron", round(quantumBusbw / rawBytesPerSecond));
+        final long payloadBits = classical.link01().get(LedgerCounter.PAYLOAD_BITS);
+        final long onlineQubits = quantum.link01().get(LedgerCounter.ONLINE_QUBITS);
+        result.putObject("link0to1")
+            .put("classicalPayloadBits", payloadBits)
+            .put("quantumPayloadBits", quantum.link01().get(LedgerCounter.PAYLOAD_BITS))
+            .put("quantumOnlineQubits", onlineQubits)
+            .put("quantumOnlineClassicalBits", quantum.link01().get(LedgerCounter.ONLINE_CLASSICAL_BITS))
+            .put("quantumEprConsumed", quantum.link01().get(LedgerCounter.EPR_CONSUMED))
+            .put("quantumOfflineQubits", quantum.link01().get(LedgerCounter.OFFLINE_QUBITS))
+            .put("onlineQubitsOverClassicalPayloadBits", round((double)onlineQubits / payloadBits));
+        result.putObject("meetsTargets")
+            .put("quantumOverClassicalTime", timeRatio <= TARGET_QUANTUM_OVER_CLASSICAL_TIME)
+            .put("classicalBusbwOverRawAeron", classicalBusbw >= TARGET_BUSBW_OVER_RAW_AERON * rawBytesPerSecond)
+            .put("quantumBusbwOverRawAeron", quantumBusbw >= TARGET_BUSBW_OVER_RAW_AERON * rawBytesPerSecond);
+        return result;
+    }
+
+    /** Writes one ring's figures into {@code node}; returns its median bus bandwidth, bytes per second. */
+    private static double ring(final ObjectNode node, final RingMeasurement measurement, final long bytes, final double busFactor)
+    {
+        final double medianSeconds = measurement.medianNs() / 1e9;
+        final double algbw = bytes / medianSeconds;
+        final double busbw = algbw * busFactor;
+        node.put("medianMs", round(measurement.medianNs() / 1e6))
+            .put("minMs", round(measurement.minNs() / 1e6))
+            .put("algbwGBps", round(algbw / 1e9))
+            .put("busbwGBps", round(busbw / 1e9))
+            .put("chunkBytes", measurement.chunkLength());
+        final ArrayNode times = node.putArray("timesMs");
+        for (final long time : measurement.timesNs())
+        {
+            times.add(round(time / 1e6));
+        }
+        return busbw;
+    }
+
+    private RingContext context(final TransportKind transport)
+    {
+        return new RingContext()
+            .transport(transport)
+            .worldSize(ranks)
+            .chunkLength(chunkLength)
+            .termLength(termLength)
+            .connectTimeoutNs(TimeUnit.SECONDS.toNanos(30))
+            .operationTimeoutNs(TimeUnit.SECONDS.toNanos(60));
+    }
+
+    private static double round(final double value)
+    {
+        return Math.round(value * 1e4) / 1e4;
+    }
+}

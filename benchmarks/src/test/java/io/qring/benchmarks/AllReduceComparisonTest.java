@@ -1,0 +1,54 @@
+package io.qring.benchmarks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Smoke run of the end-to-end comparison at a tiny size: one well-formed JSON line with every figure. */
+class AllReduceComparisonTest
+{
+    private static final int RANKS = 3;
+    private static final int FLOATS = 6_000;
+
+    @Test
+    void shouldPrintOneJsonLineWithEveryFigureAtTinySize() throws Exception
+    {
+        final String line = AllReduceComparison.compare("--sizes=" + FLOATS, "--reps=2", "--warmup=1", "--ranks=" + RANKS,
+            "--transports=ipc,udp", "--chunk-bytes=16384", "--term-bytes=262144").toString();
+        assertTrue(!line.contains("\n"), "one line");
+        final JsonNode report = new ObjectMapper().readTree(line);
+
+        assertEquals("allreduce", report.path("benchmark").asText());
+        assertEquals(1.10, report.path("targets").path("quantumOverClassicalTimeMax").asDouble());
+        assertEquals(0.5, report.path("targets").path("busbwOverRawAeronMin").asDouble());
+        final List<String> transports = report.path("cases").findValuesAsText("transport");
+        assertEquals(List.of("ipc", "udp"), transports);
+        for (final JsonNode result : report.path("cases"))
+        {
+            assertEquals(FLOATS * 4L, result.path("bytes").asLong());
+            for (final String ring : List.of("classical", "quantum"))
+            {
+                final JsonNode figures = result.path(ring);
+                assertEquals(2, figures.path("timesMs").size(), ring);
+                assertTrue(figures.path("medianMs").asDouble() > 0, ring);
+                assertEquals(figures.path("algbwGBps").asDouble() * 2 * (RANKS - 1) / RANKS, figures.path("busbwGBps").asDouble(),
+                    1e-3, "busbw = algbw * 2(N-1)/N");
+            }
+            assertTrue(result.path("rawAeronGBps").asDouble() > 0, result.toString());
+            assertTrue(result.path("quantumOverClassicalTime").asDouble() > 0, result.toString());
+            final JsonNode link = result.path("link0to1");
+            final long payloadBits = link.path("classicalPayloadBits").asLong();
+            final long segmentBits = 8L * 4 * (FLOATS / RANKS);
+            final long descriptorBits = (RANKS - 1) * 8L * 48;
+            assertEquals(2L * (RANKS - 1) * segmentBits + descriptorBits, payloadBits, "2(N-1)/N * M floats plus descriptors");
+            assertEquals(payloadBits, link.path("quantumPayloadBits").asLong());
+            assertEquals(payloadBits, 2 * link.path("quantumOnlineQubits").asLong(), "online qubits = half the classical bits");
+            assertEquals(0.5, link.path("onlineQubitsOverClassicalPayloadBits").asDouble(), 1e-4);
+        }
+    }
+}

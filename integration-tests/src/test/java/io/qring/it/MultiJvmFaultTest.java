@@ -1,0 +1,188 @@
+package io.qring.it;
+
+import io.qring.allreduce.CollectiveMismatchException;
+import io.qring.allreduce.RingAllReduce;
+import io.qring.allreduce.aeron.EndpointBindException;
+import io.qring.allreduce.link.LinkTimeoutException;
+import io.qring.allreduce.quantum.AlarmPolicy;
+import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LedgerSnapshot;
+import io.qring.it.launcher.RankEvent;
+import io.qring.it.launcher.RankLauncher;
+import io.qring.it.launcher.RankProcess;
+import io.qring.it.rank.RankMain;
+import io.qring.it.rank.RankOptions;
+import org.junit.jupiter.api.Test;
+
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static io.qring.it.ChildRings.RUN_TIMEOUT_NS;
+import static io.qring.it.ChildRings.START_TIMEOUT_NS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Failures across rank JVMs over UDP loopback: each must end every rank with a clear error, never with wrong numbers. */
+class MultiJvmFaultTest
+{
+    private static final int WORLD_SIZE = 3;
+    /** Slack for the error to travel, be printed and be read, on top of the configured timeout. */
+    private static final long REPORT_MARGIN_NS = TimeUnit.SECONDS.toNanos(2);
+
+    /**
+     * The rank receiving from the dead one sees its image close (about twice the driver liveness timeout
+     * after the kill: liveness, then linger; measured 2.2 s at 1 s) and aborts, which tells the remaining
+     * rank why. The operation timeout must exceed that detection time, or that remaining rank times out
+     * first and can only name the neighbour it waits for.
+     */
+    @Test
+    void shouldFailTheOtherRanksNamingAKilledPeerWithinTheOperationTimeout() throws Exception
+    {
+        final int victim = 1;
+        final long operationTimeoutMs = 6_000;
+        final RankOptions options = RankOptions.defaults()
+            .withLength(1 << 20)
+            .withOperations(1_000)
+            .withOperationTimeoutMs(operationTimeoutMs)
+            .withLivenessTimeoutMs(1_000);
+        try (RankLauncher ranks = ChildRings.ring("killed-rank", WORLD_SIZE, rank -> options).start())
+        {
+            final long start = System.nanoTime();
+            ranks.rendezvous(start + START_TIMEOUT_NS);
+            final RankProcess dead = ranks.rank(victim);
+            assertTrue(dead.await(e -> e.is("started") && e.operation() == 1, start + RUN_TIMEOUT_NS).isPresent(),
+                ranks.transcripts());
+            final long killedAt = dead.kill();
+            for (final RankProcess survivor : ranks.ranks())
+            {
+                if (survivor.rank() == victim)
+                {
+                    continue;
+                }
+                final Optional<RankEvent> error = survivor.await(e -> e.is("error"),
+                    killedAt + TimeUnit.MILLISECONDS.toNanos(operationTimeoutMs) + REPORT_MARGIN_NS);
+                assertTrue(error.isPresent(), "rank " + survivor.rank() + " reported no error within " + operationTimeoutMs +
+                    " ms + margin of the kill:\n" + ranks.transcripts());
+                final String message = error.get().json().path("message").asText();
+                assertTrue(message.contains("rank " + victim + " (udp 127.0.0.1:"), "must name the dead peer:\n" + ranks.transcripts());
+                assertTrue(survivor.events("result").stream().allMatch(e -> e.operation() < 1),
+                    "no result of the interrupted all-reduce:\n" + survivor.transcript());
+                assertEquals(Optional.of(RankMain.EXIT_FAILURE), survivor.awaitExit(System.nanoTime() + RUN_TIMEOUT_NS),
+                    survivor.transcript());
+            }
+        }
+    }
+
+    @Test
+    void shouldFailEveryRankWithoutPrintingNumbersWhenAnEavesdropperIsCaught() throws Exception
+    {
+        final RankOptions options = RankOptions.defaults()
+            .withLink(RankOptions.LinkKind.QUANTUM)
+            .withEavesdropperFrom(0)
+            .withAlarmPolicy(AlarmPolicy.ABORT);
+        try (RankLauncher ranks = ChildRings.ring("eavesdropper", WORLD_SIZE, rank -> options).start())
+        {
+            final List<RankEvent> errors = runToFailure(ranks);
+            for (final RankProcess rank : ranks.ranks())
+            {
+                assertEquals(List.of(), rank.events("result"), "nobody prints numbers:\n" + rank.transcript());
+            }
+            final RankEvent receiver = errors.get(1);
+            assertTrue(receiver.json().toString().contains("verification of link 0->1 raised an alarm"), receiver.json().toString());
+            for (final RankEvent error : errors)
+            {
+                assertTrue(error.json().toString().contains("0->1"), "every rank's error traces back to link 0->1: " + error.json());
+            }
+        }
+    }
+
+    @Test
+    void shouldRejectMismatchedLengthsOnEveryRankBeforeAnyDataMoves() throws Exception
+    {
+        final RankOptions options = RankOptions.defaults().withOperations(1);
+        try (RankLauncher ranks = ChildRings.ring("mismatched-lengths", WORLD_SIZE,
+            rank -> 2 == rank ? options.withLength(options.length() + 1) : options).start())
+        {
+            final List<RankEvent> errors = runToFailure(ranks);
+            for (final RankProcess rank : ranks.ranks())
+            {
+                final RankEvent error = errors.get(rank.rank());
+                assertEquals(CollectiveMismatchException.class.getName(), error.json().path("type").asText());
+                final String message = error.json().path("message").asText();
+                assertTrue(message.contains("float[" + (options.length() + 1) + "]") && message.contains("no data was exchanged"),
+                    message);
+                assertEquals(List.of(), rank.events("result"), rank.transcript());
+                final List<RankEvent> ledgers = rank.events("ledger");
+                assertEquals(1, ledgers.size(), rank.transcript());
+                final LedgerSnapshot next = ChildRings.snapshots(ledgers.get(0).json().path("lastOperation")).get(0);
+                assertEquals((WORLD_SIZE - 1) * 8L * RingAllReduce.DESCRIPTOR_LENGTH, next.get(LedgerCounter.PAYLOAD_BITS),
+                    "only the descriptors moved: " + next);
+            }
+        }
+    }
+
+    @Test
+    void shouldNotLetARankWithoutTheSharedSecretJoin() throws Exception
+    {
+        final int intruder = 2;
+        final long connectTimeoutMs = 3_000;
+        final RankOptions options = RankOptions.defaults().withConnectTimeoutMs(connectTimeoutMs);
+        try (RankLauncher ranks = ChildRings.ring("wrong-secret", WORLD_SIZE, rank -> options)
+            .environment(rank -> intruder == rank ? Map.of("QRING_SECRET", "a guess at the secret, 32 bytes") : Map.of())
+            .start())
+        {
+            final List<RankEvent> errors = runToFailure(ranks);
+            for (final RankProcess rank : ranks.ranks())
+            {
+                final RankEvent error = errors.get(rank.rank());
+                assertEquals(LinkTimeoutException.class.getName(), error.json().path("type").asText());
+                final String message = error.json().path("message").asText();
+                assertTrue(message.contains("could not authenticate") && message.contains("shared secret") &&
+                    message.contains("BAD_TAG"), message);
+                if (rank.rank() != intruder)
+                {
+                    assertTrue(message.contains("rank " + intruder + " (udp"), "honest rank names the intruder: " + message);
+                }
+                assertTrue(rank.first("connected").isEmpty(), rank.transcript());
+            }
+        }
+    }
+
+    @Test
+    void shouldNameTheEndpointWhenThePortIsInUse() throws Exception
+    {
+        try (DatagramSocket occupant = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))
+        {
+            final String endpoint = "127.0.0.1:" + occupant.getLocalPort();
+            try (RankLauncher ranks = ChildRings.ring("port-in-use", WORLD_SIZE, rank -> RankOptions.defaults())
+                .endpoint(rank -> 0 == rank ? endpoint : RankLauncher.ANY_LOOPBACK_PORT)
+                .start())
+            {
+                final RankProcess blocked = ranks.rank(0);
+                final long deadline = System.nanoTime() + START_TIMEOUT_NS;
+                assertEquals(Optional.of(RankMain.EXIT_FAILURE), blocked.awaitExit(deadline), ranks.transcripts());
+                final RankEvent error = blocked.first("error").orElseThrow(() -> new AssertionError(blocked.transcript()));
+                assertEquals(EndpointBindException.class.getName(), error.json().path("type").asText());
+                assertTrue(error.json().path("message").asText().contains(endpoint), error.json().toString());
+                assertTrue(blocked.first("bound").isEmpty(), blocked.transcript());
+            }
+        }
+    }
+
+    /** Rendezvous, then every rank must report an error and exit with {@link RankMain#EXIT_FAILURE}; returns the errors by rank. */
+    private static List<RankEvent> runToFailure(final RankLauncher ranks) throws InterruptedException
+    {
+        final long start = System.nanoTime();
+        ranks.rendezvous(start + START_TIMEOUT_NS);
+        final List<Integer> statuses = ranks.awaitExit(start + RUN_TIMEOUT_NS);
+        assertEquals(List.of(RankMain.EXIT_FAILURE, RankMain.EXIT_FAILURE, RankMain.EXIT_FAILURE), statuses, ranks.transcripts());
+        return ranks.ranks().stream()
+            .map(rank -> rank.first("error").orElseThrow(() -> new AssertionError("no error event:\n" + rank.transcript())))
+            .toList();
+    }
+}
