@@ -1,0 +1,32 @@
+package io.qring.samples.cli;
+
+import io.qring.samples.launcher.RankJob;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A subcommand's job, ready to launch, with what the console and the report say about it.
+ *
+ * @param job        what every rank runs.
+ * @param iterations iterations every rank runs (for the progress bar).
+ * @param epochs     epochs (for progress messages; 0 when the job does not train).
+ * @param title      report title, e.g. {@code "MNIST, 4 ranks, sync mode"}.
+ * @param settings   the job's resolved settings, in display order.
+ */
+public record PreparedJob(RankJob job, long iterations, int epochs, String title, Map<String, String> settings)
+{
+    /**
+     * Copies the settings, keeping their order.
+     *
+     * @param job        what every rank runs.
+     * @param iterations iterations every rank runs.
+     * @param epochs     epochs, or 0.
+     * @param title      report title.
+     * @param settings   the job's resolved settings.
+     */
+    public PreparedJob
+    {
+        settings = new LinkedHashMap<>(settings);
+    }
+}

@@ -1,0 +1,107 @@
+package io.qring.samples.launcher;
+
+import io.qring.allreduce.config.LinkRateModel;
+import io.qring.allreduce.config.RingContext;
+import io.qring.allreduce.config.TransportKind;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The rings a launch runs, one after the other on the same job: their size, transport, link kinds,
+ * quantum link configuration, seed, deadlines and the link-rate model the report uses.
+ *
+ * @param worldSize        number of ranks, at least 2.
+ * @param transport        what carries the links (IPC or UDP; UDP for ranks in several processes).
+ * @param links            the link kinds to run, in order (e.g. quantum then classical).
+ * @param quantum          configuration of the quantum links.
+ * @param seed             seed of data order, model initialisation and channel noise.
+ * @param connectTimeout   how long ranks may take to find and authenticate their neighbours.
+ * @param operationTimeout longest wait for any one message of a collective.
+ * @param rateModel        link rates for the modelled online time.
+ */
+public record RingPlan(int worldSize, TransportKind transport, List<LinkKind> links, QuantumLinkPlan quantum, long seed,
+    Duration connectTimeout, Duration operationTimeout, LinkRateModel rateModel)
+{
+    /**
+     * Validates the plan.
+     *
+     * @param worldSize        number of ranks, at least 2.
+     * @param transport        what carries the links.
+     * @param links            the link kinds to run, in order.
+     * @param quantum          configuration of the quantum links.
+     * @param seed             seed of everything random.
+     * @param connectTimeout   how long ranks may take to connect.
+     * @param operationTimeout longest wait for one message.
+     * @param rateModel        link rates for the modelled online time.
+     * @throws IllegalArgumentException naming the first invalid setting.
+     */
+    public RingPlan
+    {
+        if (worldSize < 2)
+        {
+            throw new IllegalArgumentException("a ring needs at least 2 ranks, got " + worldSize);
+        }
+        links = List.copyOf(links);
+        if (links.isEmpty() || links.stream().distinct().count() != links.size())
+        {
+            throw new IllegalArgumentException("a launch runs each link kind at most once, and at least one: " + links);
+        }
+        Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(quantum, "quantum");
+        Objects.requireNonNull(rateModel, "rateModel");
+        if (connectTimeout.isNegative() || connectTimeout.isZero() || operationTimeout.isNegative() || operationTimeout.isZero())
+        {
+            throw new IllegalArgumentException("timeouts must be positive: connect " + connectTimeout + ", operation " +
+                operationTimeout);
+        }
+    }
+
+    /**
+     * Settings shared by every rank of one run inside this JVM ({@code LocalRing.start}): rank, peers and
+     * secret are filled in by the local ring.
+     *
+     * @param kind    link kind of the run.
+     * @param qberLog receives the verification rounds of quantum links.
+     * @return the template.
+     */
+    public RingContext template(final LinkKind kind, final QberLog qberLog)
+    {
+        final RingContext context = new RingContext()
+            .worldSize(worldSize)
+            .transport(transport)
+            .seed(seed)
+            .connectTimeoutNs(connectTimeout.toNanos())
+            .operationTimeoutNs(operationTimeout.toNanos());
+        if (LinkKind.QUANTUM == kind)
+        {
+            context.linkWrapper(quantum.settings(seed, qberLog.listener()).wrapper());
+        }
+        return context;
+    }
+
+    /**
+     * Settings of one rank of one run whose ranks live in different processes (UDP). Every run of a
+     * launch gets its own ring id and stream ids, so a late frame of one run is never taken for the next.
+     *
+     * @param kind     link kind of the run.
+     * @param runIndex index of the run in {@link #links()}.
+     * @param rank     this rank.
+     * @param peers    every rank's endpoint in rank order (this rank binds its own entry).
+     * @param secret   the shared secret of the ring's members.
+     * @param qberLog  receives the verification rounds of quantum links.
+     * @return the rank's context (not yet concluded).
+     */
+    public RingContext rankContext(
+        final LinkKind kind, final int runIndex, final int rank, final List<String> peers, final byte[] secret, final QberLog qberLog)
+    {
+        return template(kind, qberLog)
+            .transport(TransportKind.UDP)
+            .rank(rank)
+            .peers(peers)
+            .sharedSecret(secret)
+            .ringId(RingContext.DEFAULT_RING_ID + runIndex)
+            .streamIdBase(RingContext.DEFAULT_STREAM_ID_BASE + 2 * worldSize * runIndex);
+    }
+}

