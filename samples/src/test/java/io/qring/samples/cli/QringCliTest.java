@@ -78,6 +78,30 @@ class QringCliTest
     }
 
     @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void shouldReach95PercentOnMnistAcrossThreeJvmsOverTheQuantumRing() throws IOException
+    {
+        final Path report = directory.resolve("mnist-3-jvms");
+
+        final CliRun run = CliRun.run("mnist", "--launch", "processes", "--ranks", "3", "--link", "quantum", "--epochs", "6",
+            "--no-dl4j-download", "--data-dir", CliRun.mnistCache(), "--report", report.toString());
+
+        assertEquals(0, run.status(), run::describe);
+        assertTrue(run.out().contains("3 ranks as child JVMs of this host, Aeron UDP over loopback"), run::describe);
+        assertTrue(run.out().contains("Link ledger (totals over the run)"), run::describe);
+        double best = 0;
+        for (final String line : Files.readAllLines(report.resolve("training.csv")))
+        {
+            final String[] cells = line.split(",", -1);
+            if (cells[0].equals("quantum") && !cells[3].isEmpty())
+            {
+                best = Math.max(best, Double.parseDouble(cells[3]));
+            }
+        }
+        assertTrue(best >= 0.95, "best MNIST test accuracy over 6 epochs on 3 JVMs was " + best + "\n" + run.describe());
+    }
+
+    @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void shouldTrainInSparseAndAveragingModes() throws IOException
     {
