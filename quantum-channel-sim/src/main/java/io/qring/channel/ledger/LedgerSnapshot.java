@@ -88,7 +88,8 @@ public final class LedgerSnapshot
     }
 
     /**
-     * Payload bits delivered per qubit spent online (first sends plus retransmissions). 2.0 on a
+     * Payload bits the qubits delivered per qubit spent online (first sends plus retransmissions):
+     * payload carried by the classical fallback after a verification alarm is not counted. 2.0 on a
      * noiseless link; 0 when no qubit was sent.
      *
      * @return goodput in bits per qubit.
@@ -97,7 +98,8 @@ public final class LedgerSnapshot
     public double goodputBitsPerQubit()
     {
         final long qubits = get(LedgerCounter.ONLINE_QUBITS) + get(LedgerCounter.RETRANSMITTED_QUBITS);
-        return qubits == 0 ? 0.0 : (double)get(LedgerCounter.PAYLOAD_BITS) / qubits;
+        final long quantumPayload = Math.max(0, get(LedgerCounter.PAYLOAD_BITS) - get(LedgerCounter.FALLBACK_CLASSICAL_BITS));
+        return qubits == 0 ? 0.0 : (double)quantumPayload / qubits;
     }
 
     /**

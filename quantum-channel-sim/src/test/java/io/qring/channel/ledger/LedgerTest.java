@@ -90,6 +90,16 @@ class LedgerTest
     }
 
     @Test
+    void shouldNotCreditQubitsWithPayloadCarriedByTheClassicalFallback()
+    {
+        final LinkLedger ledger = new LinkLedger("0->1");
+        ledger.add(LedgerCounter.PAYLOAD_BITS, 1000);
+        ledger.add(LedgerCounter.ONLINE_QUBITS, 100);
+        ledger.add(LedgerCounter.FALLBACK_CLASSICAL_BITS, 800);
+        assertEquals(2.0, ledger.snapshot().goodputBitsPerQubit(), 1e-15);
+    }
+
+    @Test
     void shouldWriteJsonThatJacksonReadsBackToTheSameCounts() throws Exception
     {
         final LinkLedger ledger = new LinkLedger("2->3");
