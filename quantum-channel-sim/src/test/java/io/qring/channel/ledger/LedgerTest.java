@@ -142,7 +142,7 @@ class LedgerTest
             assertNotEquals(-1, column, counter.key());
             assertEquals(snapshot.get(counter), Long.parseLong(row[column]), counter.key());
         }
-        assertEquals(2.0, Double.parseDouble(row[List.of(header).indexOf("goodputBitsPerQubit")]));
+        assertEquals((64 - 5) / 32.0, Double.parseDouble(row[List.of(header).indexOf("goodputBitsPerQubit")]));
         assertEquals(2.0, Double.parseDouble(row[List.of(header).indexOf("capacityBitsPerQubit")]));
     }
 
