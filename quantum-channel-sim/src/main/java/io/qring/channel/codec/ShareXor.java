@@ -134,9 +134,11 @@ final class ShareXor
             throw new IndexOutOfBoundsException("share XOR of " + words + " words outside the source or destination array");
         }
         long low = EprShares.senderShareWord(streamKey, firstWord);
+        long counter = EprShares.senderShareCounter(streamKey, firstWord + 1);
         for (int j = 0; j < words; j++)
         {
-            final long high = EprShares.senderShareWord(streamKey, firstWord + j + 1);
+            final long high = EprShares.mix64(counter);
+            counter += EprShares.SHARE_WORD_STRIDE;
             final long key = shift == 0 ? low : (low >>> shift) | (high << (64 - shift));
             low = high;
             long word = (long)LONGS.get(src, srcIndex + (j << 3)) ^ key;

@@ -23,7 +23,10 @@ public final class EprShares
     /** Domain of the verification basis choices. */
     public static final long BASIS_DOMAIN = 0x4241_5349_5345_3031L;
 
-    private static final long GOLDEN_GAMMA = 0x9E37_79B9_7F4A_7C15L;
+    /** Counter step between consecutive share words (SplitMix64's golden gamma). */
+    public static final long SHARE_WORD_STRIDE = 0x9E37_79B9_7F4A_7C15L;
+
+    private static final long GOLDEN_GAMMA = SHARE_WORD_STRIDE;
     private static final long FNV_OFFSET = 0xCBF2_9CE4_8422_2325L;
     private static final long FNV_PRIME = 0x0000_0100_0000_01B3L;
 
@@ -75,7 +78,21 @@ public final class EprShares
      */
     public static long senderShareWord(final long streamKey, final long wordIndex)
     {
-        return mix64(streamKey + wordIndex * GOLDEN_GAMMA);
+        return mix64(senderShareCounter(streamKey, wordIndex));
+    }
+
+    /**
+     * The SplitMix64 counter whose mix is a share word: {@code senderShareWord(k, w) ==
+     * mix64(senderShareCounter(k, w))}, and consecutive words differ by {@link #SHARE_WORD_STRIDE}, so
+     * bulk loops step the counter instead of multiplying.
+     *
+     * @param streamKey key from {@link #shareStreamKey(long)}.
+     * @param wordIndex index of the 32-pair word.
+     * @return the counter of that word.
+     */
+    public static long senderShareCounter(final long streamKey, final long wordIndex)
+    {
+        return streamKey + wordIndex * GOLDEN_GAMMA;
     }
 
     /**

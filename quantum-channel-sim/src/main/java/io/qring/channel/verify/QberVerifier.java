@@ -4,6 +4,7 @@ import io.qring.channel.epr.DistributedBatch;
 import io.qring.channel.epr.DistributionListener;
 import io.qring.channel.epr.EprPool;
 import io.qring.channel.epr.EprShares;
+import io.qring.channel.frame.PauliFrame;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.noise.PauliChannel;
 import io.qring.channel.noise.PauliErrorSampler;
@@ -118,25 +119,33 @@ public final class QberVerifier implements DistributionListener
             held, EprShares.derive(pool.linkSeed(), EprShares.VERIFICATION_DOMAIN, batch.round()));
         final long basisKey = EprShares.derive(pool.linkSeed(), EprShares.BASIS_DOMAIN, batch.round());
 
+        final long[] errorFrame = new long[PauliFrame.wordsFor(sampled)];
+        errors.xorErrors(errorFrame, 0, sampled);
+
         long zPairs = 0;
+        for (long j = 0; j < sampled; j += 64)
+        {
+            final long valid = Math.min(64, sampled - j);
+            final long mask = valid == 64 ? -1L : (1L << valid) - 1;
+            zPairs += valid - Long.bitCount(basisWord(basisKey, j) & mask);
+        }
         long zMismatches = 0;
         long xMismatches = 0;
-        long bases = 0;
-        for (long j = 0; j < sampled; j++)
+        for (int w = 0; w < errorFrame.length; w++)
         {
-            if ((j & 63) == 0)
+            for (long word = errorFrame[w]; word != 0; word &= ~(3L << (Long.numberOfTrailingZeros(word) & ~1)))
             {
-                bases = EprShares.mix64(basisKey + j);
-            }
-            final int label = errors.sampleLabel();
-            if ((bases >>> (j & 63) & 1) == 0)
-            {
-                zPairs++;
-                zMismatches += label & PauliChannel.X;
-            }
-            else
-            {
-                xMismatches += (label & PauliChannel.Z) >>> 1;
+                final int bit = Long.numberOfTrailingZeros(word) & ~1;
+                final int label = (int)(word >>> bit) & 3;
+                final long j = (long)w * PauliFrame.PAIRS_PER_WORD + (bit >>> 1);
+                if ((basisWord(basisKey, j) >>> (j & 63) & 1) == 0)
+                {
+                    zMismatches += label & PauliChannel.X;
+                }
+                else
+                {
+                    xMismatches += (label & PauliChannel.Z) >>> 1;
+                }
             }
         }
         final long mismatches = zMismatches + xMismatches;
@@ -153,6 +162,18 @@ public final class QberVerifier implements DistributionListener
         }
         lastResult = result;
         return result;
+    }
+
+    /**
+     * The random bases of 64 consecutive sacrificed pairs (bit {@code j & 63}: 0 = Z, 1 = X).
+     *
+     * @param basisKey key of the round's basis choices.
+     * @param pair     index of any pair of the group among the round's sacrificed pairs.
+     * @return the group's basis bits.
+     */
+    private static long basisWord(final long basisKey, final long pair)
+    {
+        return EprShares.mix64(basisKey + (pair & ~63L));
     }
 
     /**
