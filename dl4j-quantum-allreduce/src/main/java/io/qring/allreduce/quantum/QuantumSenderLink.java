@@ -174,12 +174,6 @@ final class QuantumSenderLink extends DelegatingLink
         super.close();
     }
 
-    /** @return whether the link now sends classically after a verification alarm. */
-    boolean isClassicalFallback()
-    {
-        return classical;
-    }
-
     private void awaitDrained(final long deadlineNanos)
     {
         lock.lock();
