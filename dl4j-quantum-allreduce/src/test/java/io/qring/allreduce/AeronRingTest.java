@@ -119,7 +119,7 @@ class AeronRingTest
             final long directGrowth = directMemory() - directBefore;
             final long[] filesAfter = files(Paths.get(directory));
             assertTrue(heapGrowth < 8L << 20, "heap grew by " + heapGrowth + " bytes over 1000 all-reduces (" + elapsedMs + " ms)");
-            assertEquals(0, directGrowth, "direct memory grew");
+            assertTrue(directGrowth <= 0, "direct memory grew by " + directGrowth + " bytes over 1000 all-reduces");
             assertEquals(filesBefore[0], filesAfter[0], "files under " + directory);
             assertEquals(filesBefore[1], filesAfter[1], "bytes under " + directory);
             for (int r = 0; r < worldSize; r++)

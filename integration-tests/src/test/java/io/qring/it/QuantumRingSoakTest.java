@@ -72,7 +72,7 @@ class QuantumRingSoakTest
             final long[] filesAfter = files(Paths.get(directory));
             assertTrue(preSharedPairs(ring) > refillsBefore, "the pools must have refilled during the measured run");
             assertTrue(heapGrowth < HEAP_TOLERANCE_BYTES, "heap after GC grew by " + heapGrowth + " bytes");
-            assertEquals(0, directGrowth, "direct buffer memory grew");
+            assertTrue(directGrowth <= 0, "direct buffer memory grew by " + directGrowth + " bytes");
             assertEquals(filesBefore[0], filesAfter[0], "files under " + directory);
             assertEquals(filesBefore[1], filesAfter[1], "bytes under " + directory);
             final float expected = WORLD_SIZE * (WORLD_SIZE + 1) / 2.0f;
