@@ -1,5 +1,6 @@
 package io.qring.allreduce.quantum;
 
+import io.qring.allreduce.link.FrameHeaderFlyweight;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -36,6 +37,9 @@ final class QuantumFrame
     static final byte ALARM = 6;
 
     static final byte FLAG_CLASSICAL = 1;
+
+    /** Bits of the authenticated transport header every quantum-link message also carries (classical). */
+    static final int TRANSPORT_HEADER_BITS = 8 * FrameHeaderFlyweight.HEADER_LENGTH;
 
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     static final int TYPE_OFFSET = 0;

@@ -1,7 +1,6 @@
 package io.qring.allreduce.quantum;
 
 import io.qring.allreduce.link.DelegatingLink;
-import io.qring.allreduce.link.FrameHeaderFlyweight;
 import io.qring.allreduce.link.Link;
 import io.qring.allreduce.link.MessageHandler;
 import io.qring.channel.codec.SuperdenseDecoder;
@@ -29,7 +28,6 @@ import java.util.BitSet;
 final class QuantumReceiverLink extends DelegatingLink
 {
     private static final Logger LOG = LoggerFactory.getLogger(QuantumReceiverLink.class);
-    private static final int TRANSPORT_HEADER_BITS = 8 * FrameHeaderFlyweight.HEADER_LENGTH;
     private static final int MAX_CONTROL_LENGTH = 1 << 20;
 
     private final QuantumLinkSettings settings;
@@ -316,7 +314,7 @@ final class QuantumReceiverLink extends DelegatingLink
         QuantumFrame.writeHeader(control, type, (byte)0, count, sequence);
         final int length = QuantumFrame.HEADER_LENGTH + 4 * count;
         delegate.send(control, 0, length, System.nanoTime() + QuantumSenderLink.REPAIR_SEND_TIMEOUT_NS);
-        ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, TRANSPORT_HEADER_BITS + 8L * length);
+        ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, QuantumFrame.TRANSPORT_HEADER_BITS + 8L * length);
     }
 
     private void requireBody(final long sequence, final int bodyLength, final int payloadLength)

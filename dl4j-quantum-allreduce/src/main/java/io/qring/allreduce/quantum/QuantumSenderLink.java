@@ -1,7 +1,6 @@
 package io.qring.allreduce.quantum;
 
 import io.qring.allreduce.link.DelegatingLink;
-import io.qring.allreduce.link.FrameHeaderFlyweight;
 import io.qring.allreduce.link.Link;
 import io.qring.allreduce.link.LinkException;
 import io.qring.allreduce.link.LinkTimeoutException;
@@ -39,7 +38,6 @@ final class QuantumSenderLink extends DelegatingLink
     static final long REPAIR_SEND_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(QuantumSenderLink.class);
-    private static final int TRANSPORT_HEADER_BITS = 8 * FrameHeaderFlyweight.HEADER_LENGTH;
 
     private final QuantumLinkSettings settings;
     private final LinkLedger ledger;
@@ -133,8 +131,8 @@ final class QuantumSenderLink extends DelegatingLink
             final int body = raw ? copyRaw(length, overhead) : encoder.encode(payloadView, 0, length, frame, overhead);
             delegate.send(frame, 0, overhead + body, deadlineNanos);
 
-            ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, TRANSPORT_HEADER_BITS + 8L * overhead);
-            ledger.add(LedgerCounter.CLASSICAL_EQUIVALENT_BITS, TRANSPORT_HEADER_BITS);
+            ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, QuantumFrame.TRANSPORT_HEADER_BITS + 8L * overhead);
+            ledger.add(LedgerCounter.CLASSICAL_EQUIVALENT_BITS, QuantumFrame.TRANSPORT_HEADER_BITS);
             if (raw)
             {
                 ledger.add(LedgerCounter.PAYLOAD_BITS, 8L * length);
@@ -358,7 +356,7 @@ final class QuantumSenderLink extends DelegatingLink
                 body = encoder.encodeRetransmission(gathered, 0, gatheredLength, frame, overhead);
             }
             delegate.send(frame, 0, overhead + body, System.nanoTime() + REPAIR_SEND_TIMEOUT_NS);
-            ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, TRANSPORT_HEADER_BITS + 8L * overhead);
+            ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, QuantumFrame.TRANSPORT_HEADER_BITS + 8L * overhead);
         }
         finally
         {
