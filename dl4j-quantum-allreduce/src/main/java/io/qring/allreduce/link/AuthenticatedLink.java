@@ -35,8 +35,9 @@ import static io.qring.allreduce.link.FrameHeaderFlyweight.TYPE_PROOF;
  * and the link locks onto the peer's stream. Driven without blocking by {@link #doHandshakeWork()},
  * so a rank can progress both of its links at once.
  * <p>
- * <b>Frames</b>: every message carries a {@link FrameHeaderFlyweight} with a 128-bit truncated
- * HMAC-SHA256 tag over header and payload and a strictly consecutive sequence number. Frames that are
+ * <b>Frames</b>: every message carries a {@link FrameHeaderFlyweight} with a 128-bit tag and a
+ * strictly consecutive sequence number; DATA and ABORT payloads travel sealed with AES-256-GCM under
+ * the direction's session key, handshake frames are tagged with HMAC-SHA256 ({@link FrameCodec}). Frames that are
  * malformed, unauthenticated, misaddressed or replayed are <em>dropped and counted</em>
  * ({@link #rejectedFrames()}), not thrown: a process without the secret can then neither join nor
  * inject, nor make a member fail by injecting garbage; if the awaited authentic frame never comes,
@@ -290,7 +291,7 @@ public final class AuthenticatedLink implements Link
                 " outside [0, " + maxMessageLength() + "]");
         }
         final DirectBuffer header = codec.encode(TYPE_DATA, buffer, offset, length);
-        offerUntilSent(header, buffer, offset, length, deadlineNanos);
+        offerUntilSent(header, codec.outgoingPayload(), codec.outgoingPayloadOffset(), length, deadlineNanos);
         ledger.add(LedgerCounter.PAYLOAD_BITS, 8L * length);
     }
 
@@ -379,7 +380,8 @@ public final class AuthenticatedLink implements Link
             final long deadline = System.nanoTime() + ABORT_SEND_TIMEOUT_NS;
             while (true)
             {
-                final MessagePipe.OfferStatus status = pipe.offer(header, 0, HEADER_LENGTH, controlBuffer, 0, length);
+                final MessagePipe.OfferStatus status = pipe.offer(
+                    header, 0, HEADER_LENGTH, codec.outgoingPayload(), codec.outgoingPayloadOffset(), length);
                 if (MessagePipe.OfferStatus.SENT == status)
                 {
                     recordFrame(length);
@@ -429,14 +431,15 @@ public final class AuthenticatedLink implements Link
             countRejection(ex.reason(), ex.getMessage());
             return;
         }
+        final DirectBuffer payload = codec.payloadBuffer();
         final int payloadOffset = codec.payloadOffset();
         final int payloadLength = codec.payloadLength();
         switch (type)
         {
-            case TYPE_HELLO -> onHello(buffer, payloadOffset, payloadLength);
-            case TYPE_PROOF -> onProof(buffer, payloadOffset, payloadLength, sessionId);
-            case TYPE_DATA -> onData(buffer, payloadOffset, payloadLength);
-            default -> peerAbortReason = buffer.getStringWithoutLengthUtf8(payloadOffset, payloadLength);
+            case TYPE_HELLO -> onHello(payload, payloadOffset, payloadLength);
+            case TYPE_PROOF -> onProof(payload, payloadOffset, payloadLength, sessionId);
+            case TYPE_DATA -> onData(payload, payloadOffset, payloadLength);
+            default -> peerAbortReason = payload.getStringWithoutLengthUtf8(payloadOffset, payloadLength);
         }
     }
 
@@ -531,7 +534,8 @@ public final class AuthenticatedLink implements Link
     private boolean tryOfferControl(final byte type, final int length)
     {
         final DirectBuffer header = codec.encode(type, controlBuffer, 0, length);
-        final MessagePipe.OfferStatus status = pipe.offer(header, 0, HEADER_LENGTH, controlBuffer, 0, length);
+        final MessagePipe.OfferStatus status = pipe.offer(
+            header, 0, HEADER_LENGTH, codec.outgoingPayload(), codec.outgoingPayloadOffset(), length);
         switch (status)
         {
             case SENT ->

@@ -20,7 +20,8 @@ import java.nio.ByteOrder;
  *  24  long  sequence number  0 for handshake frames; 1, 2, 3... per session and direction otherwise
  *  32  int   payload length
  *  36  int   reserved         0
- *  40  16 B  tag              first 16 bytes of HMAC-SHA256(key, header bytes [0, 40) ‖ payload)
+ *  40  16 B  tag              session frames: AES-256-GCM tag (header bytes [0, 40) as associated data);
+ *                               handshake frames: first 16 bytes of HMAC-SHA256(key, header [0, 40) ‖ payload)
  *  56        payload
  * </pre>
  */
@@ -28,8 +29,8 @@ public final class FrameHeaderFlyweight
 {
     /** "QRNG" read as a little-endian int. */
     public static final int MAGIC = 0x474E5251;
-    /** Version of this layout. */
-    public static final byte VERSION = 1;
+    /** Version of this layout: 2 since session payloads travel sealed with AES-256-GCM. */
+    public static final byte VERSION = 2;
 
     /** Handshake: announces the sender's fresh nonce. */
     public static final byte TYPE_HELLO = 1;
@@ -69,7 +70,7 @@ public final class FrameHeaderFlyweight
     public static final int RESERVED_OFFSET = 36;
     /** Offset of the authentication tag; the tag covers every header byte before it. */
     public static final int TAG_OFFSET = 40;
-    /** Length of the truncated HMAC-SHA256 tag: 128 bits. */
+    /** Length of the tag (GCM tag, or truncated HMAC-SHA256 on handshake frames): 128 bits. */
     public static final int TAG_LENGTH = 16;
     /** Length of the header; the payload starts here. */
     public static final int HEADER_LENGTH = TAG_OFFSET + TAG_LENGTH;

@@ -12,7 +12,7 @@ import java.security.GeneralSecurityException;
 /**
  * The ring's shared secret and the keys derived from it with HMAC-SHA256 (javax.crypto). Holding the
  * secret is what makes a process a member: the handshake proves it, and per-session keys derived from
- * it and both sides' fresh nonces tag every frame.
+ * it and both sides' fresh nonces seal every later frame (AES-256-GCM, see {@link FrameCodec}).
  * <ul>
  *   <li>handshake key = HMAC(secret, "qring handshake v1")</li>
  *   <li>session key for frames from A to B = HMAC(secret, "qring session v1" ‖ ring id ‖ direction ‖ A ‖ B

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import static io.qring.allreduce.link.FrameHeaderFlyweight.HEADER_LENGTH;
@@ -14,6 +15,7 @@ import static io.qring.allreduce.link.FrameHeaderFlyweight.TYPE_DATA;
 import static io.qring.allreduce.link.FrameHeaderFlyweight.TYPE_HELLO;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -48,9 +50,12 @@ class FrameCodecTest
         {
             final byte[] payload = ("message " + i).getBytes(StandardCharsets.UTF_8);
             final UnsafeBuffer frame = frame(sender, TYPE_DATA, payload);
+            final byte[] onWire = new byte[payload.length];
+            frame.getBytes(HEADER_LENGTH, onWire);
+            assertFalse(Arrays.equals(payload, onWire), "session payloads travel encrypted");
             assertEquals(TYPE_DATA, receiver.decode(frame, 0, frame.capacity()));
             final byte[] decoded = new byte[receiver.payloadLength()];
-            frame.getBytes(receiver.payloadOffset(), decoded);
+            receiver.payloadBuffer().getBytes(receiver.payloadOffset(), decoded);
             assertArrayEquals(payload, decoded);
             assertEquals(i + 1, receiver.lastReceivedSequence());
         }
@@ -239,7 +244,7 @@ class FrameCodecTest
         final DirectBuffer header = codec.encode(type, payloadBuffer, 0, payload.length);
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[HEADER_LENGTH + payload.length]);
         frame.putBytes(0, header, 0, HEADER_LENGTH);
-        frame.putBytes(HEADER_LENGTH, payload);
+        frame.putBytes(HEADER_LENGTH, codec.outgoingPayload(), codec.outgoingPayloadOffset(), payload.length);
         return frame;
     }
 
