@@ -22,20 +22,47 @@ import java.util.concurrent.TimeUnit;
 /**
  * End-to-end comparison of the classical and the quantum ring in one process run: for each transport
  * (Aeron IPC, UDP loopback) and size, N ranks (threads) all-reduce (AVERAGE) a float array, first over
- * classical links, then over noiseless quantum links; and a plain Aeron stream measures the raw
- * throughput of the ring's chunk-sized messages over the same transport and driver settings. Prints
+ * classical links, then over noiseless quantum links; then plain Aeron measures two yardsticks of raw
+ * throughput with the ring's chunk-sized messages over the same transport and driver settings. Prints
  * ONE JSON line on stdout (logs go to stderr):
  * <ul>
  * <li>per ring: median and fastest all-reduce time over the timed repetitions (after warm-up), algbw =
  * bytes / time and busbw = algbw · 2(N−1)/N (nccl-tests), in GB/s (10^9 bytes);</li>
- * <li>per case: quantum/classical median time ratio, busbw / raw Aeron throughput for each ring, and
- * on link 0→1 in one all-reduce: the classical ring's payload bits and the quantum ring's online qubits
- * (and online classical side bits);</li>
- * <li>the targets (quantum/classical ≤ 1.10, busbw ≥ 0.5 of raw Aeron) and whether each case meets them;</li>
+ * <li>per case: quantum/classical median time ratio, both yardsticks, busbw / yardstick for each ring and
+ * each yardstick, and on link 0→1 in one all-reduce: the classical ring's payload bits and the quantum
+ * ring's online qubits (and online classical side bits);</li>
+ * <li>the targets (quantum/classical ≤ 1.10, busbw ≥ 0.5 of raw Aeron, checked against each yardstick)
+ * and whether each case meets them;</li>
  * <li>the system load average at start and end: on a shared machine other processes skew the times.</li>
  * </ul>
- * The raw stream sends at least {@link #MIN_RAW_AERON_BYTES_PER_REP} per repetition (one direction,
- * one stream) and its throughput is the median over the same number of repetitions.
+ * Both yardsticks use the embedded media driver, transport, term length, MTU and idle strategy of the
+ * rings' context and messages of the ring's chunk length; both move V = max({@link #MIN_RAW_AERON_BYTES_PER_REP},
+ * bytes · 2(N−1)/N) per repetition and link (what one ring link carries in one all-reduce, at least
+ * 64 MiB), run max({@link #MIN_RAW_AERON_WARM_UP}, warm-up) untimed repetitions, then as many timed
+ * repetitions as the rings, and report the median:
+ * <ul>
+ * <li>{@code rawAeronGBps}, the single stream ({@code RawAeronThroughput}): ONE exclusive publication →
+ * subscription, the calling thread offering V back to back, a dedicated thread reassembling the messages
+ * and counting their bytes; timed from the first offer until the receiver holds the last byte; V / time.
+ * The stream has every core to itself: about the most one link carries on an otherwise idle machine.</li>
+ * <li>{@code rawAeronRingGBps}, the ring ({@code RawAeronRingThroughput}): N threads, one per rank, rank r
+ * with an exclusive publication to rank (r + 1) mod N and a subscription from rank (r − 1) mod N; each
+ * offers message k to its next rank, then waits for message k from its previous rank (as the ring's engine
+ * does with chunk k) and copies every reassembled message out into a heap array; no framing,
+ * authentication or reduction; timed from the moment all rank threads are released together until the
+ * last of them holds its last message; V / time per link, with all N links busy at once.</li>
+ * </ul>
+ * nccl-tests compares busbw with the bandwidth of one link while every link of the ring carries data, as
+ * during an all-reduce. On real hardware each link has its own wires, so a single stream would do; here
+ * every link is software on shared cores: a sending end (copying into the term buffer) and a receiving end
+ * (polling, reassembling, copying out), plus the media driver's agent. A loaded ring of N ranks keeps 2N
+ * link ends busy; with at least 2N cores each end can have one and the single stream approximates one link
+ * of the loaded ring, but on a machine with fewer cores than 2N (this benchmark's 2 cores against 8 ends
+ * for N = 4) the N links share the cores and each carries only a fraction of what the lone stream gets.
+ * The ring yardstick suffers the same sharing with the same threading as the rings (one thread per rank
+ * that both sends and receives), so busbw / {@code rawAeronRingGBps} measures only the cost of the ring's
+ * own work (framing, authentication, reduction, the quantum links' coding) and is the like-for-like check of the
+ * busbw target; busbw / {@code rawAeronGBps} stays as the stricter, machine-bound reference.
  * Run: {@code mvn -B -pl benchmarks compile exec:exec@allreduce}; shrink it with
  * {@code -Dallreduce.args="--sizes=65536 --reps=3 --warmup=1"}.
  */
@@ -45,7 +72,7 @@ public final class AllReduceComparison implements Callable<Integer>
 {
     /** Target: quantum ring time at most this multiple of the classical ring time. */
     public static final double TARGET_QUANTUM_OVER_CLASSICAL_TIME = 1.10;
-    /** Target: ring bus bandwidth at least this fraction of the raw Aeron throughput. */
+    /** Target: ring bus bandwidth at least this fraction of the raw Aeron throughput (checked against each yardstick). */
     public static final double TARGET_BUSBW_OVER_RAW_AERON = 0.5;
     /** Least volume of one raw Aeron repetition, so that small cases still time milliseconds, not microseconds. */
     public static final long MIN_RAW_AERON_BYTES_PER_REP = 64L << 20;
@@ -170,8 +197,11 @@ public final class AllReduceComparison implements Callable<Integer>
         final RingMeasurement quantum = RingMeasurement.measure(
             context(transport).linkWrapper(QuantumLinkSettings.builder().build().wrapper()), elements, warmUp, repetitions);
         final long rawBytesPerRep = Math.max(MIN_RAW_AERON_BYTES_PER_REP, (long)(bytes * busFactor));
-        final double rawBytesPerSecond = RawAeronThroughput.median(RawAeronThroughput.measure(
-            context(transport), classical.chunkLength(), rawBytesPerRep, Math.max(MIN_RAW_AERON_WARM_UP, warmUp), repetitions));
+        final int rawWarmUp = Math.max(MIN_RAW_AERON_WARM_UP, warmUp);
+        final double rawBytesPerSecond = RawAeron.median(RawAeronThroughput.measure(
+            context(transport), classical.chunkLength(), rawBytesPerRep, rawWarmUp, repetitions));
+        final double rawRingBytesPerSecond = RawAeron.median(RawAeronRingThroughput.measure(
+            context(transport), classical.chunkLength(), rawBytesPerRep, rawWarmUp, repetitions));
 
         final ObjectNode result = JSON.createObjectNode()
             .put("transport", transport.name().toLowerCase(Locale.ROOT))
@@ -185,6 +215,9 @@ public final class AllReduceComparison implements Callable<Integer>
         result.put("rawAeronMessageBytes", classical.chunkLength());
         result.put("classicalBusbwOverRawAeron", round(classicalBusbw / rawBytesPerSecond));
         result.put("quantumBusbwOverRawAeron", round(quantumBusbw / rawBytesPerSecond));
+        result.put("rawAeronRingGBps", round(rawRingBytesPerSecond / 1e9));
+        result.put("classicalBusbwOverRawAeronRing", round(classicalBusbw / rawRingBytesPerSecond));
+        result.put("quantumBusbwOverRawAeronRing", round(quantumBusbw / rawRingBytesPerSecond));
         final long payloadBits = classical.link01().get(LedgerCounter.PAYLOAD_BITS);
         final long onlineQubits = quantum.link01().get(LedgerCounter.ONLINE_QUBITS);
         result.putObject("link0to1")
@@ -198,7 +231,9 @@ public final class AllReduceComparison implements Callable<Integer>
         result.putObject("meetsTargets")
             .put("quantumOverClassicalTime", timeRatio <= TARGET_QUANTUM_OVER_CLASSICAL_TIME)
             .put("classicalBusbwOverRawAeron", classicalBusbw >= TARGET_BUSBW_OVER_RAW_AERON * rawBytesPerSecond)
-            .put("quantumBusbwOverRawAeron", quantumBusbw >= TARGET_BUSBW_OVER_RAW_AERON * rawBytesPerSecond);
+            .put("quantumBusbwOverRawAeron", quantumBusbw >= TARGET_BUSBW_OVER_RAW_AERON * rawBytesPerSecond)
+            .put("classicalBusbwOverRawAeronRing", classicalBusbw >= TARGET_BUSBW_OVER_RAW_AERON * rawRingBytesPerSecond)
+            .put("quantumBusbwOverRawAeronRing", quantumBusbw >= TARGET_BUSBW_OVER_RAW_AERON * rawRingBytesPerSecond);
         return result;
     }
 

@@ -39,7 +39,17 @@ class AllReduceComparisonTest
                 assertEquals(figures.path("algbwGBps").asDouble() * 2 * (RANKS - 1) / RANKS, figures.path("busbwGBps").asDouble(),
                     1e-3, "busbw = algbw * 2(N-1)/N");
             }
-            assertTrue(result.path("rawAeronGBps").asDouble() > 0, result.toString());
+            for (final String figure : List.of("rawAeronGBps", "rawAeronRingGBps", "classicalBusbwOverRawAeron",
+                "quantumBusbwOverRawAeron", "classicalBusbwOverRawAeronRing", "quantumBusbwOverRawAeronRing"))
+            {
+                final JsonNode value = result.path(figure);
+                assertTrue(value.isNumber() && value.asDouble() > 0 && Double.isFinite(value.asDouble()), figure + " in " + result);
+            }
+            for (final String check : List.of("quantumOverClassicalTime", "classicalBusbwOverRawAeron", "quantumBusbwOverRawAeron",
+                "classicalBusbwOverRawAeronRing", "quantumBusbwOverRawAeronRing"))
+            {
+                assertTrue(result.path("meetsTargets").path(check).isBoolean(), check + " in " + result);
+            }
             assertTrue(result.path("quantumOverClassicalTime").asDouble() > 0, result.toString());
             final JsonNode link = result.path("link0to1");
             final long payloadBits = link.path("classicalPayloadBits").asLong();
