@@ -21,8 +21,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * End-to-end comparison of the classical and the quantum ring in one process run: for each transport
- * (Aeron IPC, UDP loopback) and size, N ranks (threads) all-reduce (AVERAGE) a float array, first over
- * classical links, then over noiseless quantum links; then plain Aeron measures two yardsticks of raw
+ * (Aeron IPC, UDP loopback) and size, N ranks (threads) all-reduce (AVERAGE) a float array over a
+ * classical ring and over a ring of noiseless quantum links, both alive at once and taking turns
+ * operation by operation (warm-up of at least {@code --warmup} turns and {@code --min-warmup-seconds},
+ * then the timed turns), so JIT compilation and machine noise fall on both alike; then plain Aeron measures two yardsticks of raw
  * throughput with the ring's chunk-sized messages over the same transport and driver settings. Prints
  * ONE JSON line on stdout (logs go to stderr):
  * <ul>
@@ -98,6 +100,10 @@ public final class AllReduceComparison implements Callable<Integer>
     @Option(names = "--warmup", defaultValue = "3", description = "untimed all-reduces first (default: ${DEFAULT-VALUE})")
     private int warmUp;
 
+    @Option(names = "--min-warmup-seconds", defaultValue = "3",
+        description = "least time the untimed all-reduces take, per case (default: ${DEFAULT-VALUE})")
+    private double minWarmUpSeconds;
+
     @Option(names = "--chunk-bytes", defaultValue = "262144", description = "ring chunk length (default: ${DEFAULT-VALUE})")
     private int chunkLength;
 
@@ -143,9 +149,9 @@ public final class AllReduceComparison implements Callable<Integer>
 
     private ObjectNode report()
     {
-        if (ranks < 2 || repetitions < 1 || warmUp < 0)
+        if (ranks < 2 || repetitions < 1 || warmUp < 0 || !(minWarmUpSeconds >= 0))
         {
-            throw new IllegalArgumentException("need --ranks >= 2, --reps >= 1, --warmup >= 0");
+            throw new IllegalArgumentException("need --ranks >= 2, --reps >= 1, --warmup >= 0, --min-warmup-seconds >= 0");
         }
         final long start = System.nanoTime();
         final OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
@@ -154,6 +160,7 @@ public final class AllReduceComparison implements Callable<Integer>
             .put("ranks", ranks)
             .put("reps", repetitions)
             .put("warmup", warmUp)
+            .put("minWarmUpSeconds", minWarmUpSeconds)
             .put("op", "AVERAGE")
             .put("chunkBytes", chunkLength)
             .put("termBytes", termLength)
@@ -193,9 +200,11 @@ public final class AllReduceComparison implements Callable<Integer>
     {
         final long bytes = (long)elements * Float.BYTES;
         final double busFactor = 2.0 * (ranks - 1) / ranks;
-        final RingMeasurement classical = RingMeasurement.measure(context(transport), elements, warmUp, repetitions);
-        final RingMeasurement quantum = RingMeasurement.measure(
-            context(transport).linkWrapper(QuantumLinkSettings.builder().build().wrapper()), elements, warmUp, repetitions);
+        final List<RingMeasurement> rings = RingMeasurement.measureTakingTurns(List.of(context(transport),
+            context(transport).linkWrapper(QuantumLinkSettings.builder().build().wrapper())),
+            elements, warmUp, (long)(minWarmUpSeconds * 1e9), repetitions);
+        final RingMeasurement classical = rings.get(0);
+        final RingMeasurement quantum = rings.get(1);
         final long rawBytesPerRep = Math.max(MIN_RAW_AERON_BYTES_PER_REP, (long)(bytes * busFactor));
         final int rawWarmUp = Math.max(MIN_RAW_AERON_WARM_UP, warmUp);
         final double rawBytesPerSecond = RawAeron.median(RawAeronThroughput.measure(

@@ -5,6 +5,7 @@ import io.qring.allreduce.ReduceOp;
 import io.qring.allreduce.RingAllReduce;
 import io.qring.allreduce.config.RingContext;
 import io.qring.channel.ledger.LedgerSnapshot;
+import org.agrona.CloseHelper;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,9 +14,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Times consecutive float all-reduces of one ring running in this process (one rank per thread):
- * warm-up operations first, then timed ones. An operation's time is the longest any rank spent in its
- * {@code allReduce} call.
+ * Times consecutive float all-reduces of rings running side by side in this process (one rank per
+ * thread, all rings alive at once) by taking turns: ring 0 runs one all-reduce, then ring 1, and so on,
+ * first for the warm-up, then for the timed repetitions. Taking turns lets JIT compilation, garbage
+ * collection and whatever else the machine does fall on every ring alike, instead of on whichever ring
+ * happens to run first. An operation's time is the longest any rank spent in its {@code allReduce} call.
  *
  * @param timesNs     time of each timed operation, ns, in run order.
  * @param chunkLength the chunk the ring moved data in, bytes (after any link wrapper's limit).
@@ -23,40 +26,63 @@ import java.util.concurrent.TimeUnit;
  */
 record RingMeasurement(long[] timesNs, int chunkLength, LedgerSnapshot link01)
 {
-    /** Longest a whole warm-up or timed series may take. */
-    static final long SERIES_TIMEOUT_NS = TimeUnit.MINUTES.toNanos(30);
+    /** Longest a single all-reduce of the measurement may take. */
+    static final long OPERATION_TIMEOUT_NS = TimeUnit.MINUTES.toNanos(5);
 
     /**
-     * Starts a ring from {@code template}, runs {@code warmUp} then {@code repetitions} AVERAGE all-reduces
-     * of {@code elements} floats per rank (AVERAGE keeps repeated results finite) and closes it.
+     * Starts one ring per template, runs at least {@code warmUp} untimed turns, more until
+     * {@code minWarmUpNs} have passed, then {@code repetitions} timed turns of AVERAGE all-reduces of
+     * {@code elements} floats per rank (AVERAGE keeps repeated results finite), and closes the rings.
      *
-     * @param template    settings of every rank (world size, transport, links).
+     * @param templates   settings of every rank of each ring (world size, transport, links).
      * @param elements    floats per rank.
-     * @param warmUp      untimed operations first.
-     * @param repetitions timed operations.
-     * @return the times, chunk length and link 0→1 ledger.
+     * @param warmUp      least untimed turns.
+     * @param minWarmUpNs least time the warm-up takes, ns.
+     * @param repetitions timed turns.
+     * @return one measurement per template, in order.
      */
-    static RingMeasurement measure(final RingContext template, final int elements, final int warmUp, final int repetitions)
+    static List<RingMeasurement> measureTakingTurns(
+        final List<RingContext> templates,
+        final int elements,
+        final int warmUp,
+        final long minWarmUpNs,
+        final int repetitions)
     {
-        try (LocalRing ring = LocalRing.start(template))
+        final List<LocalRing> rings = new ArrayList<>(templates.size());
+        try
         {
-            final float[][] data = inputs(ring.worldSize(), elements);
-            for (int i = 0; i < warmUp; i++)
+            final List<float[][]> data = new ArrayList<>(templates.size());
+            for (final RingContext template : templates)
             {
-                ring.run(rank -> timedAllReduce(rank, data[rank.rank()]), SERIES_TIMEOUT_NS);
+                rings.add(LocalRing.start(template));
+                data.add(inputs(template.worldSize(), elements));
             }
-            final long[] times = new long[repetitions];
-            for (int i = 0; i < repetitions; i++)
+            final long warmUpStart = System.nanoTime();
+            for (int turn = 0; turn < warmUp || System.nanoTime() - warmUpStart < minWarmUpNs; turn++)
             {
-                final List<Long> perRank = ring.run(rank -> timedAllReduce(rank, data[rank.rank()]), SERIES_TIMEOUT_NS);
-                times[i] = perRank.stream().mapToLong(Long::longValue).max().orElseThrow();
+                for (int i = 0; i < rings.size(); i++)
+                {
+                    timedAllReduce(rings.get(i), data.get(i));
+                }
             }
-            final List<LedgerSnapshot> link01 = new ArrayList<>();
-            for (final RingAllReduce rank : ring.ranks())
+            final long[][] times = new long[rings.size()][repetitions];
+            for (int turn = 0; turn < repetitions; turn++)
             {
-                rank.lastOperationLedgers().stream().filter(s -> "0->1".equals(s.link())).forEach(link01::add);
+                for (int i = 0; i < rings.size(); i++)
+                {
+                    times[i][turn] = timedAllReduce(rings.get(i), data.get(i));
+                }
             }
-            return new RingMeasurement(times, ring.rank(0).chunkLength(), LedgerSnapshot.merge("0->1", link01));
+            final List<RingMeasurement> measurements = new ArrayList<>(rings.size());
+            for (int i = 0; i < rings.size(); i++)
+            {
+                measurements.add(new RingMeasurement(times[i], rings.get(i).rank(0).chunkLength(), link01(rings.get(i))));
+            }
+            return measurements;
+        }
+        finally
+        {
+            CloseHelper.quietCloseAll(rings);
         }
     }
 
@@ -75,11 +101,25 @@ record RingMeasurement(long[] timesNs, int chunkLength, LedgerSnapshot link01)
         return Arrays.stream(timesNs).min().orElseThrow();
     }
 
-    private static long timedAllReduce(final RingAllReduce rank, final float[] values)
+    private static long timedAllReduce(final LocalRing ring, final float[][] data)
     {
-        final long start = System.nanoTime();
-        rank.allReduce(values, ReduceOp.AVERAGE);
-        return System.nanoTime() - start;
+        final List<Long> perRank = ring.run(rank ->
+        {
+            final long start = System.nanoTime();
+            rank.allReduce(data[rank.rank()], ReduceOp.AVERAGE);
+            return System.nanoTime() - start;
+        }, OPERATION_TIMEOUT_NS);
+        return perRank.stream().mapToLong(Long::longValue).max().orElseThrow();
+    }
+
+    private static LedgerSnapshot link01(final LocalRing ring)
+    {
+        final List<LedgerSnapshot> link01 = new ArrayList<>();
+        for (final RingAllReduce rank : ring.ranks())
+        {
+            rank.lastOperationLedgers().stream().filter(s -> "0->1".equals(s.link())).forEach(link01::add);
+        }
+        return LedgerSnapshot.merge("0->1", link01);
     }
 
     private static float[][] inputs(final int worldSize, final int elements)

@@ -18,7 +18,7 @@ class AllReduceComparisonTest
     @Test
     void shouldPrintOneJsonLineWithEveryFigureAtTinySize() throws Exception
     {
-        final String line = AllReduceComparison.compare("--sizes=" + FLOATS, "--reps=2", "--warmup=1", "--ranks=" + RANKS,
+        final String line = AllReduceComparison.compare("--sizes=" + FLOATS, "--reps=2", "--warmup=1", "--min-warmup-seconds=0", "--ranks=" + RANKS,
             "--transports=ipc,udp", "--chunk-bytes=16384", "--term-bytes=262144").toString();
         assertTrue(!line.contains("\n"), "one line");
         final JsonNode report = new ObjectMapper().readTree(line);
