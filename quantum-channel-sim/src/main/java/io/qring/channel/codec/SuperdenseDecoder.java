@@ -43,6 +43,7 @@ public final class SuperdenseDecoder
     private final UnsafeBuffer wireView = new UnsafeBuffer();
     private final UnsafeBuffer payloadView = new UnsafeBuffer();
     private final long[] errors = new long[CHUNK_BYTES / Long.BYTES];
+    private final ShareXor shareXor = new ShareXor();
 
     /**
      * A decoder on noise stream {@link #DEFAULT_NOISE_STREAM_ID}.
@@ -122,7 +123,7 @@ public final class SuperdenseDecoder
         final int symbolsOffset = wireOffset + SuperdenseFrameHeader.LENGTH;
         if (noiseless)
         {
-            ShareXor.apply(wire, symbolsOffset, payload, payloadOffset, length, shareStreamKey, firstPair, null);
+            shareXor.apply(wire, symbolsOffset, payload, payloadOffset, length, shareStreamKey, firstPair, null);
         }
         else
         {
@@ -229,7 +230,7 @@ public final class SuperdenseDecoder
                 sampler.xorErrors(errors, pair - chunkFirst, stop - pair);
                 pair = stop;
             }
-            ShareXor.apply(wire, symbolsOffset + chunk, payload, payloadOffset + chunk, chunkLength, shareStreamKey, chunkFirst, errors);
+            shareXor.apply(wire, symbolsOffset + chunk, payload, payloadOffset + chunk, chunkLength, shareStreamKey, chunkFirst, errors);
             chunk += chunkLength;
         }
     }

@@ -33,6 +33,7 @@ public final class SuperdenseEncoder
     private final long shareStreamKey;
     private final UnsafeBuffer payloadView = new UnsafeBuffer();
     private final UnsafeBuffer wireView = new UnsafeBuffer();
+    private final ShareXor shareXor = new ShareXor();
 
     /**
      * @param pool the sender's pool of the link.
@@ -134,7 +135,7 @@ public final class SuperdenseEncoder
         final long pairs = (long)length * PauliFrame.PAIRS_PER_BYTE;
         final long firstPair = pool.take(pairs);
         SuperdenseFrameHeader.write(wire, wireOffset, length, pool.linkId(), firstPair);
-        ShareXor.apply(payload, payloadOffset, wire, wireOffset + SuperdenseFrameHeader.LENGTH, length, shareStreamKey, firstPair, null);
+        shareXor.apply(payload, payloadOffset, wire, wireOffset + SuperdenseFrameHeader.LENGTH, length, shareStreamKey, firstPair, null);
 
         ledger.add(LedgerCounter.EPR_CONSUMED, pairs);
         ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, HEADER_BITS);
