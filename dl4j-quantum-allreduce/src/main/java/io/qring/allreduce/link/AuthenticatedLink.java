@@ -73,7 +73,8 @@ public final class AuthenticatedLink implements Link
     private final int worldSize;
     private final String peerName;
     private final LinkLedger ledger;
-    private final IdleStrategy idleStrategy;
+    private final IdleStrategy sendIdle;
+    private final IdleStrategy receiveIdle;
     private final byte[] selfNonce = new byte[NONCE_LENGTH];
     private final UnsafeBuffer controlBuffer = new UnsafeBuffer(new byte[Math.max(PROOF_LENGTH, MAX_ABORT_REASON_LENGTH)]);
     private final ArrayDeque<byte[]> pendingProofs = new ArrayDeque<>();
@@ -106,7 +107,9 @@ public final class AuthenticatedLink implements Link
      * @param forward      {@code true} for a rank's next link, {@code false} for its previous link.
      * @param peerName     name of the peer for messages, e.g. {@code "rank 2 (ipc stream 1004)"}.
      * @param ledger       ledger of the outbound direction.
-     * @param idleStrategy how to wait; used by one thread at a time.
+     * @param sendIdle     how a send waits out back-pressure.
+     * @param receiveIdle  how a receive waits for frames; sends and receives may
+     *                     run on two threads, each with its own strategy.
      * @param random       source of the handshake nonce.
      */
     public AuthenticatedLink(
@@ -119,7 +122,8 @@ public final class AuthenticatedLink implements Link
         final boolean forward,
         final String peerName,
         final LinkLedger ledger,
-        final IdleStrategy idleStrategy,
+        final IdleStrategy sendIdle,
+        final IdleStrategy receiveIdle,
         final SecureRandom random)
     {
         this.pipe = pipe;
@@ -130,7 +134,8 @@ public final class AuthenticatedLink implements Link
         this.worldSize = worldSize;
         this.peerName = peerName;
         this.ledger = ledger;
-        this.idleStrategy = idleStrategy;
+        this.sendIdle = sendIdle;
+        this.receiveIdle = receiveIdle;
         this.codec = new FrameCodec(ringId, selfRank, peerRank, peerName, forward,
             pipe.maxMessageLength() - HEADER_LENGTH, secret.handshakeKey());
         random.nextBytes(selfNonce);
@@ -304,7 +309,7 @@ public final class AuthenticatedLink implements Link
         userHandler = handler;
         delivered = false;
         handlerFailure = null;
-        idleStrategy.reset();
+        receiveIdle.reset();
         try
         {
             while (true)
@@ -344,11 +349,11 @@ public final class AuthenticatedLink implements Link
                             TimeUnit.NANOSECONDS.toMillis(now - start) + " ms waiting for a message from " + peerName +
                             " (" + pipe.describe() + ")" + rejectionSummary());
                     }
-                    idleStrategy.idle();
+                    receiveIdle.idle();
                 }
                 else
                 {
-                    idleStrategy.reset();
+                    receiveIdle.reset();
                 }
             }
         }
@@ -556,7 +561,7 @@ public final class AuthenticatedLink implements Link
         final DirectBuffer header, final DirectBuffer payload, final int offset, final int length, final long deadlineNanos)
     {
         final long start = System.nanoTime();
-        idleStrategy.reset();
+        sendIdle.reset();
         while (true)
         {
             final MessagePipe.OfferStatus status = pipe.offer(header, 0, HEADER_LENGTH, payload, offset, length);
@@ -581,7 +586,7 @@ public final class AuthenticatedLink implements Link
                             TimeUnit.NANOSECONDS.toMillis(now - start) + " ms sending a " + length + "-byte message to " +
                             peerName + " (" + status + ", " + pipe.describe() + ")");
                     }
-                    idleStrategy.idle();
+                    sendIdle.idle();
                 }
             }
         }

@@ -277,6 +277,6 @@ class AuthenticatedLinkTest
         final MessagePipe pipe, final byte[] secret, final int self, final int peer, final int worldSize, final boolean forward)
     {
         return new AuthenticatedLink(pipe, new MembershipSecret(secret), 1, self, peer, worldSize, forward, "rank " + peer,
-            new LinkLedger(LinkLedger.linkName(self, peer)), new BackoffIdleStrategy(), new SecureRandom());
+            new LinkLedger(LinkLedger.linkName(self, peer)), new BackoffIdleStrategy(), new BackoffIdleStrategy(), new SecureRandom());
     }
 }
