@@ -104,10 +104,12 @@ public final class AllReduceComparison implements Callable<Integer>
         description = "least time the untimed all-reduces take, per case (default: ${DEFAULT-VALUE})")
     private double minWarmUpSeconds;
 
-    @Option(names = "--chunk-bytes", defaultValue = "262144", description = "ring chunk length (default: ${DEFAULT-VALUE})")
+    @Option(names = "--chunk-bytes", defaultValue = "" + RingContext.DEFAULT_CHUNK_LENGTH,
+        description = "ring chunk length (default: ${DEFAULT-VALUE}, the library's)")
     private int chunkLength;
 
-    @Option(names = "--term-bytes", defaultValue = "4194304", description = "Aeron term length (default: ${DEFAULT-VALUE})")
+    @Option(names = "--term-bytes", defaultValue = "" + RingContext.DEFAULT_TERM_LENGTH,
+        description = "Aeron term length (default: ${DEFAULT-VALUE}, the library's)")
     private int termLength;
 
     @Option(names = "--skip", split = ",", description = "cases not to run, as transport:floats (e.g. udp:16777216)")
