@@ -1,5 +1,8 @@
 package io.qring.allreduce.config;
 
+import io.qring.allreduce.link.Link;
+import io.qring.allreduce.link.LinkWrapper;
+import io.qring.allreduce.link.PacedLink;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerSnapshot;
 
@@ -18,7 +21,7 @@ import java.util.function.BiFunction;
  * </ul>
  * A classical ring's ledger has {@code CLASSICAL_EQUIVALENT_BITS == ONLINE_CLASSICAL_BITS}; a quantum
  * ring's ledger also carries what a classical ring would have sent, so both times can be modelled
- * from it.
+ * from it. {@link #pacing()} makes a ring run at these rates.
  *
  * @param classicalBitsPerSecond rate of a classical link, bit/s, &gt; 0.
  * @param qubitsPerSecond        rate of a quantum link, qubit/s, &gt; 0.
@@ -41,6 +44,31 @@ public record LinkRateModel(double classicalBitsPerSecond, double qubitsPerSecon
             throw new IllegalArgumentException("rates must be > 0 and latency >= 0 and finite: " + classicalBitsPerSecond +
                 " bit/s, " + qubitsPerSecond + " qubit/s, " + latencySeconds + " s");
         }
+    }
+
+    /**
+     * Paces every rank's sending links to these rates ({@link PacedLink}); compose it after a quantum
+     * wrapper, e.g. {@code quantumSettings.wrapper().then(model.pacing())}.
+     *
+     * @return a link wrapper that paces next links and leaves previous links as they are.
+     */
+    public LinkWrapper pacing()
+    {
+        final LinkRateModel model = this;
+        return new LinkWrapper()
+        {
+            @Override
+            public Link wrapNext(final Link link, final int selfRank, final int nextRank)
+            {
+                return new PacedLink(link, model);
+            }
+
+            @Override
+            public Link wrapPrevious(final Link link, final int selfRank, final int previousRank)
+            {
+                return link;
+            }
+        };
     }
 
     /**

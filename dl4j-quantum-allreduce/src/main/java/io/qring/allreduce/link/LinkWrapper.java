@@ -48,4 +48,30 @@ public interface LinkWrapper
      * @return the link the engine will use.
      */
     Link wrapPrevious(Link link, int selfRank, int previousRank);
+
+    /**
+     * Composes two wrappers: this one decorates the links first, {@code outer} decorates the result
+     * (e.g. a quantum link, then pacing to a link-rate model).
+     *
+     * @param outer the wrapper applied to this one's links.
+     * @return the composition.
+     */
+    default LinkWrapper then(final LinkWrapper outer)
+    {
+        final LinkWrapper inner = this;
+        return new LinkWrapper()
+        {
+            @Override
+            public Link wrapNext(final Link link, final int selfRank, final int nextRank)
+            {
+                return outer.wrapNext(inner.wrapNext(link, selfRank, nextRank), selfRank, nextRank);
+            }
+
+            @Override
+            public Link wrapPrevious(final Link link, final int selfRank, final int previousRank)
+            {
+                return outer.wrapPrevious(inner.wrapPrevious(link, selfRank, previousRank), selfRank, previousRank);
+            }
+        };
+    }
 }

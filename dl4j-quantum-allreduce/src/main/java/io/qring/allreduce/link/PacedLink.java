@@ -1,0 +1,92 @@
+package io.qring.allreduce.link;
+
+import io.qring.allreduce.config.LinkRateModel;
+import io.qring.allreduce.config.RingContext;
+import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LinkLedger;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Holds a link's sends to the rates of a {@link LinkRateModel}, so that a ring on this machine runs at
+ * the pace a real network of those rates would set. The modelled link transmits one thing at a time:
+ * what a send put on the wire, read from the link's ledger as the model reads it,
+ * {@code (ONLINE_QUBITS + RETRANSMITTED_QUBITS) / qubit rate + (ONLINE_CLASSICAL_BITS +
+ * FALLBACK_CLASSICAL_BITS) / classical rate} (a classical link has no qubits, a quantum link's repairs
+ * are counted at the next send), occupies it from when the send starts, or the link frees up if later;
+ * a send waits until everything sent before has been transmitted. Only rates are paced: the model's
+ * per-hop latency is reported, not inserted.
+ * <p>
+ * Wrap the outermost sending link (see {@link LinkRateModel#pacing()}), after any quantum wrapper,
+ * so the ledger it reads counts qubits.
+ */
+public final class PacedLink extends DelegatingLink
+{
+    private final LinkRateModel model;
+    private final IdleStrategy idle = RingContext.defaultIdleStrategy();
+    private long pacedQubits;
+    private long pacedClassicalBits;
+    private long freeAtNs;
+
+    /**
+     * @param delegate the link whose sends are paced; its ledger is read after each send.
+     * @param model    the rates.
+     */
+    public PacedLink(final Link delegate, final LinkRateModel model)
+    {
+        super(delegate);
+        this.model = model;
+        this.freeAtNs = System.nanoTime();
+    }
+
+    /**
+     * Waits until the modelled link has transmitted everything sent before, sends, and books the
+     * transmission time of what the send put on the wire.
+     *
+     * @throws LinkTimeoutException if the modelled link is busy past {@code deadlineNanos}.
+     */
+    @Override
+    public void send(final DirectBuffer buffer, final int offset, final int length, final long deadlineNanos)
+    {
+        awaitFree(deadlineNanos);
+        final long start = System.nanoTime();
+        delegate.send(buffer, offset, length, deadlineNanos);
+        final LinkLedger ledger = delegate.ledger();
+        final long qubits = ledger.get(LedgerCounter.ONLINE_QUBITS) + ledger.get(LedgerCounter.RETRANSMITTED_QUBITS);
+        final long classicalBits = ledger.get(LedgerCounter.ONLINE_CLASSICAL_BITS) +
+            ledger.get(LedgerCounter.FALLBACK_CLASSICAL_BITS);
+        final double seconds = (qubits - pacedQubits) / model.qubitsPerSecond() +
+            (classicalBits - pacedClassicalBits) / model.classicalBitsPerSecond();
+        pacedQubits = qubits;
+        pacedClassicalBits = classicalBits;
+        freeAtNs = Math.max(freeAtNs, start) + (long)Math.ceil(seconds * 1e9);
+    }
+
+    /** @return when the modelled link will have transmitted everything sent so far, {@link System#nanoTime()} scale. */
+    public long freeAtNs()
+    {
+        return freeAtNs;
+    }
+
+    private void awaitFree(final long deadlineNanos)
+    {
+        idle.reset();
+        while (true)
+        {
+            final long now = System.nanoTime();
+            if (now - freeAtNs >= 0)
+            {
+                return;
+            }
+            if (freeAtNs - deadlineNanos > 0)
+            {
+                throw new LinkTimeoutException(peerName(), "paced link to " + peerName() + " stays busy for another " +
+                    TimeUnit.NANOSECONDS.toMillis(freeAtNs - now) + " ms at " + model.classicalBitsPerSecond() + " bit/s and " +
+                    model.qubitsPerSecond() + " qubit/s, past the send's deadline");
+            }
+            idle.idle();
+        }
+    }
+}

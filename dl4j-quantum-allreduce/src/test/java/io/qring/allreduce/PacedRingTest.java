@@ -1,0 +1,114 @@
+package io.qring.allreduce;
+
+import io.qring.allreduce.config.LinkRateModel;
+import io.qring.allreduce.config.LinkRateModel.ModelledTime;
+import io.qring.allreduce.config.RingContext;
+import io.qring.allreduce.config.TransportKind;
+import io.qring.allreduce.link.LinkTimeoutException;
+import io.qring.allreduce.quantum.QuantumLinkSettings;
+import io.qring.channel.ledger.LedgerSnapshot;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.qring.allreduce.RingTestSupport.RUN_TIMEOUT_NS;
+import static io.qring.allreduce.RingTestSupport.context;
+import static io.qring.allreduce.RingTestSupport.floats;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Rings paced to a link-rate model: an all-reduce cannot finish before its slowest link has carried its
+ * traffic at the model's rates (less the last message, whose transmission the sender does not wait
+ * for), a quantum ring's qubit time is half a classical ring's bit time at equal rates, the numbers
+ * are those of the unpaced ring, and a link kept busy past a send's deadline fails naming the pacing.
+ */
+class PacedRingTest
+{
+    private static final int RANKS = 4;
+    private static final int FLOATS = 240_000;
+    private static final LinkRateModel MODEL = new LinkRateModel(50e6, 50e6, 0.0);
+
+    @Test
+    void pacedRingsTakeAtLeastTheTimeTheirLinksNeedAtTheModelsRates()
+    {
+        final Paced classical = runPaced(context(TransportKind.IN_MEMORY, RANKS).linkWrapper(MODEL.pacing()));
+        final Paced quantum = runPaced(context(TransportKind.IN_MEMORY, RANKS)
+            .linkWrapper(QuantumLinkSettings.builder().build().wrapper().then(MODEL.pacing())));
+
+        final int steps = 0;
+        final ModelledTime classicalModel = MODEL.classicalRing(classical.links, steps);
+        final ModelledTime quantumModel = MODEL.quantumRing(quantum.links, steps);
+        assertTrue(classicalModel.totalSeconds() > 0.1, "the test must pace for a measurable time: " + classicalModel);
+        assertTrue(classical.seconds >= 0.95 * classicalModel.totalSeconds(),
+            "classical ring took " + classical.seconds + " s, its links need " + classicalModel.totalSeconds() + " s");
+        assertTrue(quantum.seconds >= 0.95 * quantumModel.totalSeconds(),
+            "quantum ring took " + quantum.seconds + " s, its links need " + quantumModel.totalSeconds() + " s");
+        assertEquals(0.5, quantumModel.qubitSeconds() / classicalModel.totalSeconds(), 0.01,
+            "superdense coding: half as many qubits as classical bits at equal rates");
+        assertArrayEquals(classical.result, quantum.result, "pacing changes the timing, never the numbers");
+    }
+
+    @Test
+    void aLinkBusyPastTheSendDeadlineFailsNamingThePacing()
+    {
+        final RingContext slow = context(TransportKind.IN_MEMORY, RANKS)
+            .operationTimeoutNs(TimeUnit.SECONDS.toNanos(1))
+            .linkWrapper(new LinkRateModel(10_000, 10_000, 0.0).pacing());
+        try (LocalRing ring = LocalRing.start(slow))
+        {
+            final long start = System.nanoTime();
+            final List<LocalRing.Outcome<Object>> outcomes = ring.runEach(rank ->
+            {
+                rank.allReduce(floats(3, rank.rank(), FLOATS), ReduceOp.SUM);
+                return null;
+            }, RUN_TIMEOUT_NS);
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "fails fast, no hang");
+            final List<String> paced = new ArrayList<>();
+            for (final LocalRing.Outcome<Object> outcome : outcomes)
+            {
+                assertTrue(null != outcome.failure(), "rank " + outcome.rank() + " must fail");
+                if (outcome.failure() instanceof LinkTimeoutException && outcome.failure().getMessage().contains("paced link"))
+                {
+                    paced.add(outcome.failure().getMessage());
+                }
+            }
+            assertTrue(!paced.isEmpty(), "some rank names the pacing: " + outcomes);
+            assertInstanceOf(LinkTimeoutException.class, outcomes.stream()
+                .filter(o -> o.failure().getMessage().contains("paced link")).findFirst().orElseThrow().failure());
+        }
+    }
+
+    private static Paced runPaced(final RingContext template)
+    {
+        try (LocalRing ring = LocalRing.start(template))
+        {
+            final float[][] data = new float[RANKS][];
+            for (int r = 0; r < RANKS; r++)
+            {
+                data[r] = floats(11, r, FLOATS);
+            }
+            final long start = System.nanoTime();
+            ring.run(rank ->
+            {
+                rank.allReduce(data[rank.rank()], ReduceOp.AVERAGE);
+                return null;
+            }, RUN_TIMEOUT_NS);
+            final double seconds = (System.nanoTime() - start) / 1e9;
+            final List<LedgerSnapshot> links = new ArrayList<>();
+            for (final RingAllReduce rank : ring.ranks())
+            {
+                links.add(rank.lastOperationLedgers().get(0));
+            }
+            return new Paced(seconds, links, data[0]);
+        }
+    }
+
+    private record Paced(double seconds, List<LedgerSnapshot> links, float[] result)
+    {
+    }
+}
