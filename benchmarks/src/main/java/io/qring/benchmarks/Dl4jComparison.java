@@ -218,7 +218,7 @@ public final class Dl4jComparison implements Callable<Integer>
             new VerificationSettings(VerificationSettings.DEFAULT_QBER_THRESHOLD, VerificationSettings.DEFAULT_DELTA),
             AlarmPolicy.ABORT);
         return new RingPlan(WORKERS, TransportKind.IPC, links, noiseless, seed, Duration.ofSeconds(30), timeout,
-            new LinkRateModel(1e9, 1e9, 1e-4));
+            new LinkRateModel(1e9, 1e9, 1e-4), false);
     }
 
     /** One native thread per caller, as the samples do: the workers or ranks already share the cores. */

@@ -76,6 +76,11 @@ public final class LinkOptions
         description = "One-way latency of a hop in the modelled online time (default: ${DEFAULT-VALUE}).")
     private double latency;
 
+    @Option(names = "--pace",
+        description = "Run the rings at the modelled rates: each rank's sends wait until its link, at --classical-rate " +
+            "and --qubit-rate, has carried what was sent before (the latency stays modelled only).")
+    private boolean pace;
+
     /** @return the link kinds to run, in order. */
     public List<LinkKind> links()
     {
@@ -129,6 +134,12 @@ public final class LinkOptions
         }
     }
 
+    /** @return whether the rings' sends are paced to the modelled rates ({@code --pace}). */
+    public boolean paced()
+    {
+        return pace;
+    }
+
     /** @return the resolved settings, for the header and the report. */
     public Map<String, String> describe()
     {
@@ -148,6 +159,7 @@ public final class LinkOptions
         settings.put("classical-rate", String.format(Locale.ROOT, "%,.0f bit/s", classicalRate));
         settings.put("qubit-rate", String.format(Locale.ROOT, "%,.0f qubit/s", qubitRate));
         settings.put("latency", String.format(Locale.ROOT, "%s ms", 1e3 * latency));
+        settings.put("pace", pace ? "sends paced to the rates" : "off (rates only modelled)");
         return settings;
     }
 

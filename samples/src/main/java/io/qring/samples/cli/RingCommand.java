@@ -106,7 +106,7 @@ public abstract class RingCommand implements Callable<Integer>
         final PrintWriter out = child ? new PrintWriter(Writer.nullWriter()) : spec.commandLine().getOut();
         final RingPlan plan = new RingPlan(placement.worldSize(), placement.transport(), linkOptions.links(),
             linkOptions.quantumPlan(spec), seed, ringOptions.connectTimeout(), ringOptions.operationTimeout(),
-            linkOptions.rateModel(spec));
+            linkOptions.rateModel(spec), linkOptions.paced());
         final PreparedJob job = prepare(spec, placement, seed);
         if (child)
         {

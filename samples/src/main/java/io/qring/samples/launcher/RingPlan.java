@@ -3,6 +3,7 @@ package io.qring.samples.launcher;
 import io.qring.allreduce.config.LinkRateModel;
 import io.qring.allreduce.config.RingContext;
 import io.qring.allreduce.config.TransportKind;
+import io.qring.allreduce.link.LinkWrapper;
 
 import java.time.Duration;
 import java.util.List;
@@ -20,9 +21,10 @@ import java.util.Objects;
  * @param connectTimeout   how long ranks may take to find and authenticate their neighbours.
  * @param operationTimeout longest wait for any one message of a collective.
  * @param rateModel        link rates for the modelled online time.
+ * @param paced            whether sends are paced to {@code rateModel} ({@link LinkRateModel#pacing()}).
  */
 public record RingPlan(int worldSize, TransportKind transport, List<LinkKind> links, QuantumLinkPlan quantum, long seed,
-    Duration connectTimeout, Duration operationTimeout, LinkRateModel rateModel)
+    Duration connectTimeout, Duration operationTimeout, LinkRateModel rateModel, boolean paced)
 {
     /**
      * Validates the plan.
@@ -35,6 +37,7 @@ public record RingPlan(int worldSize, TransportKind transport, List<LinkKind> li
      * @param connectTimeout   how long ranks may take to connect.
      * @param operationTimeout longest wait for one message.
      * @param rateModel        link rates for the modelled online time.
+     * @param paced            whether sends are paced to the rates.
      * @throws IllegalArgumentException naming the first invalid setting.
      */
     public RingPlan
@@ -74,11 +77,9 @@ public record RingPlan(int worldSize, TransportKind transport, List<LinkKind> li
             .seed(seed)
             .connectTimeoutNs(connectTimeout.toNanos())
             .operationTimeoutNs(operationTimeout.toNanos());
-        if (LinkKind.QUANTUM == kind)
-        {
-            context.linkWrapper(quantum.settings(seed, qberLog.listener()).wrapper());
-        }
-        return context;
+        final LinkWrapper links = LinkKind.QUANTUM == kind ? quantum.settings(seed, qberLog.listener()).wrapper() :
+            LinkWrapper.IDENTITY;
+        return context.linkWrapper(paced ? links.then(rateModel.pacing()) : links);
     }
 
     /**

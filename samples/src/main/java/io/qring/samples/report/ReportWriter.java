@@ -88,6 +88,7 @@ public final class ReportWriter
             tree.put("run", run.label());
             tree.put("ring", run.ringTotal());
             tree.put("links", List.copyOf(run.linkTotals().values()));
+            tree.put("wallSeconds", run.wallSeconds());
             tree.put("modelledOnlineSeconds", run.modelledOnlineSeconds());
             final List<Object> iterations = new ArrayList<>();
             for (final IterationRecord iteration : run.iterations())

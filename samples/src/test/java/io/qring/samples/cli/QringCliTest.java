@@ -1,6 +1,9 @@
 package io.qring.samples.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qring.samples.data.Cifar10Binary;
+import io.qring.samples.report.ReportWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -8,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -153,6 +157,36 @@ class QringCliTest
         assertEquals(List.of("quantum", "classical"), files.runs());
         assertTrue(files.ringTotal("quantum", "retransmittedQubits") > 0, "noise forced repairs");
         assertEquals(files.ringTotal("classical", "payloadBits"), files.ringTotal("quantum", "payloadBits"));
+    }
+
+    /**
+     * {@code --pace} holds each rank's sends to the rates: at 100 Mbit/s and 100 Mqubit/s with no
+     * latency, each run takes at least its modelled online time (less the last message of each link,
+     * whose transmission nobody waits for), and the quantum ring's modelled time is about half the
+     * classical ring's.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldRunTheRingsAtTheModelledRatesWhenPaced() throws IOException
+    {
+        final Path report = directory.resolve("paced");
+
+        final CliRun run = CliRun.run("allreduce", "--ranks", "2", "--elements", "1000000", "--iterations", "3", "--pace",
+            "--classical-rate", "1e8", "--qubit-rate", "1e8", "--latency", "0", "--report", report.toString());
+
+        assertEquals(0, run.status(), run::describe);
+        assertTrue(run.out().contains("sends paced to the rates"), run::describe);
+        final JsonNode ledger = new ObjectMapper().readTree(report.resolve(ReportWriter.LEDGER_JSON).toFile());
+        final Map<String, Double> modelled = new HashMap<>();
+        for (final JsonNode runNode : ledger.get("runs"))
+        {
+            final double wall = runNode.get("wallSeconds").asDouble();
+            final double online = runNode.get("modelledOnlineSeconds").get("ring").asDouble();
+            modelled.put(runNode.get("run").asText(), online);
+            assertTrue(wall >= 0.95 * online, runNode.get("run").asText() + " ring took " + wall + " s, modelled " + online + " s");
+        }
+        assertTrue(modelled.get("classical") > 0.5, "the test must pace for a measurable time: " + modelled);
+        assertEquals(0.5, modelled.get("quantum") / modelled.get("classical"), 0.02, modelled.toString());
     }
 
     @Test
