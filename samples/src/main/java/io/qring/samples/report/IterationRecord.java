@@ -8,7 +8,7 @@ import java.util.List;
  * What one training iteration of one run did.
  *
  * @param iteration  iteration number (increasing within a run).
- * @param loss       training loss (score) of the iteration.
+ * @param loss       training loss (score) of the iteration; NaN for a job that computes none (a bare all-reduce).
  * @param linkDeltas per directed link, what crossed it during this iteration
  *                   ({@link LedgerSnapshot#minus} of the cumulative snapshots around it).
  */
@@ -18,7 +18,7 @@ public record IterationRecord(long iteration, double loss, List<LedgerSnapshot> 
      * Copies the list of deltas.
      *
      * @param iteration  iteration number (increasing within a run).
-     * @param loss       training loss (score) of the iteration.
+     * @param loss       training loss (score) of the iteration; NaN for a job that computes none.
      * @param linkDeltas per directed link, what crossed it during this iteration
      *                   ({@link LedgerSnapshot#minus} of the cumulative snapshots around it).
      */

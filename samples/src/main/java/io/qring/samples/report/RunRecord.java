@@ -96,9 +96,17 @@ public record RunRecord(String label, List<IterationRecord> iterations, List<Eva
             OptionalDouble.of(evaluations.get(evaluations.size() - 1).testAccuracy());
     }
 
-    /** @return the loss of the last iteration, if any. */
+    /**
+     * @return the loss of the last iteration; none if there are no iterations or the job computes no
+     *         loss (every iteration's loss NaN, as for a bare all-reduce). A training that diverges
+     *         still reports its NaN.
+     */
     public OptionalDouble finalLoss()
     {
-        return iterations.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(iterations.get(iterations.size() - 1).loss());
+        if (iterations.stream().allMatch(iteration -> Double.isNaN(iteration.loss())))
+        {
+            return OptionalDouble.empty();
+        }
+        return OptionalDouble.of(iterations.get(iterations.size() - 1).loss());
     }
 }
