@@ -45,7 +45,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * number, kind, operation, length, chunk length, first non-finite input): every rank then checks the
  * same facts and throws the same {@link CollectiveMismatchException} or {@link NonFiniteValueException},
  * and the ring stays usable. This adds N − 1 small messages per rank per collective
- * ({@link #DESCRIPTOR_LENGTH} bytes each).
+ * ({@link #DESCRIPTOR_LENGTH} bytes each). After a collective the engine {@link Link#flush() flushes}
+ * its previous link, so a decorator that batches acknowledgements sends the last of them.
  * <p>
  * <b>Failures.</b> A link failure (timeout, peer gone, peer aborted, broken stream) is rethrown with
  * the collective and step it hit; this rank then aborts both links, telling its neighbours why (the
@@ -321,6 +322,7 @@ public final class RingAllReduce implements AllReduce
                 step = t;
                 exchange(array, mod(rank + 1 - t), mod(rank - t), length, chunkElements, false);
             }
+            previous.flush();
         }
         catch (final LinkException ex)
         {
@@ -360,6 +362,7 @@ public final class RingAllReduce implements AllReduce
                     receiveSlotIndex * DESCRIPTOR_LENGTH + LENGTH_OFFSET, ORDER)];
                 exchangeBytes(messages[sendSlot], messages[receiveSlotIndex], agreedChunk);
             }
+            previous.flush();
             return messages;
         }
         catch (final LinkException ex)

@@ -17,9 +17,9 @@ import java.util.function.Supplier;
 public final class AuthenticatedRingTransport implements RingTransport
 {
     /** Yields of a control thread waiting on the next link before it parks. */
-    public static final int CONTROL_YIELDS = 1000;
-    /** Shortest park of a control thread waiting on the next link: 100 µs. */
-    public static final long CONTROL_MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(100);
+    public static final int CONTROL_YIELDS = 20;
+    /** Shortest park of a control thread waiting on the next link: 50 µs. */
+    public static final long CONTROL_MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(50);
     /** Longest park of a control thread waiting on the next link: 1 ms. */
     public static final long CONTROL_MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -89,12 +89,11 @@ public final class AuthenticatedRingTransport implements RingTransport
     /**
      * How the next link's receives wait. Data flows forward only, so what arrives on a rank's next link
      * are a link wrapper's control messages (acknowledgements, repair requests), read by its control
-     * thread, one after every data message. After each one the thread yields up to
-     * {@link #CONTROL_YIELDS} times, handing the core to a rank that has work, before it parks (from
-     * {@link #CONTROL_MIN_PARK_NS} up to {@link #CONTROL_MAX_PARK_NS} while the link stays quiet). On
-     * this project's 2-core virtual machines parking after every acknowledgement made a 4-rank quantum
-     * ring 50 % slower (each wake-up is a virtual CPU's halt and interrupt), and the default backoff's 50
-     * spins and 20 yields before parking about 10 % slower, than this.
+     * thread: a few every collective, since receivers acknowledge in batches. Between them the thread
+     * yields up to {@link #CONTROL_YIELDS} times, then parks from {@link #CONTROL_MIN_PARK_NS} up to
+     * {@link #CONTROL_MAX_PARK_NS}. Yielding for long after every message kept the thread runnable, so
+     * on a machine with fewer cores than ranks it took a share of the CPU from the ranks (16M-float
+     * quantum ring, 4 ranks on 2 cores: 75-140 ms of control-thread CPU per all-reduce, 25-35 ms now).
      *
      * @return a new idle strategy for one control thread.
      */

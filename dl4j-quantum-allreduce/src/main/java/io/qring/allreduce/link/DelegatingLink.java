@@ -68,6 +68,13 @@ public abstract class DelegatingLink implements Link
 
     /** {@inheritDoc} */
     @Override
+    public void flush()
+    {
+        delegate.flush();
+    }
+
+    /** {@inheritDoc} */
+    @Override
     public LinkLedger ledger()
     {
         return delegate.ledger();

@@ -48,6 +48,15 @@ public interface Link extends AutoCloseable
     void receive(MessageHandler handler, long deadlineNanos);
 
     /**
+     * Sends now whatever a decorator holds back from the reverse direction (e.g. acknowledgements it
+     * batches). The ring engine calls it on its previous link after every collective, so a sender
+     * learns before it closes that nothing needs to be resent. Never blocks longer than a send.
+     */
+    default void flush()
+    {
+    }
+
+    /**
      * The ledger of this link's outbound direction (self to peer): what this side put on the wire.
      *
      * @return the ledger, never {@code null}.

@@ -23,7 +23,8 @@ import java.util.BitSet;
  * decoded as they arrive, in the order their pairs were taken; each block's CRC-32C is checked and
  * failed blocks are requested again until the payload's own CRC-32C holds, so a message is handed to
  * the engine only when it is exactly what was sent. Verification of every distributed batch runs here
- * (the receiver holds the noise); an alarm applies the configured {@link AlarmPolicy}.
+ * (the receiver holds the noise); an alarm applies the configured {@link AlarmPolicy}. Completed
+ * messages are acknowledged cumulatively, every half window and on {@link #flush()}; closing flushes.
  */
 final class QuantumReceiverLink extends DelegatingLink
 {
@@ -44,6 +45,7 @@ final class QuantumReceiverLink extends DelegatingLink
     private final UnsafeBuffer assemblyView = new UnsafeBuffer();
     private final MessageHandler frameHandler = this::onFrame;
     private long deliverSequence;
+    private final int acknowledgeEvery;
     private long acknowledgedThrough = -1;
     private long expectedDataSequence;
     private VerificationResult pendingAlarm;
@@ -53,6 +55,7 @@ final class QuantumReceiverLink extends DelegatingLink
     {
         super(delegate);
         this.settings = settings;
+        this.acknowledgeEvery = Math.max(1, settings.window() / 2);
         this.ledger = new LinkLedger(LinkLedger.linkName(previousRank, selfRank));
         final QberVerifier verifier = new QberVerifier(settings.verification(), this::onVerification);
         final EprPool pool = QuantumLinkWrapper.pool(settings, EprPool.Side.RECEIVER, previousRank, selfRank, ledger, verifier);
@@ -75,6 +78,21 @@ final class QuantumReceiverLink extends DelegatingLink
     public LinkLedger ledger()
     {
         return ledger;
+    }
+
+    /** Acknowledges what completed and is not yet acknowledged (best effort), then closes the transport link. */
+    @Override
+    public void close()
+    {
+        try
+        {
+            flush();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.debug("{}: could not acknowledge the last messages from {} before closing", ledger.link(), peerName(), ex);
+        }
+        super.close();
     }
 
     @Override
@@ -238,7 +256,7 @@ final class QuantumReceiverLink extends DelegatingLink
         if (assembly.bad.isEmpty())
         {
             assembly.complete = true;
-            acknowledgeCompleted();
+            acknowledgeCompleted(false);
             return;
         }
         int count = 0;
@@ -252,11 +270,22 @@ final class QuantumReceiverLink extends DelegatingLink
     }
 
     /**
-     * Acknowledges, cumulatively, every message up to the last of an unbroken run of completed ones.
-     * Every completed message is acknowledged at once: a sender may close right after its last send
-     * and must learn, before it does, that nothing needs to be resent.
+     * Acknowledges the messages completed so far that {@link #acknowledgeCompleted} held back; the ring
+     * engine calls it after every collective, so the sender learns, before it may close, that nothing
+     * needs to be resent.
      */
-    private void acknowledgeCompleted()
+    @Override
+    public void flush()
+    {
+        acknowledgeCompleted(true);
+    }
+
+    /**
+     * Acknowledges, cumulatively, every message up to the last of an unbroken run of completed ones,
+     * once {@link #acknowledgeEvery} of them are waiting (or at once when {@code now}): one
+     * acknowledgement per message woke the sender's control thread per message.
+     */
+    private void acknowledgeCompleted(final boolean now)
     {
         long last = acknowledgedThrough;
         while (true)
@@ -269,7 +298,7 @@ final class QuantumReceiverLink extends DelegatingLink
             }
             last++;
         }
-        if (last > acknowledgedThrough)
+        if (last > acknowledgedThrough && (now || last - acknowledgedThrough >= acknowledgeEvery))
         {
             sendControl(QuantumFrame.ACK, 0, last);
             acknowledgedThrough = last;
