@@ -14,14 +14,16 @@ import java.util.Arrays;
  * {@code 2·firstPair + 8i .. 2·firstPair + 8i + 7} of the share stream, share word k holding its bits
  * {@code 64k .. 64k + 63} as a little-endian long.
  *
- * <p>The message goes through in blocks of up to {@value #BLOCK_WORDS} words. A block's bytes are
- * copied into a {@code long[]} at the byte offset its first pair lies into its share word, so they line
- * up with whole share words; the share words are XORed in there and the bytes copied back out. The
- * share loop is a counted loop over {@code long[]} with no loop-carried value, which C2 turns into
- * SIMD code: its counters are a fixed table of counter steps plus the block's first counter. A first
- * pair that is not a multiple of 4 (never the case for codec frames, which take 4 pairs per byte)
- * leaves a bit offset as well, and each key word then combines two share words. On-heap and off-heap
- * buffers take the same path.
+ * <p>Share loops are counted loops of up to {@value #BLOCK_WORDS} words with no loop-carried value,
+ * which C2 turns into SIMD code: their counters are a fixed table of counter steps plus the block's
+ * first counter. The first pair may lie some bytes into its share word, its lead. When both buffers are
+ * byte arrays, the first pair is a multiple of 4 (always the case for codec frames, which take 4 pairs
+ * per byte) and there are no errors, each block is copied from source to destination and the share
+ * words XORed in there, share word k as the unaligned long at message byte 8k − lead; the bytes at
+ * either end that do not fill such a long are XORed one by one. Otherwise a block's bytes are copied
+ * into a {@code long[]} at the lead, so they line up with whole share words; the share words and errors
+ * are XORed in there and the bytes copied back out. A first pair that is not a multiple of 4 leaves a
+ * bit offset as well, and each key word then combines two share words.
  *
  * <p>An instance owns its scratch blocks, so {@link #apply} allocates nothing; it is not thread-safe
  * (one per encoder or decoder, which are single-threaded themselves).
@@ -32,6 +34,7 @@ final class ShareXor
     static final int BLOCK_WORDS = 1024;
 
     private static final int BLOCK_BYTES = BLOCK_WORDS * Long.BYTES;
+    private static final long BYTE_ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
     private static final long LONG_ARRAY_BASE = UnsafeApi.arrayBaseOffset(long[].class);
     /** {@code j·SHARE_WORD_STRIDE}: the share counter j words after a block's first. */
     private static final long[] COUNTER_STEPS = counterSteps(BLOCK_WORDS + 1);
@@ -88,6 +91,11 @@ final class ShareXor
         final int shift = ((int)firstPair & 31) << 1;
         final int bitShift = shift & 7;
         final int lead = shift >>> 3;
+        if (srcArray != null && dstArray != null && bitShift == 0 && errors == null)
+        {
+            xorArrays(srcArray, srcOffset + src.wrapAdjustment(), dstArray, dstOffset + dst.wrapAdjustment(), length, streamKey, firstWord, lead);
+            return;
+        }
         final long blockAddress = LONG_ARRAY_BASE + lead;
         final long[] block = this.block;
 
@@ -119,6 +127,67 @@ final class ShareXor
         if (errors != null)
         {
             Arrays.fill(errors, 0, (int)((length + 7L) >>> 3), 0);
+        }
+    }
+
+    /**
+     * The byte-array path, on array indices: whole share words from {@code lead == 0 ? 0 : 1} up to the
+     * last one that ends inside the message, block by block, then the bytes before and after them.
+     */
+    private static void xorArrays(
+        final byte[] src,
+        final int srcIndex,
+        final byte[] dst,
+        final int dstIndex,
+        final int length,
+        final long streamKey,
+        final long firstWord,
+        final int lead)
+    {
+        final int firstWhole = lead == 0 ? 0 : 1;
+        final int wholeEnd = (int)((lead + (long)length) >>> 3);
+        for (int k = firstWhole; k < wholeEnd; k += BLOCK_WORDS)
+        {
+            final int offset = (k << 3) - lead;
+            final int words = Math.min(BLOCK_WORDS, wholeEnd - k);
+            System.arraycopy(src, srcIndex + offset, dst, dstIndex + offset, words << 3);
+            xorShareWords(dst, dstIndex + offset, words, EprShares.senderShareCounter(streamKey, firstWord + k));
+        }
+        final int headEnd = Math.min(length, (Long.BYTES - lead) & 7);
+        if (headEnd > 0)
+        {
+            final long share = EprShares.senderShareWord(streamKey, firstWord) >>> (lead << 3);
+            xorBytes(src, srcIndex, dst, dstIndex, 0, headEnd, share);
+        }
+        final int tailStart = Math.max(headEnd, (wholeEnd << 3) - lead);
+        if (tailStart < length)
+        {
+            xorBytes(src, srcIndex, dst, dstIndex, tailStart, length, EprShares.senderShareWord(streamKey, firstWord + wholeEnd));
+        }
+    }
+
+    /**
+     * XORs share words into the array in place as unaligned longs. The byte offset is summed as an
+     * {@code int} before it is widened: C2 (JDK 17) vectorizes the loop only so, and neither with a
+     * {@code long} offset nor reading one array and writing another.
+     */
+    private static void xorShareWords(final byte[] array, final int index, final int words, final long counter)
+    {
+        final long[] steps = COUNTER_STEPS;
+        for (int j = 0; j < words; j++)
+        {
+            final long address = BYTE_ARRAY_BASE + (index + (j << 3));
+            UnsafeApi.putLong(array, address, UnsafeApi.getLong(array, address) ^ EprShares.mix64(counter + steps[j]));
+        }
+    }
+
+    /** Message bytes {@code from .. to − 1}, XORed with the low bytes of {@code share} in turn. */
+    private static void xorBytes(
+        final byte[] src, final int srcIndex, final byte[] dst, final int dstIndex, final int from, final int to, final long share)
+    {
+        for (int i = from; i < to; i++)
+        {
+            dst[dstIndex + i] = (byte)(src[srcIndex + i] ^ (share >>> ((i - from) << 3)));
         }
     }
 

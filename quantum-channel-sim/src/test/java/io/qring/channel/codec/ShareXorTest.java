@@ -43,6 +43,23 @@ class ShareXorTest
     }
 
     @Test
+    void shouldMatchTheReferenceBetweenArraysForEveryLeadAndShortOddAndBlockLengths()
+    {
+        final SplittableRandom random = new SplittableRandom(13);
+        final ShareXor shareXor = new ShareXor();
+        final int blockBytes = ShareXor.BLOCK_WORDS * Long.BYTES;
+        final int[] longer = {63, 1001, blockBytes - 9, blockBytes, blockBytes + 7, 2 * blockBytes + 13, 3 * blockBytes - 1};
+        for (int lead = 0; lead < Long.BYTES; lead++)
+        {
+            for (int length = 0; length < 24 + longer.length; length++)
+            {
+                final long firstPair = (random.nextLong(1L << 40) & ~31L) + 4L * lead;
+                checkArrays(random, shareXor, length < 24 ? length : longer[length - 24], firstPair);
+            }
+        }
+    }
+
+    @Test
     void shouldTransformInPlace()
     {
         final SplittableRandom random = new SplittableRandom(11);
@@ -104,6 +121,26 @@ class ShareXorTest
         {
             assertArrayEquals(expectedErrors, errors, "errors not cleared as applied: " + what);
         }
+    }
+
+    /** Array to array, in another array at random offsets and in place, with no errors: the direct path. */
+    private static void checkArrays(final SplittableRandom random, final ShareXor shareXor, final int length, final long firstPair)
+    {
+        final int srcOffset = random.nextInt(MARGIN);
+        final int dstOffset = random.nextInt(MARGIN);
+        final byte[] srcBytes = randomBytes(random, srcOffset + length + MARGIN);
+        final byte[] dstBytes = randomBytes(random, dstOffset + length + MARGIN);
+        final byte[] expected = dstBytes.clone();
+        reference(srcBytes, srcOffset, expected, dstOffset, length, firstPair, null);
+        final byte[] expectedInPlace = srcBytes.clone();
+        reference(srcBytes, srcOffset, expectedInPlace, srcOffset, length, firstPair, null);
+
+        final UnsafeBuffer src = new UnsafeBuffer(srcBytes);
+        shareXor.apply(src, srcOffset, new UnsafeBuffer(dstBytes), dstOffset, length, STREAM_KEY, firstPair, null);
+        final String what = "length " + length + ", first pair " + firstPair + ", offsets " + srcOffset + "/" + dstOffset;
+        assertArrayEquals(expected, dstBytes, what);
+        shareXor.apply(src, srcOffset, src, srcOffset, length, STREAM_KEY, firstPair, null);
+        assertArrayEquals(expectedInPlace, srcBytes, "in place: " + what);
     }
 
     /**
