@@ -10,18 +10,32 @@ final class BlockChecksums
 {
     private final CRC32C crc = new CRC32C();
 
-    int message(final byte[] payload, final int length)
+    /**
+     * @param bytes  array holding the payload.
+     * @param offset first payload byte in the array.
+     * @param length payload bytes.
+     * @return the CRC-32C of the whole payload.
+     */
+    int message(final byte[] bytes, final int offset, final int length)
     {
         crc.reset();
-        crc.update(payload, 0, length);
+        crc.update(bytes, offset, length);
         return (int)crc.getValue();
     }
 
-    int block(final byte[] payload, final int length, final int blockLength, final int block)
+    /**
+     * @param bytes       array holding the payload.
+     * @param offset      first payload byte in the array.
+     * @param length      payload bytes.
+     * @param blockLength bytes per block (the last block may be shorter).
+     * @param block       index of the block.
+     * @return the CRC-32C of that block.
+     */
+    int block(final byte[] bytes, final int offset, final int length, final int blockLength, final int block)
     {
         final int from = block * blockLength;
         crc.reset();
-        crc.update(payload, from, Math.min(blockLength, length - from));
+        crc.update(bytes, offset + from, Math.min(blockLength, length - from));
         return (int)crc.getValue();
     }
 }

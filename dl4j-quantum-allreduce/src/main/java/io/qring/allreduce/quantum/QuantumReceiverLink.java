@@ -408,7 +408,7 @@ final class QuantumReceiverLink extends DelegatingLink
         {
             final int expected = (crcs[4 * block] & 0xFF) | (crcs[4 * block + 1] & 0xFF) << 8 |
                 (crcs[4 * block + 2] & 0xFF) << 16 | (crcs[4 * block + 3] & 0xFF) << 24;
-            if (checksums.block(bytes, length, blockLength, block) != expected)
+            if (checksums.block(bytes, 0, length, blockLength, block) != expected)
             {
                 bad.set(block);
             }
@@ -416,7 +416,7 @@ final class QuantumReceiverLink extends DelegatingLink
 
         private boolean messageIntact(final BlockChecksums checksums)
         {
-            return checksums.message(bytes, length) == messageCrc;
+            return checksums.message(bytes, 0, length) == messageCrc;
         }
     }
 }

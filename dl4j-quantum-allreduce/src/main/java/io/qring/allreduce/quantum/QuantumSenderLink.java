@@ -10,6 +10,7 @@ import io.qring.channel.epr.EprPool;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LinkLedger;
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -18,15 +19,17 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The sending end of a quantum link (decorates a rank's link to its next neighbour). Each message is
  * superdense-coded over the link's EPR pool, with one CRC-32C per block and one over the whole payload
- * sent as classical bits. The sender keeps each message until the receiver acknowledges it; a
- * control thread reads acknowledgements and repair requests from the reverse direction and resends
- * just the failed blocks on fresh pairs. After a verification alarm under
- * {@link AlarmPolicy#FALLBACK_CLASSICAL} every frame travels as classical bits.
+ * sent as classical bits. The sender keeps each frame, as it went on the wire, until the receiver
+ * acknowledges it; a control thread reads acknowledgements and repair requests from the reverse
+ * direction, recovers just the failed blocks from the kept frame and resends them on fresh pairs.
+ * After a verification alarm under {@link AlarmPolicy#FALLBACK_CLASSICAL} every frame travels as
+ * classical bits.
  */
 final class QuantumSenderLink extends DelegatingLink
 {
@@ -38,6 +41,7 @@ final class QuantumSenderLink extends DelegatingLink
     static final long REPAIR_SEND_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(QuantumSenderLink.class);
+    private static final long BYTE_ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
 
     private final QuantumLinkSettings settings;
     private final LinkLedger ledger;
@@ -47,9 +51,8 @@ final class QuantumSenderLink extends DelegatingLink
     private final int minBlockLength;
     private final int maxMessageLength;
     private final BlockChecksums checksums = new BlockChecksums();
-    private final UnsafeBuffer frame;
+    private final UnsafeBuffer repairFrame;
     private final UnsafeBuffer gathered;
-    private final UnsafeBuffer payloadView = new UnsafeBuffer();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition acknowledged = lock.newCondition();
     private final Long2ObjectHashMap<PendingMessage> outstanding = new Long2ObjectHashMap<>();
@@ -61,6 +64,7 @@ final class QuantumSenderLink extends DelegatingLink
     private int blockLength;
     private volatile boolean classical;
     private volatile boolean closing;
+    private volatile boolean awaitingAcknowledgement;
     private volatile LinkException failure;
 
     QuantumSenderLink(final Link delegate, final QuantumLinkSettings settings, final int selfRank, final int nextRank)
@@ -75,7 +79,7 @@ final class QuantumSenderLink extends DelegatingLink
         this.adaptiveBlocks = settings.isBlockLengthAdaptive();
         this.maxMessageLength = QuantumLinkWrapper.maxPayload(delegate.maxMessageLength(), settings);
         this.minBlockLength = QuantumLinkWrapper.minBlockLength(delegate.maxMessageLength(), maxMessageLength);
-        this.frame = new UnsafeBuffer(new byte[delegate.maxMessageLength()]);
+        this.repairFrame = new UnsafeBuffer(new byte[delegate.maxMessageLength()]);
         this.gathered = new UnsafeBuffer(new byte[maxMessageLength]);
         ledger.capacityBitsPerQubit(settings.distributionChannel(selfRank, nextRank).then(settings.onlineChannel()).denseCodingCapacity());
         this.controlThread = new Thread(this::controlLoop, "qring-quantum-" + name);
@@ -107,29 +111,52 @@ final class QuantumSenderLink extends DelegatingLink
         try
         {
             awaitWindow(deadlineNanos);
-            final PendingMessage pending = spare.isEmpty() ? new PendingMessage(maxMessageLength) : spare.poll();
-            final byte[] copy = pending.bytes;
-            buffer.getBytes(offset, copy, 0, length);
+            final PendingMessage pending = spare.isEmpty() ? new PendingMessage(delegate.maxMessageLength()) : spare.poll();
+            final long sequence = nextSequence++;
             pending.length = length;
             pending.blockLength = blockLength;
             pending.repairs = 0;
-            final long sequence = nextSequence++;
             outstanding.put(sequence, pending);
+            if (!awaitingAcknowledgement)
+            {
+                awaitingAcknowledgement = true;
+                LockSupport.unpark(controlThread);
+            }
 
+            final boolean onHeap = null != buffer.byteArray();
+            if (!onHeap)
+            {
+                buffer.getBytes(offset, gathered, 0, length);
+            }
+            final DirectBuffer payload = onHeap ? buffer : gathered;
+            final int payloadOffset = onHeap ? offset : 0;
+            final byte[] bytes = payload.byteArray();
+            final int bytesOffset = (int)(payload.addressOffset() - BYTE_ARRAY_BASE) + payloadOffset;
+            final UnsafeBuffer sent = pending.frame;
             final int blocks = QuantumFrame.blockCount(length, blockLength);
             final boolean raw = classical;
-            QuantumFrame.writeHeader(frame, QuantumFrame.DATA, raw ? QuantumFrame.FLAG_CLASSICAL : 0, length, sequence);
-            frame.putInt(QuantumFrame.BLOCK_LENGTH_OFFSET, blockLength, QuantumFrame.ORDER);
+            QuantumFrame.writeHeader(sent, QuantumFrame.DATA, raw ? QuantumFrame.FLAG_CLASSICAL : 0, length, sequence);
+            sent.putInt(QuantumFrame.BLOCK_LENGTH_OFFSET, blockLength, QuantumFrame.ORDER);
             for (int i = 0; i < blocks; i++)
             {
-                frame.putInt(QuantumFrame.DATA_CRCS_OFFSET + 4 * i, checksums.block(copy, length, blockLength, i), QuantumFrame.ORDER);
+                sent.putInt(QuantumFrame.DATA_CRCS_OFFSET + 4 * i, checksums.block(bytes, bytesOffset, length, blockLength, i),
+                    QuantumFrame.ORDER);
             }
-            frame.putInt(QuantumFrame.MESSAGE_CRC_OFFSET, blocks == 1 ?
-                frame.getInt(QuantumFrame.DATA_CRCS_OFFSET, QuantumFrame.ORDER) : checksums.message(copy, length), QuantumFrame.ORDER);
+            sent.putInt(QuantumFrame.MESSAGE_CRC_OFFSET, blocks == 1 ? sent.getInt(QuantumFrame.DATA_CRCS_OFFSET, QuantumFrame.ORDER) :
+                checksums.message(bytes, bytesOffset, length), QuantumFrame.ORDER);
             final int overhead = QuantumFrame.dataOverhead(blocks);
-            payloadView.wrap(copy, 0, length);
-            final int body = raw ? copyRaw(length, overhead) : encoder.encode(payloadView, 0, length, frame, overhead);
-            delegate.send(frame, 0, overhead + body, deadlineNanos);
+            final int body;
+            if (raw)
+            {
+                sent.putBytes(overhead, payload, payloadOffset, length);
+                ledger.add(LedgerCounter.FALLBACK_CLASSICAL_BITS, 8L * length);
+                body = length;
+            }
+            else
+            {
+                body = encoder.encode(payload, payloadOffset, length, sent, overhead);
+            }
+            delegate.send(sent, 0, overhead + body, deadlineNanos);
 
             ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, QuantumFrame.TRANSPORT_HEADER_BITS + 8L * overhead);
             ledger.add(LedgerCounter.CLASSICAL_EQUIVALENT_BITS, QuantumFrame.TRANSPORT_HEADER_BITS);
@@ -161,6 +188,7 @@ final class QuantumSenderLink extends DelegatingLink
     {
         awaitDrained(System.nanoTime() + CLOSE_DRAIN_TIMEOUT_NS);
         closing = true;
+        LockSupport.unpark(controlThread);
         try
         {
             controlThread.join(TimeUnit.NANOSECONDS.toMillis(4 * CONTROL_POLL_NS));
@@ -198,13 +226,6 @@ final class QuantumSenderLink extends DelegatingLink
         }
     }
 
-    private int copyRaw(final int length, final int offset)
-    {
-        frame.putBytes(offset, payloadView, 0, length);
-        ledger.add(LedgerCounter.FALLBACK_CLASSICAL_BITS, 8L * length);
-        return length;
-    }
-
     private void awaitWindow(final long deadlineNanos)
     {
         while (true)
@@ -236,10 +257,20 @@ final class QuantumSenderLink extends DelegatingLink
         }
     }
 
+    /**
+     * Reads control messages while frames await acknowledgement; with none outstanding (between
+     * collectives, or a ring not in use) the thread parks until the next send wakes it, so an idle
+     * link costs no CPU. A control message arriving meanwhile waits for the next send or poll.
+     */
     private void controlLoop()
     {
         while (!closing)
         {
+            if (!awaitingAcknowledgement)
+            {
+                LockSupport.parkNanos(this, CONTROL_POLL_NS);
+                continue;
+            }
             try
             {
                 delegate.receive(controlHandler, System.nanoTime() + CONTROL_POLL_NS);
@@ -301,6 +332,7 @@ final class QuantumSenderLink extends DelegatingLink
                 spare.push(outstanding.remove(s));
             }
             acknowledgedThrough = sequence + 1;
+            awaitingAcknowledgement = !outstanding.isEmpty();
             acknowledged.signalAll();
         }
         finally
@@ -319,7 +351,7 @@ final class QuantumSenderLink extends DelegatingLink
             {
                 throw new IllegalStateException("repair request for unknown quantum frame " + sequence);
             }
-            final byte[] copy = pending.bytes;
+            final UnsafeBuffer sent = pending.frame;
             final int length = pending.length;
             final int blockLength = pending.blockLength;
             final int blocks = QuantumFrame.blockCount(length, blockLength);
@@ -327,8 +359,10 @@ final class QuantumSenderLink extends DelegatingLink
             {
                 adaptBlockLength(count, blocks, blockLength);
             }
+            final int sentBody = QuantumFrame.dataOverhead(blocks);
+            final boolean sentRaw = QuantumFrame.isClassical(sent, 0);
             final boolean raw = classical;
-            QuantumFrame.writeHeader(frame, QuantumFrame.REPAIR, raw ? QuantumFrame.FLAG_CLASSICAL : 0, count, sequence);
+            QuantumFrame.writeHeader(repairFrame, QuantumFrame.REPAIR, raw ? QuantumFrame.FLAG_CLASSICAL : 0, count, sequence);
             int gatheredLength = 0;
             for (int i = 0; i < count; i++)
             {
@@ -337,25 +371,32 @@ final class QuantumSenderLink extends DelegatingLink
                 {
                     throw new IllegalStateException("repair request for block " + block + " of a frame with " + blocks + " blocks");
                 }
-                frame.putInt(QuantumFrame.REPAIR_INDICES_OFFSET + 4 * i, block, QuantumFrame.ORDER);
+                repairFrame.putInt(QuantumFrame.REPAIR_INDICES_OFFSET + 4 * i, block, QuantumFrame.ORDER);
                 final int from = block * blockLength;
                 final int blockBytes = Math.min(blockLength, length - from);
-                gathered.putBytes(gatheredLength, copy, from, blockBytes);
+                if (sentRaw)
+                {
+                    gathered.putBytes(gatheredLength, sent, sentBody + from, blockBytes);
+                }
+                else
+                {
+                    encoder.recover(sent, sentBody, from, blockBytes, gathered, gatheredLength);
+                }
                 gatheredLength += blockBytes;
             }
             final int overhead = QuantumFrame.REPAIR_INDICES_OFFSET + 4 * count;
             final int body;
             if (raw)
             {
-                frame.putBytes(overhead, gathered, 0, gatheredLength);
+                repairFrame.putBytes(overhead, gathered, 0, gatheredLength);
                 ledger.add(LedgerCounter.FALLBACK_CLASSICAL_BITS, 8L * gatheredLength);
                 body = gatheredLength;
             }
             else
             {
-                body = encoder.encodeRetransmission(gathered, 0, gatheredLength, frame, overhead);
+                body = encoder.encodeRetransmission(gathered, 0, gatheredLength, repairFrame, overhead);
             }
-            delegate.send(frame, 0, overhead + body, System.nanoTime() + REPAIR_SEND_TIMEOUT_NS);
+            delegate.send(repairFrame, 0, overhead + body, System.nanoTime() + REPAIR_SEND_TIMEOUT_NS);
             ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, QuantumFrame.TRANSPORT_HEADER_BITS + 8L * overhead);
         }
         finally
@@ -404,17 +445,20 @@ final class QuantumSenderLink extends DelegatingLink
         }
     }
 
-    /** A sent message kept until the receiver acknowledges it, so failed blocks can be resent. */
+    /**
+     * A sent frame kept, as it went on the wire, until the receiver acknowledges it; failed blocks are
+     * recovered from it ({@link SuperdenseEncoder#recover}) and resent on fresh pairs.
+     */
     private static final class PendingMessage
     {
-        private final byte[] bytes;
+        private final UnsafeBuffer frame;
         private int length;
         private int blockLength;
         private int repairs;
 
-        private PendingMessage(final int capacity)
+        private PendingMessage(final int frameCapacity)
         {
-            this.bytes = new byte[capacity];
+            this.frame = new UnsafeBuffer(new byte[frameCapacity]);
         }
     }
 }

@@ -34,6 +34,7 @@ public final class SuperdenseEncoder
     private final UnsafeBuffer payloadView = new UnsafeBuffer();
     private final UnsafeBuffer wireView = new UnsafeBuffer();
     private final ShareXor shareXor = new ShareXor();
+    private final SuperdenseFrameHeader recoveryHeader = new SuperdenseFrameHeader();
 
     /**
      * @param pool the sender's pool of the link.
@@ -119,6 +120,43 @@ public final class SuperdenseEncoder
         final DirectBuffer payload, final int payloadOffset, final int length, final MutableDirectBuffer wire, final int wireOffset)
     {
         return encode(payload, payloadOffset, length, wire, wireOffset, true);
+    }
+
+    /**
+     * Recovers payload bytes from a frame this encoder wrote: the sender holds s_A, so
+     * b = (s_A ⊕ b) ⊕ s_A. A sender can thus keep the frames it sent, instead of copies of their
+     * payloads, and recover just the bytes a retransmission needs. Takes no pairs and counts nothing.
+     *
+     * @param wire          a frame written by this encoder.
+     * @param wireOffset    first byte of the frame.
+     * @param from          first payload byte to recover.
+     * @param length        payload bytes to recover.
+     * @param payload       destination.
+     * @param payloadOffset first destination byte.
+     * @throws IllegalArgumentException  if the frame is not one of this link's.
+     * @throws IndexOutOfBoundsException if the range lies outside the frame's payload or the destination.
+     */
+    public void recover(
+        final DirectBuffer wire,
+        final int wireOffset,
+        final int from,
+        final int length,
+        final MutableDirectBuffer payload,
+        final int payloadOffset)
+    {
+        final SuperdenseFrameHeader header = recoveryHeader.wrap(wire, wireOffset);
+        if (header.magic() != SuperdenseFrameHeader.MAGIC || header.linkId() != pool.linkId())
+        {
+            throw new IllegalArgumentException("not a frame of link '" + pool.linkName() + "': magic " +
+                Integer.toHexString(header.magic()) + ", link id " + header.linkId());
+        }
+        if (from < 0 || length < 0 || (long)from + length > header.payloadLength())
+        {
+            throw new IndexOutOfBoundsException("payload range [" + from + ", " + ((long)from + length) +
+                ") outside a frame of " + header.payloadLength() + " payload bytes");
+        }
+        shareXor.apply(wire, wireOffset + SuperdenseFrameHeader.LENGTH + from, payload, payloadOffset, length,
+            shareStreamKey, header.firstPair() + (long)from * PauliFrame.PAIRS_PER_BYTE, null);
     }
 
     private int encode(

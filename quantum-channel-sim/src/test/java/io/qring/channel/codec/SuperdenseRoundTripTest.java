@@ -3,6 +3,7 @@ package io.qring.channel.codec;
 import io.qring.channel.epr.EprShares;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerSnapshot;
+import io.qring.channel.noise.PauliChannel;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +13,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SuperdenseRoundTripTest
@@ -43,6 +45,41 @@ class SuperdenseRoundTripTest
             assertArrayEquals(payload, link.decode(wire));
         }
         assertEquals(1024, link.sender.nextPair());
+    }
+
+    @Test
+    void shouldRecoverAnyRangeOfThePayloadFromTheSendersOwnFrameWithoutTakingPairs()
+    {
+        final LinkFixture link = LinkFixture.noiseless(1 << 16);
+        for (int length = 1; length <= 200; length += 7)
+        {
+            final byte[] payload = new byte[length];
+            random.nextBytes(payload);
+            final byte[] wire = link.encode(payload);
+            final long nextPair = link.sender.nextPair();
+            final long qubits = link.ledger.get(LedgerCounter.ONLINE_QUBITS);
+            final int from = random.nextInt(length);
+            final int count = random.nextInt(length - from + 1);
+            final byte[] recovered = new byte[count + 2];
+
+            link.encoder.recover(new UnsafeBuffer(wire), 0, from, count, new UnsafeBuffer(recovered), 2);
+
+            assertArrayEquals(Arrays.copyOfRange(payload, from, from + count), Arrays.copyOfRange(recovered, 2, 2 + count));
+            assertEquals(nextPair, link.sender.nextPair());
+            assertEquals(qubits, link.ledger.get(LedgerCounter.ONLINE_QUBITS));
+        }
+    }
+
+    @Test
+    void shouldRefuseToRecoverFromAnotherLinksFrameOrOutsideThePayload()
+    {
+        final LinkFixture link = LinkFixture.noiseless(1024);
+        final LinkFixture other = new LinkFixture("1->2", 2024, 1024, PauliChannel.NOISELESS, null, PauliChannel.NOISELESS);
+        final UnsafeBuffer wire = new UnsafeBuffer(other.encode(new byte[8]));
+        final UnsafeBuffer out = new UnsafeBuffer(new byte[16]);
+        assertThrows(IllegalArgumentException.class, () -> link.encoder.recover(wire, 0, 0, 8, out, 0));
+        final UnsafeBuffer own = new UnsafeBuffer(link.encode(new byte[8]));
+        assertThrows(IndexOutOfBoundsException.class, () -> link.encoder.recover(own, 0, 4, 5, out, 0));
     }
 
     @Test
