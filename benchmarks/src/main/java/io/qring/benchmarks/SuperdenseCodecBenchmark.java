@@ -26,12 +26,14 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Superdense codec throughput: one 1 MiB payload encoded onto the sender's pool and decoded by the
- * receiver per operation, noiseless and with online depolarizing noise p = 10^−3. The
- * {@code payloadMegabytes} counter reports MB (10^6 bytes) of payload per second; the primary score
- * is 1 MiB frames per second.
+ * Superdense codec throughput: one payload encoded onto the sender's pool and decoded by the receiver
+ * per operation, noiseless and with online depolarizing noise p = 10^−3; 128 KiB (the ring's default
+ * chunk) and 1 MiB payloads, in byte arrays (as the quantum link hands them over) and in direct
+ * buffers. The {@code payloadMegabytes} counter reports MB (10^6 bytes) of payload per second; the
+ * primary score is payloads per second.
  *
- * <p>Run: {@code mvn -B -pl benchmarks compile exec:exec@jmh -Djmh.args="SuperdenseCodec -f 1 -wi 2 -i 3"}.
+ * <p>Run: {@code mvn -B -pl benchmarks compile exec:exec@jmh -Djmh.args="SuperdenseCodec -f 1 -wi 2 -i 3"};
+ * JMH's {@code -p memory=heap} or {@code -p payloadBytes=131072} picks cases.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -41,8 +43,6 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 public class SuperdenseCodecBenchmark
 {
-    private static final int PAYLOAD_BYTES = 1 << 20;
-    private static final double MEGABYTES_PER_PAYLOAD = PAYLOAD_BYTES / 1e6;
     private static final long CAPACITY_PAIRS = 1L << 30;
     private static final long LINK_SEED = 0x5EED;
 
@@ -50,9 +50,18 @@ public class SuperdenseCodecBenchmark
     @Param({"noiseless", "depolarizing-1e-3"})
     public String channel;
 
-    private final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD_BYTES));
-    private final UnsafeBuffer wire = new UnsafeBuffer(ByteBuffer.allocateDirect(SuperdenseEncoder.wireLength(PAYLOAD_BYTES)));
-    private final UnsafeBuffer decoded = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD_BYTES));
+    /** Payload bytes per operation. */
+    @Param({"131072", "1048576"})
+    public int payloadBytes;
+
+    /** Where payload, wire frame and decoded payload live: {@code heap} (byte arrays) or {@code direct}. */
+    @Param({"heap", "direct"})
+    public String memory;
+
+    private UnsafeBuffer payload;
+    private UnsafeBuffer wire;
+    private UnsafeBuffer decoded;
+    private double megabytesPerPayload;
     private SuperdenseEncoder encoder;
     private SuperdenseDecoder decoder;
 
@@ -74,7 +83,7 @@ public class SuperdenseCodecBenchmark
         }
     }
 
-    /** Builds both endpoints of one link and a random payload. */
+    /** Builds both endpoints of one link and a random payload in the chosen memory. */
     @Setup(Level.Trial)
     public void setUp()
     {
@@ -87,13 +96,17 @@ public class SuperdenseCodecBenchmark
         final LinkLedger ledger = new LinkLedger("0->1");
         encoder = new SuperdenseEncoder(pool(EprPool.Side.SENDER, ledger));
         decoder = new SuperdenseDecoder(pool(EprPool.Side.RECEIVER, ledger), online);
-        final byte[] bytes = new byte[PAYLOAD_BYTES];
+        payload = buffer(payloadBytes);
+        wire = buffer(SuperdenseEncoder.wireLength(payloadBytes));
+        decoded = buffer(payloadBytes);
+        megabytesPerPayload = payloadBytes / 1e6;
+        final byte[] bytes = new byte[payloadBytes];
         new SplittableRandom(42).nextBytes(bytes);
         payload.putBytes(0, bytes);
     }
 
     /**
-     * Encodes and decodes one 1 MiB payload.
+     * Encodes and decodes one payload.
      *
      * @param throughput payload counter.
      * @return decoded bytes.
@@ -101,10 +114,20 @@ public class SuperdenseCodecBenchmark
     @Benchmark
     public int encodeDecode(final Throughput throughput)
     {
-        final int wireLength = encoder.encode(payload, 0, PAYLOAD_BYTES, wire, 0);
+        final int wireLength = encoder.encode(payload, 0, payloadBytes, wire, 0);
         final int length = decoder.decode(wire, 0, wireLength, decoded, 0);
-        throughput.payloadMegabytes += MEGABYTES_PER_PAYLOAD;
+        throughput.payloadMegabytes += megabytesPerPayload;
         return length;
+    }
+
+    private UnsafeBuffer buffer(final int capacity)
+    {
+        return switch (memory)
+        {
+            case "heap" -> new UnsafeBuffer(new byte[capacity]);
+            case "direct" -> new UnsafeBuffer(ByteBuffer.allocateDirect(capacity));
+            default -> throw new IllegalArgumentException("unknown memory " + memory);
+        };
     }
 
     private static EprPool pool(final EprPool.Side side, final LinkLedger ledger)
