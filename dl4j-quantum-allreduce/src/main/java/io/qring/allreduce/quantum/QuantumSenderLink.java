@@ -10,7 +10,6 @@ import io.qring.channel.epr.EprPool;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LinkLedger;
 import org.agrona.DirectBuffer;
-import org.agrona.UnsafeApi;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -41,7 +40,6 @@ final class QuantumSenderLink extends DelegatingLink
     static final long REPAIR_SEND_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(QuantumSenderLink.class);
-    private static final long BYTE_ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
 
     private final QuantumLinkSettings settings;
     private final LinkLedger ledger;
@@ -131,7 +129,7 @@ final class QuantumSenderLink extends DelegatingLink
             final DirectBuffer payload = onHeap ? buffer : gathered;
             final int payloadOffset = onHeap ? offset : 0;
             final byte[] bytes = payload.byteArray();
-            final int bytesOffset = (int)(payload.addressOffset() - BYTE_ARRAY_BASE) + payloadOffset;
+            final int bytesOffset = payload.wrapAdjustment() + payloadOffset;
             final UnsafeBuffer sent = pending.frame;
             final int blocks = QuantumFrame.blockCount(length, blockLength);
             final boolean raw = classical;

@@ -93,7 +93,8 @@ final class ShareXor
         final int lead = shift >>> 3;
         if (srcArray != null && dstArray != null && bitShift == 0 && errors == null)
         {
-            xorArrays(srcArray, srcOffset + src.wrapAdjustment(), dstArray, dstOffset + dst.wrapAdjustment(), length, streamKey, firstWord, lead);
+            xorArrays(srcArray, srcOffset + src.wrapAdjustment(), dstArray, dstOffset + dst.wrapAdjustment(), length, streamKey,
+                firstWord, lead);
             return;
         }
         final long blockAddress = LONG_ARRAY_BASE + lead;
