@@ -58,8 +58,9 @@ public record RankResult(int rank, List<Double> losses, List<Double> iterationSe
     }
 
     /**
-     * The same result with the last iteration's ledgers replaced, e.g. by snapshots taken once every rank
-     * has finished, so traffic the links still carried after the rank's last call (late repairs) is counted.
+     * The same result with the last iteration's ledgers replaced by snapshots taken once the links are done
+     * (every rank finished, or this rank's ring closed and drained), so traffic the links still carried
+     * after the rank's last call (late repairs) is counted.
      *
      * @param finalLedgers the rank's cumulative link snapshots at the end of the job.
      * @return the adjusted result (this one if no iteration was recorded).
