@@ -110,17 +110,10 @@ final class QuantumSenderLink extends DelegatingLink
         {
             awaitWindow(deadlineNanos);
             final PendingMessage pending = spare.isEmpty() ? new PendingMessage(delegate.maxMessageLength()) : spare.poll();
-            final long sequence = nextSequence++;
+            final long sequence = nextSequence;
             pending.length = length;
             pending.blockLength = blockLength;
             pending.repairs = 0;
-            outstanding.put(sequence, pending);
-            if (!awaitingAcknowledgement)
-            {
-                awaitingAcknowledgement = true;
-                LockSupport.unpark(controlThread);
-            }
-
             final boolean onHeap = null != buffer.byteArray();
             if (!onHeap)
             {
@@ -153,6 +146,13 @@ final class QuantumSenderLink extends DelegatingLink
             else
             {
                 body = encoder.encode(payload, payloadOffset, length, sent, overhead);
+            }
+            nextSequence++;
+            outstanding.put(sequence, pending); // only once encoded: a pool that cannot supply the pairs changes nothing
+            if (!awaitingAcknowledgement)
+            {
+                awaitingAcknowledgement = true;
+                LockSupport.unpark(controlThread);
             }
             delegate.send(sent, 0, overhead + body, deadlineNanos);
 
