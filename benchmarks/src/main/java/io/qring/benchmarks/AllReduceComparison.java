@@ -29,8 +29,9 @@ import java.util.concurrent.TimeUnit;
  * ONE JSON line on stdout (logs go to stderr):
  * <ul>
  * <li>per ring: median and fastest all-reduce time over the timed repetitions (after warm-up), algbw =
- * bytes / time and busbw = algbw · 2(N−1)/N (nccl-tests), in GB/s (10^9 bytes);</li>
- * <li>per case: quantum/classical median time ratio, both yardsticks, busbw / yardstick for each ring and
+ * bytes / time and busbw = algbw · 2(N−1)/N (nccl-tests), in GB/s (10^9 bytes), and the median CPU
+ * time the process used per all-reduce (all threads; with fewer cores than busy threads, time follows it);</li>
+ * <li>per case: quantum/classical median time ratio and CPU time ratio, both yardsticks, busbw / yardstick for each ring and
  * each yardstick, and on link 0→1 in one all-reduce: the classical ring's payload bits and the quantum
  * ring's online qubits (and online classical side bits);</li>
  * <li>the targets (quantum/classical ≤ 1.10, busbw ≥ 0.5 of raw Aeron, checked against each yardstick)
@@ -222,6 +223,7 @@ public final class AllReduceComparison implements Callable<Integer>
         final double quantumBusbw = ring(result.putObject("quantum"), quantum, bytes, busFactor);
         final double timeRatio = (double)quantum.medianNs() / classical.medianNs();
         result.put("quantumOverClassicalTime", round(timeRatio));
+        result.put("quantumOverClassicalCpu", round((double)quantum.medianCpuNs() / classical.medianCpuNs()));
         result.put("rawAeronGBps", round(rawBytesPerSecond / 1e9));
         result.put("rawAeronMessageBytes", classical.chunkLength());
         result.put("classicalBusbwOverRawAeron", round(classicalBusbw / rawBytesPerSecond));
@@ -258,6 +260,7 @@ public final class AllReduceComparison implements Callable<Integer>
             .put("minMs", round(measurement.minNs() / 1e6))
             .put("algbwGBps", round(algbw / 1e9))
             .put("busbwGBps", round(busbw / 1e9))
+            .put("medianCpuMs", round(measurement.medianCpuNs() / 1e6))
             .put("chunkBytes", measurement.chunkLength());
         final ArrayNode times = node.putArray("timesMs");
         for (final long time : measurement.timesNs())

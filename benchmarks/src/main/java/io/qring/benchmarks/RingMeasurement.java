@@ -7,6 +7,7 @@ import io.qring.allreduce.config.RingContext;
 import io.qring.channel.ledger.LedgerSnapshot;
 import org.agrona.CloseHelper;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,14 +19,22 @@ import java.util.concurrent.TimeUnit;
  * thread, all rings alive at once) by taking turns: ring 0 runs one all-reduce, then ring 1, and so on,
  * first for the warm-up, then for the timed repetitions. Taking turns lets JIT compilation, garbage
  * collection and whatever else the machine does fall on every ring alike, instead of on whichever ring
- * happens to run first. An operation's time is the longest any rank spent in its {@code allReduce} call.
+ * happens to run first. An operation's time is the longest any rank spent in its {@code allReduce} call;
+ * its CPU time is what every thread of the process used meanwhile (the ring's ranks, a quantum ring's
+ * control threads, the shared media driver, GC and JIT), summed from per-thread CPU clocks, which have
+ * nanosecond resolution where the process clock has 10 ms. Threads that end during an operation are
+ * left out, so it is a slight underestimate; the other rings' parked threads add nothing measurable.
  *
  * @param timesNs     time of each timed operation, ns, in run order.
+ * @param cpuNs       CPU time of the process during each timed operation, ns, in run order.
  * @param chunkLength the chunk the ring moved data in, bytes (after any link wrapper's limit).
  * @param link01      ledger of directed link 0→1 over the last operation, both endpoints merged.
  */
-record RingMeasurement(long[] timesNs, int chunkLength, LedgerSnapshot link01)
+record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, LedgerSnapshot link01)
 {
+    private static final com.sun.management.ThreadMXBean THREADS =
+        (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+
     /** Longest a single all-reduce of the measurement may take. */
     static final long OPERATION_TIMEOUT_NS = TimeUnit.MINUTES.toNanos(5);
 
@@ -66,17 +75,20 @@ record RingMeasurement(long[] timesNs, int chunkLength, LedgerSnapshot link01)
                 }
             }
             final long[][] times = new long[rings.size()][repetitions];
+            final long[][] cpu = new long[rings.size()][repetitions];
             for (int turn = 0; turn < repetitions; turn++)
             {
                 for (int i = 0; i < rings.size(); i++)
                 {
+                    final long cpuBefore = processCpuNs();
                     times[i][turn] = timedAllReduce(rings.get(i), data.get(i));
+                    cpu[i][turn] = processCpuNs() - cpuBefore;
                 }
             }
             final List<RingMeasurement> measurements = new ArrayList<>(rings.size());
             for (int i = 0; i < rings.size(); i++)
             {
-                measurements.add(new RingMeasurement(times[i], rings.get(i).rank(0).chunkLength(), link01(rings.get(i))));
+                measurements.add(new RingMeasurement(times[i], cpu[i], rings.get(i).rank(0).chunkLength(), link01(rings.get(i))));
             }
             return measurements;
         }
@@ -89,10 +101,13 @@ record RingMeasurement(long[] timesNs, int chunkLength, LedgerSnapshot link01)
     /** @return the median operation time, ns (the mean of the middle two for an even count). */
     long medianNs()
     {
-        final long[] sorted = timesNs.clone();
-        Arrays.sort(sorted);
-        final int middle = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+        return median(timesNs);
+    }
+
+    /** @return the median CPU time of the process per operation, ns. */
+    long medianCpuNs()
+    {
+        return median(cpuNs);
     }
 
     /** @return the fastest operation time, ns. */
@@ -110,6 +125,24 @@ record RingMeasurement(long[] timesNs, int chunkLength, LedgerSnapshot link01)
             return System.nanoTime() - start;
         }, OPERATION_TIMEOUT_NS);
         return perRank.stream().mapToLong(Long::longValue).max().orElseThrow();
+    }
+
+    private static long median(final long[] values)
+    {
+        final long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        final int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    private static long processCpuNs()
+    {
+        long total = 0;
+        for (final long threadCpuNs : THREADS.getThreadCpuTime(THREADS.getAllThreadIds()))
+        {
+            total += Math.max(0, threadCpuNs);
+        }
+        return total;
     }
 
     private static LedgerSnapshot link01(final LocalRing ring)

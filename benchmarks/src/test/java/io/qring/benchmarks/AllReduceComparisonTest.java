@@ -36,6 +36,7 @@ class AllReduceComparisonTest
                 final JsonNode figures = result.path(ring);
                 assertEquals(2, figures.path("timesMs").size(), ring);
                 assertTrue(figures.path("medianMs").asDouble() > 0, ring);
+                assertTrue(figures.path("medianCpuMs").asDouble() > 0, ring + " used CPU");
                 assertEquals(figures.path("algbwGBps").asDouble() * 2 * (RANKS - 1) / RANKS, figures.path("busbwGBps").asDouble(),
                     1e-3, "busbw = algbw * 2(N-1)/N");
             }
@@ -51,6 +52,8 @@ class AllReduceComparisonTest
                 assertTrue(result.path("meetsTargets").path(check).isBoolean(), check + " in " + result);
             }
             assertTrue(result.path("quantumOverClassicalTime").asDouble() > 0, result.toString());
+            assertEquals(result.path("quantum").path("medianCpuMs").asDouble() / result.path("classical").path("medianCpuMs").asDouble(),
+                result.path("quantumOverClassicalCpu").asDouble(), 1e-3, "CPU ratio of the two rings' medians");
             final JsonNode link = result.path("link0to1");
             final long payloadBits = link.path("classicalPayloadBits").asLong();
             final long segmentBits = 8L * 4 * (FLOATS / RANKS);
