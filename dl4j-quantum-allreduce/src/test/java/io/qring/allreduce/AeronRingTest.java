@@ -8,10 +8,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -108,39 +104,17 @@ class AeronRingTest
             final String directory = EmbeddedMediaDriver.runningDirectory();
             assertNotNull(directory);
             final float[][] data = new float[worldSize][length];
-            runRepeatedly(ring, data, 100);
-            final long heapBefore = heapAfterGc();
-            final long directBefore = directMemory();
-            final long[] filesBefore = files(Paths.get(directory));
-            final long start = System.nanoTime();
-            runRepeatedly(ring, data, 1000);
-            final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            final long heapGrowth = heapAfterGc() - heapBefore;
-            final long directGrowth = directMemory() - directBefore;
-            final long[] filesAfter = files(Paths.get(directory));
-            assertTrue(heapGrowth < 8L << 20, "heap grew by " + heapGrowth + " bytes over 1000 all-reduces (" + elapsedMs + " ms)");
-            assertTrue(directGrowth <= 0, "direct memory grew by " + directGrowth + " bytes over 1000 all-reduces");
-            assertEquals(filesBefore[0], filesAfter[0], "files under " + directory);
-            assertEquals(filesBefore[1], filesAfter[1], "bytes under " + directory);
+            ResourceFootprint.sumRepeatedly(ring, data, 100, RUN_TIMEOUT_NS);
+            final ResourceFootprint before = ResourceFootprint.measure(Paths.get(directory));
+
+            ResourceFootprint.sumRepeatedly(ring, data, 1000, RUN_TIMEOUT_NS);
+
+            ResourceFootprint.measure(Paths.get(directory)).assertNoGrowthSince(before, 8L << 20, "1000 all-reduces");
             for (int r = 0; r < worldSize; r++)
             {
                 assertEquals(worldSize * (worldSize + 1) / 2.0f, data[r][length - 1]);
             }
         }
-    }
-
-    private static void runRepeatedly(final LocalRing ring, final float[][] data, final int times)
-    {
-        ring.run(rank ->
-        {
-            final float[] d = data[rank.rank()];
-            for (int i = 0; i < times; i++)
-            {
-                java.util.Arrays.fill(d, rank.rank() + 1);
-                rank.allReduce(d, ReduceOp.SUM);
-            }
-            return null;
-        }, RUN_TIMEOUT_NS);
     }
 
     private static void assertKilledPeerReported(final TransportKind transport)
@@ -158,45 +132,6 @@ class AeronRingTest
                 return data;
             }, RUN_TIMEOUT_NS);
             RingAllReduceTest.assertKilledPeerReported(outcomes, victim, timeoutNs);
-        }
-    }
-
-    private static long heapAfterGc()
-    {
-        final Runtime runtime = Runtime.getRuntime();
-        long used = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++)
-        {
-            System.gc();
-            used = Math.min(used, runtime.totalMemory() - runtime.freeMemory());
-        }
-        return used;
-    }
-
-    private static long directMemory()
-    {
-        long used = 0;
-        for (final BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class))
-        {
-            if ("direct".equals(pool.getName()))
-            {
-                used += pool.getMemoryUsed();
-            }
-        }
-        return used;
-    }
-
-    private static long[] files(final Path directory) throws IOException
-    {
-        try (Stream<Path> paths = Files.walk(directory))
-        {
-            final List<Path> regular = paths.filter(Files::isRegularFile).toList();
-            long bytes = 0;
-            for (final Path path : regular)
-            {
-                bytes += Files.size(path);
-            }
-            return new long[]{regular.size(), bytes};
         }
     }
 }

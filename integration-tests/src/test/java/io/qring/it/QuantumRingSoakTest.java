@@ -1,7 +1,7 @@
 package io.qring.it;
 
 import io.qring.allreduce.LocalRing;
-import io.qring.allreduce.ReduceOp;
+import io.qring.allreduce.ResourceFootprint;
 import io.qring.allreduce.aeron.EmbeddedMediaDriver;
 import io.qring.allreduce.config.RingContext;
 import io.qring.allreduce.config.TransportKind;
@@ -10,15 +10,8 @@ import io.qring.channel.ledger.LedgerCounter;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -59,22 +52,15 @@ class QuantumRingSoakTest
             final String directory = EmbeddedMediaDriver.runningDirectory();
             assertNotNull(directory);
             final float[][] data = new float[WORLD_SIZE][LENGTH];
-            runRepeatedly(ring, data, WARM_UP);
-            final long heapBefore = heapAfterGc();
-            final long directBefore = directMemory();
-            final long[] filesBefore = files(Paths.get(directory));
+            ResourceFootprint.sumRepeatedly(ring, data, WARM_UP, RUN_TIMEOUT_NS);
+            final ResourceFootprint before = ResourceFootprint.measure(Paths.get(directory));
             final long refillsBefore = preSharedPairs(ring);
 
-            runRepeatedly(ring, data, OPERATIONS);
+            ResourceFootprint.sumRepeatedly(ring, data, OPERATIONS, RUN_TIMEOUT_NS);
 
-            final long heapGrowth = heapAfterGc() - heapBefore;
-            final long directGrowth = directMemory() - directBefore;
-            final long[] filesAfter = files(Paths.get(directory));
             assertTrue(preSharedPairs(ring) > refillsBefore, "the pools must have refilled during the measured run");
-            assertTrue(heapGrowth < HEAP_TOLERANCE_BYTES, "heap after GC grew by " + heapGrowth + " bytes");
-            assertTrue(directGrowth <= 0, "direct buffer memory grew by " + directGrowth + " bytes");
-            assertEquals(filesBefore[0], filesAfter[0], "files under " + directory);
-            assertEquals(filesBefore[1], filesAfter[1], "bytes under " + directory);
+            ResourceFootprint.measure(Paths.get(directory)).assertNoGrowthSince(before, HEAP_TOLERANCE_BYTES,
+                OPERATIONS + " quantum all-reduces");
             final float expected = WORLD_SIZE * (WORLD_SIZE + 1) / 2.0f;
             for (final float[] result : data)
             {
@@ -84,62 +70,8 @@ class QuantumRingSoakTest
         }
     }
 
-    private static void runRepeatedly(final LocalRing ring, final float[][] data, final int times)
-    {
-        ring.run(rank ->
-        {
-            final float[] values = data[rank.rank()];
-            for (int i = 0; i < times; i++)
-            {
-                Arrays.fill(values, rank.rank() + 1);
-                rank.allReduce(values, ReduceOp.SUM);
-            }
-            return null;
-        }, RUN_TIMEOUT_NS);
-    }
-
     private static long preSharedPairs(final LocalRing ring)
     {
         return ring.ranks().stream().mapToLong(rank -> rank.linkLedgers().get(0).get(LedgerCounter.EPR_PRE_SHARED)).sum();
-    }
-
-    private static long heapAfterGc()
-    {
-        final Runtime runtime = Runtime.getRuntime();
-        long used = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++)
-        {
-            System.gc();
-            used = Math.min(used, runtime.totalMemory() - runtime.freeMemory());
-        }
-        return used;
-    }
-
-    private static long directMemory()
-    {
-        long used = 0;
-        for (final BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class))
-        {
-            if ("direct".equals(pool.getName()))
-            {
-                used += pool.getMemoryUsed();
-            }
-        }
-        return used;
-    }
-
-    /** @return number of regular files and their total bytes under {@code directory}. */
-    private static long[] files(final Path directory) throws IOException
-    {
-        try (Stream<Path> paths = Files.walk(directory))
-        {
-            final List<Path> regular = paths.filter(Files::isRegularFile).toList();
-            long bytes = 0;
-            for (final Path path : regular)
-            {
-                bytes += Files.size(path);
-            }
-            return new long[]{regular.size(), bytes};
-        }
     }
 }
