@@ -7,8 +7,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.IOException;
-import java.nio.file.Paths;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -20,10 +18,7 @@ import static io.qring.allreduce.RingTestSupport.assertDoubleResults;
 import static io.qring.allreduce.RingTestSupport.assertFloatResults;
 import static io.qring.allreduce.RingTestSupport.context;
 import static io.qring.allreduce.RingTestSupport.floats;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The ring engine over real Aeron links: IPC between threads, and UDP over loopback. */
 class AeronRingTest
@@ -88,33 +83,6 @@ class AeronRingTest
     void shouldFailEveryOtherRankNamingTheKilledPeerOverUdp()
     {
         assertKilledPeerReported(TransportKind.UDP);
-    }
-
-    /**
-     * 1,000 consecutive all-reduces on one IPC ring: after a warm-up, heap after GC, direct buffer memory
-     * and the files (count and bytes) under the driver directory in /dev/shm must not grow.
-     */
-    @Test
-    void shouldRunAThousandAllReducesWithoutGrowingHeapDirectMemoryOrDriverFiles() throws IOException
-    {
-        final int worldSize = 4;
-        final int length = 10_000;
-        try (LocalRing ring = LocalRing.start(context(TransportKind.IPC, worldSize)))
-        {
-            final String directory = EmbeddedMediaDriver.runningDirectory();
-            assertNotNull(directory);
-            final float[][] data = new float[worldSize][length];
-            ResourceFootprint.sumRepeatedly(ring, data, 100, RUN_TIMEOUT_NS);
-            final ResourceFootprint before = ResourceFootprint.measure(Paths.get(directory));
-
-            ResourceFootprint.sumRepeatedly(ring, data, 1000, RUN_TIMEOUT_NS);
-
-            ResourceFootprint.measure(Paths.get(directory)).assertNoGrowthSince(before, 8L << 20, "1000 all-reduces");
-            for (int r = 0; r < worldSize; r++)
-            {
-                assertEquals(worldSize * (worldSize + 1) / 2.0f, data[r][length - 1]);
-            }
-        }
     }
 
     private static void assertKilledPeerReported(final TransportKind transport)

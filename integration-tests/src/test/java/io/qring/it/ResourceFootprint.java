@@ -1,4 +1,7 @@
-package io.qring.allreduce;
+package io.qring.it;
+
+import io.qring.allreduce.LocalRing;
+import io.qring.allreduce.ReduceOp;
 
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
@@ -14,15 +17,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What a long run of all-reduces must not grow: heap after GC, direct buffer memory, and the regular
- * files (count and bytes) under the embedded media driver's directory in /dev/shm. Shared by the soak
- * tests of this module and of integration-tests (through this module's test-jar).
+ * files (count and bytes) under the embedded media driver's directory in /dev/shm.
  *
+ * @param driverDirectory the embedded media driver's directory.
  * @param heapBytes       heap in use after GC, the least of three collections.
  * @param directBytes     direct buffer memory in use.
  * @param driverFiles     regular files under the driver directory.
  * @param driverFileBytes their total size.
  */
-public record ResourceFootprint(long heapBytes, long directBytes, long driverFiles, long driverFileBytes)
+record ResourceFootprint(Path driverDirectory, long heapBytes, long directBytes, long driverFiles, long driverFileBytes)
 {
     /**
      * Measures the process now.
@@ -31,7 +34,7 @@ public record ResourceFootprint(long heapBytes, long directBytes, long driverFil
      * @return the footprint.
      * @throws IOException if the directory cannot be listed.
      */
-    public static ResourceFootprint measure(final Path driverDirectory) throws IOException
+    static ResourceFootprint measure(final Path driverDirectory) throws IOException
     {
         try (Stream<Path> paths = Files.walk(driverDirectory))
         {
@@ -41,7 +44,7 @@ public record ResourceFootprint(long heapBytes, long directBytes, long driverFil
             {
                 bytes += Files.size(path);
             }
-            return new ResourceFootprint(heapAfterGc(), directMemory(), regular.size(), bytes);
+            return new ResourceFootprint(driverDirectory, heapAfterGc(), directMemory(), regular.size(), bytes);
         }
     }
 
@@ -53,7 +56,7 @@ public record ResourceFootprint(long heapBytes, long directBytes, long driverFil
      * @param times     all-reduces per rank.
      * @param timeoutNs longest the whole run may take.
      */
-    public static void sumRepeatedly(final LocalRing ring, final float[][] data, final int times, final long timeoutNs)
+    static void sumRepeatedly(final LocalRing ring, final float[][] data, final int times, final long timeoutNs)
     {
         ring.run(rank ->
         {
@@ -75,14 +78,14 @@ public record ResourceFootprint(long heapBytes, long directBytes, long driverFil
      * @param heapToleranceBytes heap growth allowed.
      * @param run                what ran in between, for the messages.
      */
-    public void assertNoGrowthSince(final ResourceFootprint before, final long heapToleranceBytes, final String run)
+    void assertNoGrowthSince(final ResourceFootprint before, final long heapToleranceBytes, final String run)
     {
         final long heapGrowth = heapBytes - before.heapBytes;
         final long directGrowth = directBytes - before.directBytes;
         assertTrue(heapGrowth < heapToleranceBytes, "heap after GC grew by " + heapGrowth + " bytes over " + run);
         assertTrue(directGrowth <= 0, "direct buffer memory grew by " + directGrowth + " bytes over " + run);
-        assertEquals(before.driverFiles, driverFiles, "files under the driver directory after " + run);
-        assertEquals(before.driverFileBytes, driverFileBytes, "bytes under the driver directory after " + run);
+        assertEquals(before.driverFiles, driverFiles, "files under " + driverDirectory + " after " + run);
+        assertEquals(before.driverFileBytes, driverFileBytes, "bytes under " + driverDirectory + " after " + run);
     }
 
     private static long heapAfterGc()
