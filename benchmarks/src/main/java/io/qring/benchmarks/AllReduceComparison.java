@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  * <li>per ring: median and fastest all-reduce time over the timed repetitions (after warm-up), algbw =
  * bytes / time and busbw = algbw · 2(N−1)/N (nccl-tests), in GB/s (10^9 bytes), and the median CPU
- * time the process used per all-reduce (all threads; with fewer cores than busy threads, time follows it);</li>
+ * time all threads of the process used per all-reduce, waiting threads' spinning and yielding included;</li>
  * <li>per case: quantum/classical median time ratio and CPU time ratio, both yardsticks, busbw / yardstick for each ring and
  * each yardstick, and on link 0→1 in one all-reduce: the classical ring's payload bits and the quantum
  * ring's online qubits (and online classical side bits);</li>

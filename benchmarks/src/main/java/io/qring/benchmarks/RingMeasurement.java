@@ -7,10 +7,10 @@ import io.qring.allreduce.config.RingContext;
 import io.qring.channel.ledger.LedgerSnapshot;
 import org.agrona.CloseHelper;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -20,10 +20,9 @@ import java.util.concurrent.TimeUnit;
  * first for the warm-up, then for the timed repetitions. Taking turns lets JIT compilation, garbage
  * collection and whatever else the machine does fall on every ring alike, instead of on whichever ring
  * happens to run first. An operation's time is the longest any rank spent in its {@code allReduce} call;
- * its CPU time is what every thread of the process used meanwhile (the ring's ranks, a quantum ring's
- * control threads, the shared media driver, GC and JIT), summed from per-thread CPU clocks, which have
- * nanosecond resolution where the process clock has 10 ms. Threads that end during an operation are
- * left out, so it is a slight underestimate; the other rings' parked threads add nothing measurable.
+ * its CPU time is what every thread of the process used meanwhile ({@link ProcessCpu}): the ring's ranks,
+ * a quantum ring's control threads, the shared media driver, JIT and GC. The other rings' threads are
+ * parked then and add nothing measurable.
  *
  * @param timesNs     time of each timed operation, ns, in run order.
  * @param cpuNs       CPU time of the process during each timed operation, ns, in run order.
@@ -32,8 +31,6 @@ import java.util.concurrent.TimeUnit;
  */
 record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, LedgerSnapshot link01)
 {
-    private static final com.sun.management.ThreadMXBean THREADS =
-        (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
 
     /** Longest a single all-reduce of the measurement may take. */
     static final long OPERATION_TIMEOUT_NS = TimeUnit.MINUTES.toNanos(5);
@@ -80,9 +77,9 @@ record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, LedgerSnap
             {
                 for (int i = 0; i < rings.size(); i++)
                 {
-                    final long cpuBefore = processCpuNs();
+                    final Map<String, Long> cpuBefore = ProcessCpu.snapshot();
                     times[i][turn] = timedAllReduce(rings.get(i), data.get(i));
-                    cpu[i][turn] = processCpuNs() - cpuBefore;
+                    cpu[i][turn] = ProcessCpu.usedSince(cpuBefore);
                 }
             }
             final List<RingMeasurement> measurements = new ArrayList<>(rings.size());
@@ -133,16 +130,6 @@ record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, LedgerSnap
         Arrays.sort(sorted);
         final int middle = sorted.length / 2;
         return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-    }
-
-    private static long processCpuNs()
-    {
-        long total = 0;
-        for (final long threadCpuNs : THREADS.getThreadCpuTime(THREADS.getAllThreadIds()))
-        {
-            total += Math.max(0, threadCpuNs);
-        }
-        return total;
     }
 
     private static LedgerSnapshot link01(final LocalRing ring)
