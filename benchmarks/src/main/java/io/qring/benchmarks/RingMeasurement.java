@@ -31,7 +31,6 @@ import java.util.concurrent.TimeUnit;
  */
 record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, LedgerSnapshot link01)
 {
-
     /** Longest a single all-reduce of the measurement may take. */
     static final long OPERATION_TIMEOUT_NS = TimeUnit.MINUTES.toNanos(5);
 
