@@ -1,5 +1,6 @@
 package io.qring.allreduce.aeron;
 
+import io.aeron.AeronCounters;
 import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
 import io.aeron.Image;
@@ -11,6 +12,9 @@ import io.aeron.logbuffer.Header;
 import io.qring.allreduce.link.MessagePipe;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.status.CountersReader;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link MessagePipe} over one Aeron exclusive publication (to the peer) and one subscription (from
@@ -20,8 +24,12 @@ import org.agrona.DirectBuffer;
  */
 final class AeronPipe implements MessagePipe
 {
+    /** Longest {@link #close()} waits for the media driver to send what was offered over UDP. */
+    static final long CLOSE_SEND_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(1);
+
     private final ExclusivePublication publication;
     private final Subscription subscription;
+    private final CountersReader counters;
     private final String description;
     private final FragmentAssembler assembler;
     private final ImageFragmentAssembler imageAssembler;
@@ -35,11 +43,13 @@ final class AeronPipe implements MessagePipe
     AeronPipe(
         final ExclusivePublication publication,
         final Subscription subscription,
+        final CountersReader counters,
         final String description,
         final int initialAssemblyLength)
     {
         this.publication = publication;
         this.subscription = subscription;
+        this.counters = counters;
         this.description = description;
         this.assembler = new FragmentAssembler(fragmentHandler, initialAssemblyLength, false);
         this.imageAssembler = new ImageFragmentAssembler(fragmentHandler, initialAssemblyLength, false);
@@ -155,7 +165,30 @@ final class AeronPipe implements MessagePipe
             return;
         }
         closed = true;
+        awaitSent(System.nanoTime() + CLOSE_SEND_TIMEOUT_NS);
         CloseHelper.quietCloseAll(publication, subscription);
+    }
+
+    /**
+     * Waits, while the peer is connected and up to the deadline, until the driver has sent everything
+     * offered on a network publication (an IPC publication has no sender). A closed publication lingers
+     * in a running driver, but a rank's process stops its embedded driver as soon as its last link
+     * closes, which would drop the tail: the last acknowledgement, or the abort telling a neighbour why.
+     */
+    private void awaitSent(final long deadlineNs)
+    {
+        final int senderPosition = counters.findByTypeIdAndRegistrationId(
+            AeronCounters.DRIVER_SENDER_POSITION_TYPE_ID, publication.registrationId());
+        if (CountersReader.NULL_COUNTER_ID == senderPosition)
+        {
+            return;
+        }
+        final long offered = publication.position();
+        while (publication.isConnected() && counters.getCounterValue(senderPosition) < offered &&
+            System.nanoTime() < deadlineNs)
+        {
+            Thread.yield();
+        }
     }
 
     private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)

@@ -178,9 +178,9 @@ public final class AeronRingBinding implements AutoCloseable
             final String nextName = "rank " + nextRank + " (" + (udp ? "udp " + nextAddress : "ipc") + ")";
             final String previousName = "rank " + previousRank + " (" + (udp ? "udp " + previousAddress : "ipc") + ")";
             final int assembly = context.chunkLength() + FrameHeaderFlyweight.HEADER_LENGTH;
-            final AeronPipe nextPipe = new AeronPipe(toNext, fromNext,
+            final AeronPipe nextPipe = new AeronPipe(toNext, fromNext, aeron.countersReader(),
                 describe(udp, nextAddress, toNextStream, toNextStream + 1), assembly);
-            final AeronPipe previousPipe = new AeronPipe(toPrevious, fromPrevious,
+            final AeronPipe previousPipe = new AeronPipe(toPrevious, fromPrevious, aeron.countersReader(),
                 describe(udp, previousAddress, toPreviousStream, toPreviousStream - 1), assembly);
             final List<AutoCloseable> resources = new ArrayList<>();
             resources.add(aeron);

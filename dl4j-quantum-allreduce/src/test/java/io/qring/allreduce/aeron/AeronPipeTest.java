@@ -1,0 +1,114 @@
+package io.qring.allreduce.aeron;
+
+import io.aeron.Aeron;
+import io.aeron.CommonContext;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.qring.allreduce.link.MessagePipe;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AeronPipeTest
+{
+    private static final int MESSAGES = 200;
+    private static final int HEADER_LENGTH = 8;
+    private static final int PAYLOAD_LENGTH = 60 * 1024;
+    private static final long DEADLINE_NS = TimeUnit.SECONDS.toNanos(10);
+
+    /**
+     * A rank's process stops its embedded driver right after its last link closes. Over UDP, closing the
+     * pipe must first let the driver send what was offered: here the sending driver is closed at once
+     * after the pipe, and the receiver must still get every message.
+     */
+    @Test
+    void shouldHaveSentEverythingOfferedWhenAUdpPipeCloses() throws InterruptedException
+    {
+        final MediaDriver receivingDriver = MediaDriver.launch(driverContext());
+        final Aeron receiver = Aeron.connect(new Aeron.Context().aeronDirectoryName(receivingDriver.aeronDirectoryName()));
+        MediaDriver sendingDriver = null;
+        Aeron sender = null;
+        try
+        {
+            final Subscription inbound = receiver.addSubscription("aeron:udp?endpoint=localhost:0", 10);
+            final String endpoint = awaitEndpoint(inbound);
+            sendingDriver = MediaDriver.launch(driverContext());
+            sender = Aeron.connect(new Aeron.Context().aeronDirectoryName(sendingDriver.aeronDirectoryName()));
+            final ExclusivePublication outbound = sender.addExclusivePublication("aeron:udp?endpoint=" + endpoint, 10);
+            final AeronPipe pipe = new AeronPipe(outbound, sender.addSubscription("aeron:ipc", 11), sender.countersReader(),
+                "udp to " + endpoint, PAYLOAD_LENGTH);
+            final AtomicInteger received = new AtomicInteger();
+            final FragmentAssembler assembler = new FragmentAssembler((buffer, offset, length, header) ->
+            {
+                if (PAYLOAD_LENGTH + HEADER_LENGTH == length)
+                {
+                    received.incrementAndGet();
+                }
+            });
+            final long deadline = System.nanoTime() + DEADLINE_NS;
+            final Thread peer = new Thread(() ->
+            {
+                while (received.get() < MESSAGES && System.nanoTime() < deadline)
+                {
+                    if (inbound.poll(assembler, 16) == 0)
+                    {
+                        Thread.yield();
+                    }
+                }
+            }, "peer");
+            peer.start();
+            final UnsafeBuffer header = new UnsafeBuffer(new byte[HEADER_LENGTH]);
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[PAYLOAD_LENGTH]);
+            int offered = 0;
+            while (offered < MESSAGES && System.nanoTime() < deadline)
+            {
+                if (MessagePipe.OfferStatus.SENT == pipe.offer(header, 0, HEADER_LENGTH, payload, 0, PAYLOAD_LENGTH))
+                {
+                    offered++;
+                }
+            }
+
+            pipe.close();
+            CloseHelper.closeAll(sender, sendingDriver);
+            peer.join(TimeUnit.NANOSECONDS.toMillis(DEADLINE_NS));
+
+            assertEquals(MESSAGES, offered, "messages offered");
+            assertEquals(MESSAGES, received.get(), "messages received of those offered before the pipe closed");
+        }
+        finally
+        {
+            CloseHelper.quietCloseAll(sender, sendingDriver, receiver, receivingDriver);
+        }
+    }
+
+    private static MediaDriver.Context driverContext()
+    {
+        return new MediaDriver.Context()
+            .aeronDirectoryName(CommonContext.generateRandomDirName())
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true)
+            .threadingMode(ThreadingMode.SHARED);
+    }
+
+    private static String awaitEndpoint(final Subscription subscription)
+    {
+        final long deadline = System.nanoTime() + DEADLINE_NS;
+        String endpoint = subscription.resolvedEndpoint();
+        while (null == endpoint && System.nanoTime() < deadline)
+        {
+            Thread.yield();
+            endpoint = subscription.resolvedEndpoint();
+        }
+        assertTrue(null != endpoint, "the subscription resolved its endpoint");
+        return endpoint;
+    }
+}
