@@ -90,7 +90,8 @@ class AeronPipeTest
         }
     }
 
-    private static MediaDriver.Context driverContext()
+    /** A standalone driver (not the embedded one) in a fresh directory, deleted on start and shutdown. */
+    static MediaDriver.Context driverContext()
     {
         return new MediaDriver.Context()
             .aeronDirectoryName(CommonContext.generateRandomDirName())

@@ -1,10 +1,8 @@
 package io.qring.allreduce.aeron;
 
 import io.aeron.Aeron;
-import io.aeron.CommonContext;
 import io.aeron.ExclusivePublication;
 import io.aeron.driver.MediaDriver;
-import io.aeron.driver.ThreadingMode;
 import io.qring.allreduce.LocalRing;
 import io.qring.allreduce.ReduceOp;
 import io.qring.allreduce.Ring;
@@ -114,12 +112,7 @@ class AeronRingBindingTest
     @Test
     void shouldUseAnExternalMediaDriverWhenConfigured()
     {
-        final MediaDriver.Context driverContext = new MediaDriver.Context()
-            .aeronDirectoryName(CommonContext.generateRandomDirName())
-            .threadingMode(ThreadingMode.SHARED)
-            .dirDeleteOnStart(true)
-            .dirDeleteOnShutdown(true);
-        try (MediaDriver driver = MediaDriver.launch(driverContext);
+        try (MediaDriver driver = MediaDriver.launch(AeronPipeTest.driverContext());
             LocalRing ring = LocalRing.start(new RingContext().transport(TransportKind.IPC).worldSize(2)
                 .embeddedMediaDriver(false).aeronDirectoryName(driver.aeronDirectoryName())
                 .termLength(64 * 1024).chunkLength(4096)))
