@@ -30,21 +30,39 @@ final class ProcessCpu
     /** @return CPU time so far per thread (task id), ns; or the whole process's under one key. */
     static Map<String, Long> snapshot()
     {
-        if (!Files.isDirectory(TASKS))
+        return snapshot(TASKS);
+    }
+
+    /**
+     * @param before a {@link #snapshot()} taken earlier.
+     * @return CPU time all threads used since then, ns: threads started since count from zero.
+     */
+    static long usedSince(final Map<String, Long> before)
+    {
+        return usedSince(TASKS, before);
+    }
+
+    /**
+     * @param tasks directory of this process's tasks; where it does not exist, the process CPU clock.
+     * @return CPU time so far per thread (task id), ns; or the whole process's under one key.
+     */
+    static Map<String, Long> snapshot(final Path tasks)
+    {
+        if (!Files.isDirectory(tasks))
         {
             return Map.of(WHOLE_PROCESS, ((OperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime());
         }
         final Map<String, Long> cpu = new HashMap<>();
-        try (Stream<Path> tasks = Files.list(TASKS))
+        try (Stream<Path> list = Files.list(tasks))
         {
-            for (final Path task : (Iterable<Path>)tasks::iterator)
+            for (final Path task : (Iterable<Path>)list::iterator)
             {
                 read(task, cpu);
             }
         }
         catch (final IOException ex)
         {
-            throw new IllegalStateException("cannot read the CPU time of this process's threads under " + TASKS, ex);
+            throw new IllegalStateException("cannot read the CPU time of this process's threads under " + tasks, ex);
         }
         return cpu;
     }
@@ -66,13 +84,14 @@ final class ProcessCpu
     }
 
     /**
-     * @param before a {@link #snapshot()} taken earlier.
+     * @param tasks  the directory {@code before} was read from.
+     * @param before a {@link #snapshot(Path)} of it taken earlier.
      * @return CPU time all threads used since then, ns: threads started since count from zero.
      */
-    static long usedSince(final Map<String, Long> before)
+    static long usedSince(final Path tasks, final Map<String, Long> before)
     {
         long used = 0;
-        for (final Map.Entry<String, Long> thread : snapshot().entrySet())
+        for (final Map.Entry<String, Long> thread : snapshot(tasks).entrySet())
         {
             used += Math.max(0, thread.getValue() - before.getOrDefault(thread.getKey(), 0L));
         }
