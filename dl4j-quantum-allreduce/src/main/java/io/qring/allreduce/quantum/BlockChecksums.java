@@ -3,25 +3,12 @@ package io.qring.allreduce.quantum;
 import java.util.zip.CRC32C;
 
 /**
- * CRC-32C of a whole payload and of its fixed-length blocks, the integrity check a quantum link
- * applies to every decoded frame. One instance per thread.
+ * CRC-32C of a payload's fixed-length blocks, the integrity check a quantum link applies to every
+ * decoded frame. One instance per thread.
  */
 final class BlockChecksums
 {
     private final CRC32C crc = new CRC32C();
-
-    /**
-     * @param bytes  array holding the payload.
-     * @param offset first payload byte in the array.
-     * @param length payload bytes.
-     * @return the CRC-32C of the whole payload.
-     */
-    int message(final byte[] bytes, final int offset, final int length)
-    {
-        crc.reset();
-        crc.update(bytes, offset, length);
-        return (int)crc.getValue();
-    }
 
     /**
      * @param bytes       array holding the payload.

@@ -15,9 +15,10 @@ import java.nio.ByteOrder;
  * </pre>
  *
  * <ul>
- *   <li>{@link #DATA}: count = payload length; then block length (int), CRC-32C of the whole payload
- *       (int), one CRC-32C per block, then the superdense wire frame (or, with {@link #FLAG_CLASSICAL},
- *       the raw payload).</li>
+ *   <li>{@link #DATA}: count = payload length; then block length (int), one CRC-32C per block (int
+ *       each), then the superdense wire frame (or, with {@link #FLAG_CLASSICAL}, the raw payload). The
+ *       blocks tile the payload, and a CRC-32C of a concatenation is a function of its parts' CRCs and
+ *       lengths, so a checksum over the whole payload would catch nothing the block checksums miss.</li>
  *   <li>{@link #REPAIR}: count = number of blocks resent; their indices (int each), then one wire frame
  *       carrying those blocks back to back (or raw bytes with {@link #FLAG_CLASSICAL}).</li>
  *   <li>{@link #ACK}: the message arrived intact. {@link #NACK}: count block indices follow that failed
@@ -49,8 +50,7 @@ final class QuantumFrame
     static final int HEADER_LENGTH = 16;
 
     static final int BLOCK_LENGTH_OFFSET = HEADER_LENGTH;
-    static final int MESSAGE_CRC_OFFSET = HEADER_LENGTH + 4;
-    static final int DATA_CRCS_OFFSET = HEADER_LENGTH + 8;
+    static final int DATA_CRCS_OFFSET = HEADER_LENGTH + 4;
     static final int REPAIR_INDICES_OFFSET = HEADER_LENGTH;
 
     private QuantumFrame()

@@ -21,8 +21,8 @@ import java.util.BitSet;
 /**
  * The receiving end of a quantum link (decorates a rank's link to its previous neighbour). Frames are
  * decoded as they arrive, in the order their pairs were taken; each block's CRC-32C is checked and
- * failed blocks are requested again until the payload's own CRC-32C holds, so a message is handed to
- * the engine only when it is exactly what was sent. Verification of every distributed batch runs here
+ * failed blocks are requested again until every block's holds, so a message is handed to the engine
+ * only when it is exactly what was sent. Verification of every distributed batch runs here
  * (the receiver holds the noise); an alarm applies the configured {@link AlarmPolicy}. Completed
  * messages are acknowledged cumulatively, every half window and on {@link #flush()}; closing flushes.
  */
@@ -170,7 +170,7 @@ final class QuantumReceiverLink extends DelegatingLink
         }
         expectedDataSequence++;
         final Assembly assembly = spare.isEmpty() ? new Assembly(maxMessageLength) : spare.poll();
-        assembly.reset(payloadLength, blockLength, blocks, buffer.getInt(offset + QuantumFrame.MESSAGE_CRC_OFFSET, QuantumFrame.ORDER));
+        assembly.reset(payloadLength, blockLength, blocks);
         buffer.getBytes(offset + QuantumFrame.DATA_CRCS_OFFSET, assembly.crcs, 0, 4 * blocks);
         assemblies.put(sequence, assembly);
 
@@ -249,10 +249,6 @@ final class QuantumReceiverLink extends DelegatingLink
 
     private void answer(final long sequence, final Assembly assembly)
     {
-        if (assembly.bad.isEmpty() && assembly.blocks > 1 && !assembly.messageIntact(checksums))
-        {
-            assembly.bad.set(0, assembly.blocks);
-        }
         if (assembly.bad.isEmpty())
         {
             assembly.complete = true;
@@ -375,7 +371,6 @@ final class QuantumReceiverLink extends DelegatingLink
         private int length;
         private int blockLength;
         private int blocks;
-        private int messageCrc;
         private int repairRounds;
         private boolean complete;
 
@@ -384,12 +379,11 @@ final class QuantumReceiverLink extends DelegatingLink
             this.bytes = new byte[capacity];
         }
 
-        private void reset(final int length, final int blockLength, final int blocks, final int messageCrc)
+        private void reset(final int length, final int blockLength, final int blocks)
         {
             this.length = length;
             this.blockLength = blockLength;
             this.blocks = blocks;
-            this.messageCrc = messageCrc;
             this.repairRounds = 0;
             this.complete = false;
             bad.clear();
@@ -412,11 +406,6 @@ final class QuantumReceiverLink extends DelegatingLink
             {
                 bad.set(block);
             }
-        }
-
-        private boolean messageIntact(final BlockChecksums checksums)
-        {
-            return checksums.message(bytes, 0, length) == messageCrc;
         }
     }
 }

@@ -133,8 +133,6 @@ final class QuantumSenderLink extends DelegatingLink
                 sent.putInt(QuantumFrame.DATA_CRCS_OFFSET + 4 * i, checksums.block(bytes, bytesOffset, length, blockLength, i),
                     QuantumFrame.ORDER);
             }
-            sent.putInt(QuantumFrame.MESSAGE_CRC_OFFSET, blocks == 1 ? sent.getInt(QuantumFrame.DATA_CRCS_OFFSET, QuantumFrame.ORDER) :
-                checksums.message(bytes, bytesOffset, length), QuantumFrame.ORDER);
             final int overhead = QuantumFrame.dataOverhead(blocks);
             final int body;
             if (raw)
