@@ -7,7 +7,7 @@ import picocli.CommandLine.Model.OptionSpec;
 import java.util.Map;
 
 /**
- * Per-subcommand defaults of options declared once in a shared base class (e.g. {@code --epochs} is 5 for
+ * Per-subcommand defaults of options declared once in a shared base class (e.g. {@code --epochs} is 10 for
  * mnist and 1 for cifar10); help texts show them through {@code ${DEFAULT-VALUE}}.
  */
 abstract class OptionDefaults implements CommandLine.IDefaultValueProvider
@@ -15,7 +15,7 @@ abstract class OptionDefaults implements CommandLine.IDefaultValueProvider
     private final Map<String, String> defaults;
 
     /**
-     * @param defaults default value by the option's longest name, e.g. {@code "--epochs" -> "5"}.
+     * @param defaults default value by the option's longest name, e.g. {@code "--epochs" -> "10"}.
      */
     OptionDefaults(final Map<String, String> defaults)
     {
