@@ -72,8 +72,6 @@ public final class RingContext
     public static final long DEFAULT_RING_ID = 1;
     /** Default first Aeron stream id; a ring of N ranks uses 2N consecutive ids from here. */
     public static final int DEFAULT_STREAM_ID_BASE = 4100;
-    /** Default seed for components that need reproducible randomness (link decorators, noise). */
-    public static final long DEFAULT_SEED = 42;
     /** Default policy for NaN and infinities in all-reduce inputs. */
     public static final NonFinitePolicy DEFAULT_NON_FINITE_POLICY = NonFinitePolicy.REJECT;
 
@@ -88,7 +86,6 @@ public final class RingContext
     private long operationTimeoutNs = DEFAULT_OPERATION_TIMEOUT_NS;
     private long driverLivenessTimeoutNs = DEFAULT_DRIVER_LIVENESS_TIMEOUT_NS;
     private NonFinitePolicy nonFinitePolicy = DEFAULT_NON_FINITE_POLICY;
-    private long seed = DEFAULT_SEED;
     private long ringId = DEFAULT_RING_ID;
     private int streamIdBase = DEFAULT_STREAM_ID_BASE;
     private byte[] sharedSecret;
@@ -188,7 +185,7 @@ public final class RingContext
                 require(null != inMemoryNetwork, "transport IN_MEMORY needs an inMemoryNetwork shared by the ranks");
                 require(inMemoryNetwork.worldSize() == worldSize, "inMemoryNetwork has " + inMemoryNetwork.worldSize() +
                     " ranks, worldSize is " + worldSize);
-                require(chunkLength + FrameHeaderFlyweight.HEADER_LENGTH <= inMemoryNetwork.maxMessageLength(),
+                require((long)chunkLength + FrameHeaderFlyweight.HEADER_LENGTH <= inMemoryNetwork.maxMessageLength(),
                     "chunkLength " + chunkLength + " plus the frame header exceeds the in-memory network's maximum message " +
                     inMemoryNetwork.maxMessageLength());
             }
@@ -196,7 +193,7 @@ public final class RingContext
             {
                 require(Integer.bitCount(termLength()) == 1 && termLength() >= MIN_TERM_LENGTH && termLength() <= MAX_TERM_LENGTH,
                     "termLength must be a power of 2 in [64 KiB, 1 GiB], got " + termLength());
-                require(chunkLength + FrameHeaderFlyweight.HEADER_LENGTH <= maxMessageLength(termLength()),
+                require((long)chunkLength + FrameHeaderFlyweight.HEADER_LENGTH <= maxMessageLength(termLength()),
                     "chunkLength " + chunkLength + " plus the " + FrameHeaderFlyweight.HEADER_LENGTH +
                     "-byte frame header exceeds the largest message of termLength " + termLength() + " (min(term/8, 16 MiB) = " +
                     maxMessageLength(termLength()) + "); raise termLength or lower chunkLength");
@@ -243,7 +240,6 @@ public final class RingContext
         copy.operationTimeoutNs = operationTimeoutNs;
         copy.driverLivenessTimeoutNs = driverLivenessTimeoutNs;
         copy.nonFinitePolicy = nonFinitePolicy;
-        copy.seed = seed;
         copy.ringId = ringId;
         copy.streamIdBase = streamIdBase;
         copy.sharedSecret = null == sharedSecret ? null : sharedSecret.clone();
@@ -275,7 +271,7 @@ public final class RingContext
      */
     public static int termLengthFor(final int chunkLength)
     {
-        final long needed = 8L * (chunkLength + FrameHeaderFlyweight.HEADER_LENGTH);
+        final long needed = 8L * ((long)chunkLength + FrameHeaderFlyweight.HEADER_LENGTH);
         final long powerOfTwo = Long.highestOneBit(Math.max(needed - 1, 1)) << 1;
         return (int)Math.min(MAX_TERM_LENGTH, Math.max(MIN_TERM_LENGTH, powerOfTwo));
     }
@@ -499,23 +495,6 @@ public final class RingContext
     }
 
     /**
-     * @param seed seed for components that need reproducible randomness (link decorators, noise
-     *             models); handshake nonces never use it (they come from {@code SecureRandom}).
-     * @return this.
-     */
-    public RingContext seed(final long seed)
-    {
-        this.seed = seed;
-        return this;
-    }
-
-    /** @return the reproducibility seed. */
-    public long seed()
-    {
-        return seed;
-    }
-
-    /**
      * @param ringId id stamped on every frame; frames of another ring are rejected.
      * @return this.
      */
@@ -664,7 +643,7 @@ public final class RingContext
         return "RingContext{worldSize=" + worldSize + ", rank=" + rank + ", transport=" + transport + ", peers=" + peers +
             ", chunkLength=" + chunkLength + ", termLength=" + termLength() + ", mtuLength=" + mtuLength() +
             ", connectTimeoutNs=" + connectTimeoutNs + ", operationTimeoutNs=" + operationTimeoutNs +
-            ", nonFinitePolicy=" + nonFinitePolicy + ", seed=" + seed + ", ringId=" + ringId +
+            ", nonFinitePolicy=" + nonFinitePolicy + ", ringId=" + ringId +
             ", streamIdBase=" + streamIdBase + ", embeddedMediaDriver=" + embeddedMediaDriver +
             ", aeronDirectoryName=" + aeronDirectoryName + ", secret=" + (null == sharedSecret ? "unset" : "set") + "}";
     }

@@ -74,6 +74,9 @@ class RingContextTest
         assertInvalid(valid().chunkLength(12), "chunkLength");
         assertInvalid(valid().termLength(3 << 20), "termLength");
         assertInvalid(valid().termLength(64 * 1024).chunkLength(8 * 1024), "chunkLength 8192 plus");
+        assertInvalid(valid().chunkLength(Integer.MAX_VALUE - 7), "chunkLength 2147483640 plus");
+        assertInvalid(valid().transport(TransportKind.IN_MEMORY).inMemoryNetwork(new InMemoryNetwork(2, 1 << 20, 4))
+            .chunkLength(Integer.MAX_VALUE - 7), "chunkLength 2147483640 plus");
         assertInvalid(valid().mtuLength(1000), "mtuLength");
         assertInvalid(valid().operationTimeoutNs(0), "timeouts");
         assertInvalid(valid().transport(TransportKind.UDP), "UDP needs one endpoint per rank");
@@ -109,7 +112,7 @@ class RingContextTest
     @Test
     void shouldCopyEverySettingIndependently()
     {
-        final RingContext original = valid().chunkLength(8192).seed(7).ringId(9).streamIdBase(123).conclude();
+        final RingContext original = valid().chunkLength(8192).ringId(9).streamIdBase(123).conclude();
         final RingContext copy = original.copy();
         assertNotSame(original, copy);
         assertFalse(copy.isConcluded());

@@ -129,7 +129,7 @@ public record RankOptions(
     }
 
     /**
-     * Applies the ring settings these options hold (chunk, term, timeouts, seed, link wrapper).
+     * Applies the ring settings these options hold (chunk, term, timeouts, link wrapper).
      *
      * @param context a context filled from the environment.
      * @return the same context.
@@ -140,8 +140,7 @@ public record RankOptions(
             .termLength(termLength)
             .connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(connectTimeoutMs))
             .operationTimeoutNs(TimeUnit.MILLISECONDS.toNanos(operationTimeoutMs))
-            .driverLivenessTimeoutNs(TimeUnit.MILLISECONDS.toNanos(livenessTimeoutMs))
-            .seed(seed);
+            .driverLivenessTimeoutNs(TimeUnit.MILLISECONDS.toNanos(livenessTimeoutMs));
         if (LinkKind.QUANTUM == link)
         {
             context.linkWrapper(quantumSettings(context.worldSize()).wrapper());

@@ -74,7 +74,6 @@ public record RingPlan(int worldSize, TransportKind transport, List<LinkKind> li
         final RingContext context = new RingContext()
             .worldSize(worldSize)
             .transport(transport)
-            .seed(seed)
             .connectTimeoutNs(connectTimeout.toNanos())
             .operationTimeoutNs(operationTimeout.toNanos());
         final LinkWrapper links = LinkKind.QUANTUM == kind ? quantum.settings(seed, qberLog.listener()).wrapper() :
