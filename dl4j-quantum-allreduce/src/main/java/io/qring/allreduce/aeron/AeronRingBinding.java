@@ -2,6 +2,7 @@ package io.qring.allreduce.aeron;
 
 import io.aeron.Aeron;
 import io.aeron.ChannelUriStringBuilder;
+import io.aeron.CommonContext;
 import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
 import io.aeron.exceptions.AeronException;
@@ -16,9 +17,12 @@ import org.agrona.concurrent.IdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * One rank's Aeron resources between binding and connecting: the media driver lease, the Aeron client
@@ -32,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 public final class AeronRingBinding implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(AeronRingBinding.class);
+    /** How often {@link #awaitExternalDriver} looks for the external media driver again. */
+    private static final long DRIVER_POLL_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final RingContext context;
     private final int rank;
@@ -91,6 +97,10 @@ public final class AeronRingBinding implements AutoCloseable
             lease = context.embeddedMediaDriver() ? EmbeddedMediaDriver.acquire(context.driverLivenessTimeoutNs()) : null;
             final String directory = null != lease ? lease.aeronDirectoryName() : context.aeronDirectoryName();
             final int rank = context.rank();
+            if (null == lease)
+            {
+                awaitExternalDriver(directory, rank, context.connectTimeoutNs());
+            }
             aeron = Aeron.connect(new Aeron.Context()
                 .aeronDirectoryName(directory)
                 .clientName("qring rank " + rank)
@@ -126,6 +136,30 @@ public final class AeronRingBinding implements AutoCloseable
         {
             CloseHelper.quietCloseAll(aeron, lease);
             throw ex;
+        }
+    }
+
+    /**
+     * Waits, at most the connect timeout, until the media driver in {@code directory} is active (its
+     * CnC file exists and its heartbeat is fresh): {@link Aeron#connect} alone would wait Aeron's own
+     * driver timeout, and shortening that would also shorten how long a busy driver may go silent.
+     *
+     * @throws IllegalStateException naming the directory if no driver is active there in time.
+     */
+    private static void awaitExternalDriver(final String directory, final int rank, final long connectTimeoutNs)
+    {
+        final File aeronDirectory = new File(directory);
+        final long deadline = System.nanoTime() + connectTimeoutNs;
+        final Consumer<String> log = message -> LOG.debug("rank {}: {}", rank, message);
+        while (!CommonContext.isDriverActive(aeronDirectory, CommonContext.DRIVER_TIMEOUT_MS, log))
+        {
+            if (System.nanoTime() - deadline >= 0)
+            {
+                throw new IllegalStateException("rank " + rank + ": no active Aeron media driver in " + directory + " within " +
+                    TimeUnit.NANOSECONDS.toMillis(connectTimeoutNs) + " ms (connect timeout); start the external driver there, " +
+                    "or use the embedded one");
+            }
+            LockSupport.parkNanos(DRIVER_POLL_INTERVAL_NS);
         }
     }
 

@@ -21,6 +21,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -128,6 +129,21 @@ class AeronRingBindingTest
             assertArrayEquals(new double[]{1.0, 1.0, 1.0}, results.get(0));
             assertArrayEquals(results.get(0), results.get(1));
         }
+    }
+
+    @Test
+    void shouldNameTheDirectoryWhenNoExternalMediaDriverRunsThereWithinTheConnectTimeout() throws Exception
+    {
+        final String directory = Files.createTempDirectory("qring-no-driver").resolve("aeron").toString();
+        final RingContext context = new RingContext().transport(TransportKind.IPC).worldSize(2).rank(0).sharedSecret(SECRET)
+            .embeddedMediaDriver(false).aeronDirectoryName(directory).connectTimeoutNs(SHORT_TIMEOUT_NS);
+        final long start = System.nanoTime();
+        final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> Ring.bind(context));
+        final long waitedNs = System.nanoTime() - start;
+        assertTrue(ex.getMessage().contains(directory) && ex.getMessage().contains("no active Aeron media driver"), ex.getMessage());
+        assertTrue(waitedNs < SHORT_TIMEOUT_NS + TimeUnit.SECONDS.toNanos(3),
+            "gave up after " + TimeUnit.NANOSECONDS.toMillis(waitedNs) + " ms, connect timeout 500 ms");
+        assertNull(EmbeddedMediaDriver.runningDirectory());
     }
 
     private static RingContext udp(final int rank)
