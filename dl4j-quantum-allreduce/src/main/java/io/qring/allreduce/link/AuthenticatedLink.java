@@ -92,8 +92,10 @@ public final class AuthenticatedLink implements Link
     private MessageHandler userHandler;
     private boolean delivered;
     private Throwable handlerFailure;
-    private FrameRejectedException streamFailure;
-    private String peerAbortReason;
+    /** Written by the receiving thread, read by a sending thread too (see {@link Link}). */
+    private volatile FrameRejectedException streamFailure;
+    /** Written by the receiving thread, read by a sending thread too. */
+    private volatile String peerAbortReason;
     private volatile String localAbortReason;
     private volatile boolean closed;
 

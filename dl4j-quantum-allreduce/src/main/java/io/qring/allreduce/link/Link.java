@@ -14,7 +14,9 @@ import org.agrona.DirectBuffer;
  * Deadlines are absolute values of {@link System#nanoTime()}. Every blocking call either completes,
  * or throws a {@link LinkException} naming the peer: {@link LinkTimeoutException},
  * {@link PeerFailedException}, {@link LinkClosedException} or {@link FrameRejectedException}.
- * A link is used by one thread at a time.
+ * A link may be used by two threads at once, one calling {@link #send} and one calling {@link #receive}
+ * (a quantum sender sends on its caller's thread and reads acknowledgements on its control thread);
+ * each of the two is called by one thread at a time.
  */
 public interface Link extends AutoCloseable
 {
