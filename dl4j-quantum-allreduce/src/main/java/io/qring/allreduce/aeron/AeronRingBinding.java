@@ -222,10 +222,10 @@ public final class AeronRingBinding implements AutoCloseable
             {
                 resources.add(driverLease);
             }
+            final MembershipSecret secret = new MembershipSecret(context.sharedSecret());
             handedOver = true;
-            return AuthenticatedRingTransport.authenticate(rank, worldSize, context.ringId(),
-                new MembershipSecret(context.sharedSecret()), nextPipe, nextName, previousPipe, previousName,
-                context.idleStrategySupplier(), context.connectTimeoutNs(), resources);
+            return AuthenticatedRingTransport.authenticate(rank, worldSize, context.ringId(), secret, nextPipe, nextName,
+                previousPipe, previousName, context.idleStrategySupplier(), context.connectTimeoutNs(), resources);
         }
         catch (final RuntimeException ex)
         {

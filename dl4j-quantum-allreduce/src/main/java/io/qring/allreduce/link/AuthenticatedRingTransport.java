@@ -76,14 +76,26 @@ public final class AuthenticatedRingTransport implements RingTransport
     {
         final int nextRank = (rank + 1) % worldSize;
         final int previousRank = (rank - 1 + worldSize) % worldSize;
-        final SecureRandom random = new SecureRandom();
-        final AuthenticatedLink next = new AuthenticatedLink(nextPipe, secret, ringId, rank, nextRank, worldSize, true,
-            nextName, new LinkLedger(LinkLedger.linkName(rank, nextRank)), idleStrategySupplier.get(), controlIdleStrategy(),
-            random);
-        final AuthenticatedLink previous = new AuthenticatedLink(previousPipe, secret, ringId, rank, previousRank, worldSize,
-            false, previousName, new LinkLedger(LinkLedger.linkName(rank, previousRank) + " (return)"),
-            idleStrategySupplier.get(), idleStrategySupplier.get(), random);
-        return connect(rank, worldSize, next, previous, timeoutNs, idleStrategySupplier.get(), resources);
+        final AuthenticatedLink next;
+        final AuthenticatedLink previous;
+        final IdleStrategy connectIdleStrategy;
+        try
+        {
+            final SecureRandom random = new SecureRandom();
+            next = new AuthenticatedLink(nextPipe, secret, ringId, rank, nextRank, worldSize, true, nextName,
+                new LinkLedger(LinkLedger.linkName(rank, nextRank)), idleStrategySupplier.get(), controlIdleStrategy(), random);
+            previous = new AuthenticatedLink(previousPipe, secret, ringId, rank, previousRank, worldSize, false, previousName,
+                new LinkLedger(LinkLedger.linkName(rank, previousRank) + " (return)"), idleStrategySupplier.get(),
+                idleStrategySupplier.get(), random);
+            connectIdleStrategy = idleStrategySupplier.get();
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietCloseAll(nextPipe, previousPipe);
+            CloseHelper.quietCloseAll(resources);
+            throw ex;
+        }
+        return connect(rank, worldSize, next, previous, timeoutNs, connectIdleStrategy, resources);
     }
 
     /**

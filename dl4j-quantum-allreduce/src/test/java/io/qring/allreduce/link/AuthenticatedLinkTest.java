@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -244,6 +245,38 @@ class AuthenticatedLinkTest
         });
         assertTrue(ex.getMessage().contains("world size"), ex.getMessage());
         confused.close();
+    }
+
+    @Test
+    void shouldCloseThePipesAndResourcesWhenBuildingTheLinksFails()
+    {
+        final List<String> closed = new ArrayList<>();
+        final MessagePipe nextPipe = closeRecorder("next pipe", closed);
+        final MessagePipe previousPipe = closeRecorder("previous pipe", closed);
+        final IllegalStateException failure = new IllegalStateException("no idle strategy today");
+        final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> AuthenticatedRingTransport.authenticate(
+            0, 2, 1, new MembershipSecret(SECRET), nextPipe, "rank 1", previousPipe, "rank 1",
+            () ->
+            {
+                throw failure;
+            },
+            SHORT_NS, List.of(() -> closed.add("driver"))));
+        assertEquals(failure, ex);
+        assertEquals(List.of("next pipe", "previous pipe", "driver"), closed);
+    }
+
+    private static MessagePipe closeRecorder(final String name, final List<String> closed)
+    {
+        return (MessagePipe)Proxy.newProxyInstance(MessagePipe.class.getClassLoader(), new Class<?>[]{MessagePipe.class},
+            (proxy, method, args) ->
+            {
+                if (!"close".equals(method.getName()))
+                {
+                    throw new UnsupportedOperationException(method.getName());
+                }
+                closed.add(name);
+                return null;
+            });
     }
 
     private static void handshake(final AuthenticatedLink a, final AuthenticatedLink b)
