@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A whole ring inside this JVM, one rank per thread: for tests, samples and single-machine launchers.
@@ -29,6 +30,8 @@ public final class LocalRing implements AutoCloseable
 {
     private static final AtomicInteger NEXT_STREAM_ID_BASE = new AtomicInteger(RingContext.DEFAULT_STREAM_ID_BASE);
     private static final long START_MARGIN_NS = TimeUnit.SECONDS.toNanos(5);
+    /** Marks a rank's hand-off once {@link #start} has given up on the ring. */
+    private static final Object ABANDONED = new Object();
 
     private final List<RingAllReduce> ranks;
     private final ExecutorService executor;
@@ -86,15 +89,18 @@ public final class LocalRing implements AutoCloseable
             {
                 endpoints.add(rank.localEndpoint());
             }
+            final List<AtomicReference<Object>> handOffs = new ArrayList<>(worldSize);
             final List<Future<RingAllReduce>> futures = new ArrayList<>(worldSize);
             for (final Ring.BoundRank rank : bound)
             {
-                futures.add(executor.submit(() -> rank.connect(endpoints)));
+                final AtomicReference<Object> handOff = new AtomicReference<>();
+                handOffs.add(handOff);
+                futures.add(executor.submit(() -> handOver(rank.connect(endpoints), handOff)));
             }
             final List<RingAllReduce> ranks = new ArrayList<>(worldSize);
             RuntimeException firstFailure = null;
             final long deadline = System.nanoTime() + shared.connectTimeoutNs() + START_MARGIN_NS;
-            for (int r = 0; r < worldSize; r++)
+            for (int r = 0; r < worldSize && null == firstFailure; r++)
             {
                 try
                 {
@@ -103,11 +109,8 @@ public final class LocalRing implements AutoCloseable
                 catch (final ExecutionException | TimeoutException ex)
                 {
                     final Throwable cause = ex instanceof ExecutionException ? ex.getCause() : ex;
-                    if (null == firstFailure)
-                    {
-                        firstFailure = new IllegalStateException("rank " + r + " of a local " + shared.transport() +
-                            " ring failed to connect: " + cause.getMessage(), cause);
-                    }
+                    firstFailure = new IllegalStateException("rank " + r + " of a local " + shared.transport() +
+                        " ring failed to connect: " + cause.getMessage(), cause);
                 }
                 catch (final InterruptedException ex)
                 {
@@ -117,7 +120,13 @@ public final class LocalRing implements AutoCloseable
             }
             if (null != firstFailure)
             {
-                ranks.forEach(CloseHelper::quietClose);
+                for (final AtomicReference<Object> handOff : handOffs)
+                {
+                    if (handOff.getAndSet(ABANDONED) instanceof RingAllReduce connected)
+                    {
+                        CloseHelper.quietClose(connected);
+                    }
+                }
                 throw firstFailure;
             }
             return new LocalRing(List.copyOf(ranks), executor);
@@ -128,6 +137,20 @@ public final class LocalRing implements AutoCloseable
             executor.shutdownNow();
             throw ex;
         }
+    }
+
+    /**
+     * Leaves a rank that has connected where {@link #start} collects it, or closes it if the start was
+     * abandoned (another rank failed or timed out) before it connected, so no late rank stays open.
+     */
+    private static RingAllReduce handOver(final RingAllReduce connected, final AtomicReference<Object> handOff)
+    {
+        if (!handOff.compareAndSet(null, connected))
+        {
+            CloseHelper.quietClose(connected);
+            throw new IllegalStateException("the local ring's start was abandoned before this rank connected; closed it");
+        }
+        return connected;
     }
 
     /** @return number of ranks. */
