@@ -1,5 +1,7 @@
 package io.qring.allreduce;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qring.allreduce.config.NonFinitePolicy;
 import io.qring.allreduce.config.RingContext;
 import io.qring.allreduce.link.Link;
@@ -41,12 +43,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * sends chunk k then receives chunk k, so with asynchronous sends every link carries data while its
  * receiver reduces, and no rank has more than two chunks outstanding (no deadlock).
  * <p>
- * <b>Agreement.</b> Before any data moves, the ranks all-gather a 48-byte descriptor (collective
- * number, kind, operation, length, chunk length, first non-finite input): every rank then checks the
- * same facts and throws the same {@link CollectiveMismatchException} or {@link NonFiniteValueException},
- * and the ring stays usable. This adds N − 1 small messages per rank per collective
- * ({@link #DESCRIPTOR_LENGTH} bytes each). After a collective the engine {@link Link#flush() flushes}
- * its previous link, so a decorator that batches acknowledgements sends the last of them.
+ * <b>Agreement.</b> Before any data moves, the ranks all-gather a 48-byte descriptor, little-endian:
+ * collective number (long, offset 0), rank (int, 8), kind (byte, 12), operation (byte, 13), non-finite
+ * policy (byte, 14), length (long, 16), chunk length (int, 24), index of the first non-finite input
+ * (long, 32; −1 if none or not scanned) and its value (double, 40). Every rank then checks the same
+ * facts and throws the same {@link CollectiveMismatchException} (the ranks called different collectives,
+ * or an all-reduce on ranks with different {@link NonFinitePolicy non-finite policies}) or
+ * {@link NonFiniteValueException}, and the ring stays usable. This adds N − 1 small messages per rank
+ * per collective ({@link #DESCRIPTOR_LENGTH} bytes each). After a collective the engine
+ * {@link Link#flush() flushes} its previous link, so a decorator that batches acknowledgements sends
+ * the last of them.
+ * <p>
+ * <b>Ledgers.</b> {@link #linkLedgers()} counts what this rank's two outbound links carried since the
+ * ring connected, {@link #lastOperationLedgers()} what they carried during the last collective the
+ * caller made; {@link #gatherRingLedgers()} gathers both views of all 2N directed links to every rank.
  * <p>
  * <b>Failures.</b> A link failure (timeout, peer gone, peer aborted, broken stream) is rethrown with
  * the collective and step it hit; this rank then aborts both links, telling its neighbours why (the
@@ -67,6 +77,7 @@ public final class RingAllReduce implements AllReduce
     private static final int RANK_OFFSET = 8;
     private static final int KIND_OFFSET = 12;
     private static final int OP_OFFSET = 13;
+    private static final int POLICY_OFFSET = 14;
     private static final int LENGTH_OFFSET = 16;
     private static final int CHUNK_OFFSET = 24;
     private static final int NON_FINITE_INDEX_OFFSET = 32;
@@ -94,7 +105,7 @@ public final class RingAllReduce implements AllReduce
     private final MessageHandler bytesHandler = this::onBytesChunk;
 
     private long operationCount;
-    private List<LedgerSnapshot> lastOperationLedgers = List.of();
+    private List<LedgerSnapshot> lastOperationLedgers;
     private volatile RuntimeException failure;
     private volatile boolean closed;
 
@@ -130,6 +141,8 @@ public final class RingAllReduce implements AllReduce
         this.sendBuffer = new UnsafeBuffer(sendBytes);
         this.sendView = ByteBuffer.wrap(sendBytes).order(ORDER);
         this.descriptors = new UnsafeBuffer(new byte[worldSize * DESCRIPTOR_LENGTH]);
+        final List<LedgerSnapshot> initial = linkLedgers();
+        this.lastOperationLedgers = difference(initial, initial);
     }
 
     /** {@inheritDoc} */
@@ -173,7 +186,7 @@ public final class RingAllReduce implements AllReduce
     /**
      * {@inheritDoc}
      *
-     * @throws CollectiveMismatchException if the ranks disagree on the call (ring stays usable).
+     * @throws CollectiveMismatchException if the ranks disagree on the call or on their non-finite policy (ring stays usable).
      * @throws NonFiniteValueException     under {@link NonFinitePolicy#REJECT} if any rank's input is not finite.
      * @throws LinkException               if a link fails; the ring is unusable afterwards.
      */
@@ -195,7 +208,7 @@ public final class RingAllReduce implements AllReduce
     /**
      * {@inheritDoc}
      *
-     * @throws CollectiveMismatchException if the ranks disagree on the call (ring stays usable).
+     * @throws CollectiveMismatchException if the ranks disagree on the call or on their non-finite policy (ring stays usable).
      * @throws NonFiniteValueException     under {@link NonFinitePolicy#REJECT} if any rank's input is not finite.
      * @throws LinkException               if a link fails; the ring is unusable afterwards.
      */
@@ -226,7 +239,7 @@ public final class RingAllReduce implements AllReduce
         begin();
         try
         {
-            return runAllGather(local);
+            return runAllGather(local, true);
         }
         finally
         {
@@ -250,28 +263,48 @@ public final class RingAllReduce implements AllReduce
         return LedgerSnapshot.merge("rank " + rank, linkLedgers());
     }
 
-    /** @return what this rank's outbound links carried during the last collective, next link first. */
+    /**
+     * What this rank's outbound links carried during the last {@link #allReduce(float[], ReduceOp)
+     * allReduce} or {@link #allGather allGather} (descriptors included, also when it failed on a mismatch
+     * or a non-finite input), next link first. {@link #gatherRingLedgers()} does not replace it.
+     *
+     * @return two snapshots; all zero before the first collective.
+     */
     public List<LedgerSnapshot> lastOperationLedgers()
     {
         return lastOperationLedgers;
     }
 
     /**
-     * Collective: gathers every rank's cumulative {@link #linkLedgers()} (taken before the gather itself
-     * moves), so any rank can report the whole ring, e.g. with {@code LedgerSnapshot.merge("ring", ...)}.
+     * Collective: gathers every rank's {@link #linkLedgers()} and {@link #lastOperationLedgers()}, both
+     * taken before the gather itself moves, so any rank can report every directed link of the ring, or
+     * the whole ring with {@code LedgerSnapshot.merge("ring", ledgers.lastOperation())}. The gather does
+     * not change {@link #lastOperationLedgers()}: its own traffic shows only in later cumulative ledgers.
      *
-     * @return the 2N directed-link snapshots of the ring, rank by rank, next link first.
+     * @return the 2N directed-link snapshots of the ring in both views.
+     * @throws CollectiveMismatchException if another rank called a different collective (ring stays usable).
+     * @throws LinkException               if a link fails; the ring is unusable afterwards.
      */
-    public List<LedgerSnapshot> gatherRingLedgers()
+    public RingLedgers gatherRingLedgers()
     {
-        final List<LedgerSnapshot> own = linkLedgers();
-        final byte[][] all = allGather(encodeLedgers(own));
-        final List<LedgerSnapshot> ring = new ArrayList<>(2 * worldSize);
-        for (final byte[] encoded : all)
+        begin();
+        try
         {
-            ring.addAll(decodeLedgers(encoded));
+            final byte[][] all = runAllGather(encodeLedgers(linkLedgers(), lastOperationLedgers), false);
+            final List<LedgerSnapshot> cumulative = new ArrayList<>(2 * worldSize);
+            final List<LedgerSnapshot> lastOperation = new ArrayList<>(2 * worldSize);
+            for (final byte[] encoded : all)
+            {
+                final ByteBuffer buffer = ByteBuffer.wrap(encoded).order(ORDER);
+                cumulative.addAll(decodeLedgers(buffer));
+                lastOperation.addAll(decodeLedgers(buffer));
+            }
+            return new RingLedgers(cumulative, lastOperation);
         }
-        return ring;
+        finally
+        {
+            end();
+        }
     }
 
     /** Closes the links (and any decorators), the transport and its media driver lease. Idempotent. */
@@ -342,7 +375,7 @@ public final class RingAllReduce implements AllReduce
         }
     }
 
-    private byte[][] runAllGather(final byte[] local)
+    private byte[][] runAllGather(final byte[] local, final boolean userCollective)
     {
         final long operation = ++operationCount;
         operationName = "allGather #" + operation + " (byte[" + local.length + "])";
@@ -380,7 +413,10 @@ public final class RingAllReduce implements AllReduce
         finally
         {
             gatherSendBuffer.wrap(new byte[0]);
-            lastOperationLedgers = difference(before, linkLedgers());
+            if (userCollective)
+            {
+                lastOperationLedgers = difference(before, linkLedgers());
+            }
         }
     }
 
@@ -459,6 +495,7 @@ public final class RingAllReduce implements AllReduce
         descriptors.putInt(own + RANK_OFFSET, rank, ORDER);
         descriptors.putByte(own + KIND_OFFSET, kind);
         descriptors.putByte(own + OP_OFFSET, op);
+        descriptors.putByte(own + POLICY_OFFSET, (byte)nonFinitePolicy.ordinal());
         descriptors.putLong(own + LENGTH_OFFSET, length, ORDER);
         descriptors.putInt(own + CHUNK_OFFSET, chunkLength, ORDER);
         descriptors.putLong(own + NON_FINITE_INDEX_OFFSET, nonFiniteIndex, ORDER);
@@ -501,6 +538,19 @@ public final class RingAllReduce implements AllReduce
                     "; no data was exchanged");
             }
         }
+        if (KIND_GATHER != kind)
+        {
+            for (int r = 1; r < worldSize; r++)
+            {
+                final byte policy = descriptors.getByte(r * DESCRIPTOR_LENGTH + POLICY_OFFSET);
+                if (policy != descriptors.getByte(POLICY_OFFSET))
+                {
+                    throw new CollectiveMismatchException("ranks disagree on the non-finite policy of " + operationName +
+                        ": rank 0 uses " + policyName(descriptors.getByte(POLICY_OFFSET)) + ", rank " + r + " uses " +
+                        policyName(policy) + "; no data was exchanged");
+                }
+            }
+        }
         for (int r = 0; r < worldSize; r++)
         {
             final int at = r * DESCRIPTOR_LENGTH;
@@ -535,6 +585,12 @@ public final class RingAllReduce implements AllReduce
     {
         final ReduceOp[] ops = ReduceOp.values();
         return op >= 0 && op < ops.length ? ops[op].name() : "op " + op;
+    }
+
+    private static String policyName(final byte policy)
+    {
+        final NonFinitePolicy[] policies = NonFinitePolicy.values();
+        return policy >= 0 && policy < policies.length ? policies[policy].name() : "policy " + policy;
     }
 
     private void onReduceChunk(final DirectBuffer buffer, final int offset, final int length)
@@ -646,34 +702,41 @@ public final class RingAllReduce implements AllReduce
         return List.copyOf(diff);
     }
 
-    private static byte[] encodeLedgers(final List<LedgerSnapshot> snapshots)
+    private static byte[] encodeLedgers(final List<LedgerSnapshot> cumulative, final List<LedgerSnapshot> lastOperation)
     {
         final LedgerCounter[] counters = LedgerCounter.values();
-        int size = Integer.BYTES;
+        int size = 2 * Integer.BYTES;
         final List<byte[]> names = new ArrayList<>();
-        for (final LedgerSnapshot snapshot : snapshots)
+        for (final List<LedgerSnapshot> view : List.of(cumulative, lastOperation))
         {
-            final byte[] name = snapshot.link().getBytes(StandardCharsets.UTF_8);
-            names.add(name);
-            size += Integer.BYTES + name.length + counters.length * Long.BYTES + Double.BYTES;
+            for (final LedgerSnapshot snapshot : view)
+            {
+                final byte[] name = snapshot.link().getBytes(StandardCharsets.UTF_8);
+                names.add(name);
+                size += Integer.BYTES + name.length + counters.length * Long.BYTES + Double.BYTES;
+            }
         }
         final ByteBuffer buffer = ByteBuffer.allocate(size).order(ORDER);
-        buffer.putInt(snapshots.size());
-        for (int i = 0; i < snapshots.size(); i++)
+        int nameIndex = 0;
+        for (final List<LedgerSnapshot> view : List.of(cumulative, lastOperation))
         {
-            buffer.putInt(names.get(i).length).put(names.get(i));
-            for (final LedgerCounter counter : counters)
+            buffer.putInt(view.size());
+            for (final LedgerSnapshot snapshot : view)
             {
-                buffer.putLong(snapshots.get(i).get(counter));
+                final byte[] name = names.get(nameIndex++);
+                buffer.putInt(name.length).put(name);
+                for (final LedgerCounter counter : counters)
+                {
+                    buffer.putLong(snapshot.get(counter));
+                }
+                buffer.putDouble(snapshot.capacityBitsPerQubit());
             }
-            buffer.putDouble(snapshots.get(i).capacityBitsPerQubit());
         }
         return buffer.array();
     }
 
-    private static List<LedgerSnapshot> decodeLedgers(final byte[] encoded)
+    private static List<LedgerSnapshot> decodeLedgers(final ByteBuffer buffer)
     {
-        final ByteBuffer buffer = ByteBuffer.wrap(encoded).order(ORDER);
         final int count = buffer.getInt();
         final List<LedgerSnapshot> snapshots = new ArrayList<>(count);
         for (int i = 0; i < count; i++)
@@ -689,5 +752,42 @@ public final class RingAllReduce implements AllReduce
             snapshots.add(ledger.snapshot());
         }
         return snapshots;
+    }
+
+    /**
+     * Every directed link's ledger of the ring as {@link #gatherRingLedgers()} returns it: in both views
+     * the 2N snapshots go rank by rank, next link first ({@code "0->1"}, {@code "0->N-1 (return)"},
+     * {@code "1->2"}, ...), so entry i of one view and entry i of the other describe the same link.
+     *
+     * @param cumulative    what each link carried from the ring's start up to the gather (excluded).
+     * @param lastOperation what each link carried during the last allReduce or allGather before the gather,
+     *                      as its owner's {@link #lastOperationLedgers()} reports it.
+     */
+    public record RingLedgers(List<LedgerSnapshot> cumulative, List<LedgerSnapshot> lastOperation)
+    {
+        private static final ObjectMapper JSON = new ObjectMapper();
+
+        /**
+         * @param cumulative    what each link carried from the ring's start up to the gather (excluded).
+         * @param lastOperation what each link carried during the last allReduce or allGather before the gather.
+         */
+        public RingLedgers
+        {
+            cumulative = List.copyOf(cumulative);
+            lastOperation = List.copyOf(lastOperation);
+        }
+
+        /** @return {@code {"cumulative":[...],"lastOperation":[...]}}, each link as {@link LedgerSnapshot#toJson()} writes it. */
+        public String toJson()
+        {
+            try
+            {
+                return JSON.writeValueAsString(this);
+            }
+            catch (final JsonProcessingException ex)
+            {
+                throw new IllegalStateException("ring ledgers could not be written as JSON", ex);
+            }
+        }
     }
 }

@@ -1,13 +1,19 @@
 package io.qring.allreduce;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qring.allreduce.config.NonFinitePolicy;
+import io.qring.allreduce.config.RingContext;
 import io.qring.allreduce.config.TransportKind;
 import io.qring.allreduce.link.DelegatingLink;
+import io.qring.allreduce.link.FrameHeaderFlyweight;
+import io.qring.allreduce.link.InMemoryNetwork;
 import io.qring.allreduce.link.Link;
 import io.qring.allreduce.link.LinkException;
 import io.qring.allreduce.link.LinkWrapper;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerSnapshot;
+import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,8 +23,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import static io.qring.allreduce.RingTestSupport.RUN_TIMEOUT_NS;
 import static io.qring.allreduce.RingTestSupport.allReduceDoubles;
@@ -242,6 +252,67 @@ class RingAllReduceTest
         }
     }
 
+    @Test
+    void shouldRejectDifferentNonFinitePoliciesOnEveryRankBeforeDataMoves() throws Exception
+    {
+        final int worldSize = 3;
+        final int length = 64;
+        final NonFinitePolicy[] policies = {NonFinitePolicy.REJECT, NonFinitePolicy.PROPAGATE, NonFinitePolicy.REJECT};
+        final ExecutorService executor = Executors.newFixedThreadPool(worldSize);
+        final List<RingAllReduce> ranks = new ArrayList<>(worldSize);
+        try
+        {
+            ranks.addAll(connect(context(TransportKind.IN_MEMORY, worldSize), policies, executor));
+            final List<Future<Throwable>> calls = new ArrayList<>(worldSize);
+            for (final RingAllReduce rank : ranks)
+            {
+                calls.add(executor.submit(() ->
+                {
+                    final float[] data = floats(SEED, rank.rank(), length);
+                    if (1 == rank.rank())
+                    {
+                        data[7] = Float.NaN;
+                    }
+                    final int[] input = RingTestSupport.rawBits(data);
+                    try
+                    {
+                        rank.allReduce(data, ReduceOp.SUM);
+                        return null;
+                    }
+                    catch (final RuntimeException ex)
+                    {
+                        assertArrayEquals(input, RingTestSupport.rawBits(data), "input of rank " + rank.rank() + " changed");
+                        return ex;
+                    }
+                }));
+            }
+            for (int r = 0; r < worldSize; r++)
+            {
+                final Throwable failure = calls.get(r).get(RUN_TIMEOUT_NS, TimeUnit.NANOSECONDS);
+                final CollectiveMismatchException ex = assertInstanceOf(CollectiveMismatchException.class, failure,
+                    "rank " + r + " must fail before any data moves, not end with NaN");
+                assertTrue(ex.getMessage().contains("rank 0 uses REJECT") && ex.getMessage().contains("rank 1 uses PROPAGATE"),
+                    ex.getMessage());
+                assertEquals(0, ranks.get(r).lastOperationLedgers().get(0).get(LedgerCounter.PAYLOAD_BITS) -
+                    (worldSize - 1) * 8L * RingAllReduce.DESCRIPTOR_LENGTH, "only descriptors moved");
+            }
+            final List<Future<byte[][]>> gathers = new ArrayList<>(worldSize);
+            for (final RingAllReduce rank : ranks)
+            {
+                gathers.add(executor.submit(() -> rank.allGather(message(rank.rank(), 10))));
+            }
+            for (final Future<byte[][]> gather : gathers)
+            {
+                assertArrayEquals(message(2, 10), gather.get(RUN_TIMEOUT_NS, TimeUnit.NANOSECONDS)[2], "ring stays usable");
+            }
+        }
+        finally
+        {
+            ranks.forEach(CloseHelper::quietClose);
+            executor.shutdownNow();
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {12_000, 12_001})
     void shouldSendTwoTimesNMinusOneOverNOfThePayloadPerRank(final int length)
@@ -313,28 +384,39 @@ class RingAllReduceTest
     }
 
     @Test
-    void shouldGatherEveryDirectedLinkLedgerOfTheRing()
+    void shouldGatherBothLedgerViewsOfEveryDirectedLinkWithoutReplacingTheLastOperation() throws Exception
     {
         final int worldSize = 3;
         try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize)))
         {
+            final List<LedgerSnapshot> connected = ownLedgers(ring, RingAllReduce::linkLedgers);
             allReduceFloats(ring, SEED, 3000, ReduceOp.SUM);
-            final List<List<LedgerSnapshot>> before = new ArrayList<>();
-            for (final RingAllReduce rank : ring.ranks())
-            {
-                before.add(rank.linkLedgers());
-            }
-            final List<List<LedgerSnapshot>> gathered = ring.run(RingAllReduce::gatherRingLedgers, RUN_TIMEOUT_NS);
-            final List<LedgerSnapshot> expected = before.stream().flatMap(List::stream).toList();
-            for (final List<LedgerSnapshot> view : gathered)
-            {
-                assertEquals(expected, view);
-            }
+            final List<LedgerSnapshot> first = ownLedgers(ring, RingAllReduce::lastOperationLedgers);
+            allReduceDoubles(ring, SEED, 1001, ReduceOp.AVERAGE);
+            final List<LedgerSnapshot> second = ownLedgers(ring, RingAllReduce::lastOperationLedgers);
+            final List<LedgerSnapshot> cumulative = ownLedgers(ring, RingAllReduce::linkLedgers);
+            final List<RingAllReduce.RingLedgers> gathered = ring.run(RingAllReduce::gatherRingLedgers, RUN_TIMEOUT_NS);
             assertEquals(List.of("0->1", "0->2 (return)", "1->2", "1->0 (return)", "2->0", "2->1 (return)"),
-                gathered.get(0).stream().map(LedgerSnapshot::link).toList());
-            final LedgerSnapshot merged = LedgerSnapshot.merge("ring", gathered.get(1));
-            assertEquals(2L * (worldSize - 1) * 3000 * 32 + worldSize * (worldSize - 1) * 8L * RingAllReduce.DESCRIPTOR_LENGTH,
-                merged.get(LedgerCounter.PAYLOAD_BITS));
+                second.stream().map(LedgerSnapshot::link).toList());
+            for (final RingAllReduce.RingLedgers view : gathered)
+            {
+                assertEquals(second, view.lastOperation());
+                assertEquals(cumulative, view.cumulative());
+                for (int i = 0; i < 2 * worldSize; i++)
+                {
+                    assertEquals(LedgerSnapshot.merge("sum", List.of(connected.get(i), first.get(i), second.get(i))).counts(),
+                        view.cumulative().get(i).counts(), "authentication + both all-reduces on " + second.get(i).link());
+                }
+            }
+            assertEquals(second, ownLedgers(ring, RingAllReduce::lastOperationLedgers), "the gather replaced the last operation");
+            final long descriptorBits = worldSize * (worldSize - 1) * 8L * RingAllReduce.DESCRIPTOR_LENGTH;
+            assertEquals(2L * (worldSize - 1) * 1001 * 64 + descriptorBits,
+                LedgerSnapshot.merge("ring", gathered.get(1).lastOperation()).get(LedgerCounter.PAYLOAD_BITS));
+            final JsonNode json = new ObjectMapper().readTree(gathered.get(2).toJson());
+            assertEquals(2 * worldSize, json.get("cumulative").size());
+            assertEquals("1->2", json.get("lastOperation").get(2).get("link").asText());
+            assertEquals(second.get(2).get(LedgerCounter.PAYLOAD_BITS), json.get("lastOperation").get(2).get("payloadBits").asLong());
+            assertEquals(second, ring.run(RingAllReduce::gatherRingLedgers, RUN_TIMEOUT_NS).get(0).lastOperation());
         }
     }
 
@@ -361,7 +443,7 @@ class RingAllReduceTest
                 messages += chunks(RingTestSupport.segmentLength(Math.floorMod(r + 1 - t, worldSize), worldSize, length),
                     chunkElements);
             }
-            assertEquals(next.get(LedgerCounter.PAYLOAD_BITS) + messages * 8L * io.qring.allreduce.link.FrameHeaderFlyweight.HEADER_LENGTH,
+            assertEquals(next.get(LedgerCounter.PAYLOAD_BITS) + messages * 8L * FrameHeaderFlyweight.HEADER_LENGTH,
                 next.get(LedgerCounter.ONLINE_CLASSICAL_BITS), "rank " + r + " header bits");
             assertEquals(0, previous.get(LedgerCounter.PAYLOAD_BITS));
             assertEquals(0, previous.get(LedgerCounter.ONLINE_CLASSICAL_BITS));
@@ -387,6 +469,38 @@ class RingAllReduceTest
             assertTrue(outcome.elapsedNs() < timeoutNs + TimeUnit.SECONDS.toNanos(2),
                 "rank " + outcome.rank() + " took " + outcome.elapsedNs() / 1_000_000 + " ms");
         }
+    }
+
+    /** Connects an in-memory ring whose ranks differ in their non-finite policy (LocalRing shares one context). */
+    private static List<RingAllReduce> connect(
+        final RingContext template, final NonFinitePolicy[] policies, final ExecutorService executor) throws Exception
+    {
+        final int worldSize = template.worldSize();
+        final RingContext shared = template.copy().sharedSecret(new byte[32]).inMemoryNetwork(new InMemoryNetwork(
+            worldSize, template.chunkLength() + FrameHeaderFlyweight.HEADER_LENGTH, InMemoryNetwork.DEFAULT_QUEUE_CAPACITY));
+        final List<Future<RingAllReduce>> connecting = new ArrayList<>(worldSize);
+        for (int r = 0; r < worldSize; r++)
+        {
+            final RingContext rankContext = shared.copy().rank(r).nonFinitePolicy(policies[r]);
+            connecting.add(executor.submit(() -> Ring.connect(rankContext)));
+        }
+        final List<RingAllReduce> ranks = new ArrayList<>(worldSize);
+        for (final Future<RingAllReduce> rank : connecting)
+        {
+            ranks.add(rank.get(RUN_TIMEOUT_NS, TimeUnit.NANOSECONDS));
+        }
+        return ranks;
+    }
+
+    /** Every rank's own two snapshots, rank by rank, as the ranks report them locally. */
+    private static List<LedgerSnapshot> ownLedgers(final LocalRing ring, final Function<RingAllReduce, List<LedgerSnapshot>> view)
+    {
+        final List<LedgerSnapshot> snapshots = new ArrayList<>();
+        for (final RingAllReduce rank : ring.ranks())
+        {
+            snapshots.addAll(view.apply(rank));
+        }
+        return snapshots;
     }
 
     private static int chunks(final int length, final int chunk)

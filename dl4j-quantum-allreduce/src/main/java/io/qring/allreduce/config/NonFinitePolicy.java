@@ -1,6 +1,10 @@
 package io.qring.allreduce.config;
 
-/** What an all-reduce does when an input holds NaN or an infinity. */
+/**
+ * What an all-reduce does when an input holds NaN or an infinity. Every rank of a ring must use the same
+ * policy: an all-reduce on ranks that differ fails on every rank with {@code CollectiveMismatchException}
+ * before any data moves.
+ */
 public enum NonFinitePolicy
 {
     /**
