@@ -18,6 +18,9 @@ import java.util.Arrays;
  */
 abstract class HostBuffer implements Comparable<HostBuffer>
 {
+    /** Most elements of a buffer or of any array the adapters allocate: the largest length every JVM allows, 2^31 - 9. */
+    static final int MAX_LENGTH = Integer.MAX_VALUE - 8;
+
     /**
      * @param type   dtype of the model's parameters; FLOAT or DOUBLE.
      * @param length number of elements.
@@ -43,9 +46,30 @@ abstract class HostBuffer implements Comparable<HostBuffer>
      */
     static int checkedLength(final long length)
     {
-        if (length > Integer.MAX_VALUE - 8)
+        if (length > MAX_LENGTH)
         {
             throw new IllegalArgumentException("vectors of more than 2^31 - 9 elements are not supported: " + length);
+        }
+        return (int)length;
+    }
+
+    /**
+     * Checks that two vectors laid end to end in one buffer fit in a Java array, each already checked
+     * with {@link #checkedLength(long)}; their sum is formed in {@code long}, so it cannot wrap around.
+     *
+     * @param first  number of elements of the first vector.
+     * @param second number of elements of the second vector.
+     * @param what   what the two vectors hold, for the message (e.g. {@code "parameters + updater state values"}).
+     * @return the combined length as an int.
+     * @throws IllegalArgumentException naming both sizes when the sum does not fit.
+     */
+    static int checkedLength(final long first, final long second, final String what)
+    {
+        final long length = first + second;
+        if (length > MAX_LENGTH)
+        {
+            throw new IllegalArgumentException("vectors of more than 2^31 - 9 elements are not supported: " + what +
+                " = " + first + " + " + second + " = " + length + " elements in one vector");
         }
         return (int)length;
     }

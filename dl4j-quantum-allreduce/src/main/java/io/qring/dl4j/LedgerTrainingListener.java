@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -56,17 +57,40 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
         this.source = builder.source;
         this.logEvery = builder.logEvery;
         remember(source.get());
-        this.csv = open(builder.csvFile);
-        this.jsonLines = open(builder.jsonLinesFile);
-        if (csv != null)
+        final BufferedWriter csvWriter = open(builder.opener, builder.csvFile);
+        final BufferedWriter jsonWriter;
+        try
         {
-            writeLine(csv, "iteration,epoch," + LedgerSnapshot.csvHeader());
+            if (csvWriter != null)
+            {
+                writeLine(csvWriter, "iteration,epoch," + LedgerSnapshot.csvHeader());
+            }
+            jsonWriter = open(builder.opener, builder.jsonLinesFile);
         }
+        catch (final RuntimeException ex)
+        {
+            try
+            {
+                closeAll(csvWriter);
+            }
+            catch (final UncheckedIOException closeEx)
+            {
+                ex.addSuppressed(closeEx);
+            }
+            throw ex;
+        }
+        this.csv = csvWriter;
+        this.jsonLines = jsonWriter;
     }
 
     /**
-     * @param source the current cumulative snapshots of every link this rank can see (e.g. the ring's
-     *               {@code ledgerSnapshots()}); called once at build time and once per iteration.
+     * @param source the current cumulative snapshots of every link this rank can see, e.g.
+     *               {@code ring::linkLedgers} for this rank's two outbound links
+     *               ({@link io.qring.allreduce.RingAllReduce#linkLedgers()}), or
+     *               {@code () -> ring.gatherRingLedgers().cumulative()} for every link of the ring
+     *               ({@link io.qring.allreduce.RingAllReduce#gatherRingLedgers()}, a collective: every rank
+     *               must report the same iterations); called once at build time and once per reported
+     *               iteration.
      * @return a builder; without files the listener only logs.
      */
     public static Builder builder(final Supplier<List<LedgerSnapshot>> source)
@@ -146,12 +170,15 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
         return lastDeltas;
     }
 
-    /** Flushes and closes the CSV and JSON-lines files. */
+    /**
+     * Flushes and closes the CSV and JSON-lines files, both even when closing the first fails.
+     *
+     * @throws UncheckedIOException for the first file that failed to close, any later failure suppressed.
+     */
     @Override
     public synchronized void close()
     {
-        closeWriter(csv);
-        closeWriter(jsonLines);
+        closeAll(csv, jsonLines);
     }
 
     private void remember(final List<LedgerSnapshot> snapshots)
@@ -204,12 +231,13 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
         return line.toString();
     }
 
-    private static BufferedWriter open(final Path file)
+    private static BufferedWriter open(final Function<Path, BufferedWriter> opener, final Path file)
     {
-        if (file == null)
-        {
-            return null;
-        }
+        return file == null ? null : opener.apply(file);
+    }
+
+    private static BufferedWriter openFile(final Path file)
+    {
         try
         {
             final Path parent = file.toAbsolutePath().getParent();
@@ -239,19 +267,34 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
         }
     }
 
-    private static void closeWriter(final BufferedWriter writer)
+    private static void closeAll(final BufferedWriter... writers)
     {
-        if (writer == null)
+        IOException failure = null;
+        for (final BufferedWriter writer : writers)
         {
-            return;
+            if (writer == null)
+            {
+                continue;
+            }
+            try
+            {
+                writer.close();
+            }
+            catch (final IOException ex)
+            {
+                if (failure == null)
+                {
+                    failure = ex;
+                }
+                else
+                {
+                    failure.addSuppressed(ex);
+                }
+            }
         }
-        try
+        if (failure != null)
         {
-            writer.close();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot close ledger output", ex);
+            throw new UncheckedIOException("cannot close ledger output", failure);
         }
     }
 
@@ -265,6 +308,7 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
         private Path csvFile;
         private Path jsonLinesFile;
         private int logEvery = DEFAULT_LOG_EVERY;
+        private Function<Path, BufferedWriter> opener = LedgerTrainingListener::openFile;
 
         private Builder(final Supplier<List<LedgerSnapshot>> source)
         {
@@ -306,7 +350,23 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
             return this;
         }
 
-        /** @return the listener, with its baseline snapshots taken now and its files opened. */
+        /**
+         * Replaces how output files are opened, so that tests can observe how writers are closed.
+         *
+         * @param opener opens a file for writing, throwing {@link UncheckedIOException} when it cannot.
+         * @return this builder.
+         */
+        Builder opener(final Function<Path, BufferedWriter> opener)
+        {
+            this.opener = Objects.requireNonNull(opener, "opener");
+            return this;
+        }
+
+        /**
+         * @return the listener, with its baseline snapshots taken now and its files opened.
+         * @throws UncheckedIOException when a file cannot be opened or the CSV header cannot be written;
+         *                              whatever was already opened is closed.
+         */
         public LedgerTrainingListener build()
         {
             return new LedgerTrainingListener(this);

@@ -95,16 +95,17 @@ public final class ParameterAveragingListener extends BaseTrainingListener
         final DataType type = params.dataType();
         final int paramCount = HostBuffer.checkedLength(params.length());
         final int stateCount = state == null ? 0 : HostBuffer.checkedLength(state.length());
+        final int length = HostBuffer.checkedLength(paramCount, stateCount, "parameters + updater state values");
         if (state != null && state.dataType() != type)
         {
             throw new IllegalStateException("updater state dtype " + state.dataType() + " differs from parameter dtype " + type);
         }
-        prepare(type, paramCount, stateCount);
+        prepare(type, length, paramCount, stateCount);
         try
         {
             if (averagings == 0)
             {
-                RingHandshake.verify(allReduce, "parameter vector (with updater state)", (long)paramCount + stateCount, type);
+                RingHandshake.verify(allReduce, "parameter vector (with updater state)", length, type);
             }
             paramsStaging.assign(params.reshape(paramCount));
             buffer.read(paramsStaging, 0);
@@ -131,11 +132,11 @@ public final class ParameterAveragingListener extends BaseTrainingListener
         averagings++;
     }
 
-    private void prepare(final DataType type, final int paramCount, final int stateCount)
+    private void prepare(final DataType type, final int length, final int paramCount, final int stateCount)
     {
-        if (buffer == null || buffer.dataType() != type || buffer.length() != paramCount + stateCount)
+        if (buffer == null || buffer.dataType() != type || buffer.length() != length)
         {
-            buffer = HostBuffer.allocate(type, paramCount + stateCount);
+            buffer = HostBuffer.allocate(type, length);
             paramsStaging = HostBuffer.detachedVector(type, paramCount);
             stateStaging = stateCount == 0 ? null : HostBuffer.detachedVector(type, stateCount);
         }

@@ -31,17 +31,17 @@ public final class QuantumRing implements AutoCloseable
     /** Default for {@link Builder#exchangeTimeout(Duration)}: 60 s. */
     public static final Duration DEFAULT_EXCHANGE_TIMEOUT = Duration.ofSeconds(60);
 
-    /** Default for {@link Builder#nonFinitePolicy(NonFinitePolicy)}: fail loudly. */
-    public static final NonFinitePolicy DEFAULT_NON_FINITE_POLICY = NonFinitePolicy.FAIL;
+    /** Default for {@link Builder#nonFiniteUpdatePolicy(NonFiniteUpdatePolicy)}: fail loudly. */
+    public static final NonFiniteUpdatePolicy DEFAULT_NON_FINITE_UPDATE_POLICY = NonFiniteUpdatePolicy.FAIL;
 
     private final AllReduce allReduce;
-    private final NonFinitePolicy nonFinitePolicy;
+    private final NonFiniteUpdatePolicy nonFiniteUpdatePolicy;
     private final long exchangeTimeoutNs;
 
     private QuantumRing(final Builder builder)
     {
         this.allReduce = builder.allReduce;
-        this.nonFinitePolicy = builder.nonFinitePolicy;
+        this.nonFiniteUpdatePolicy = builder.nonFiniteUpdatePolicy;
         this.exchangeTimeoutNs = builder.exchangeTimeout.toNanos();
     }
 
@@ -78,7 +78,7 @@ public final class QuantumRing implements AutoCloseable
      */
     public QuantumRingGradientsAccumulator accumulator()
     {
-        return new QuantumRingGradientsAccumulator(allReduce, nonFinitePolicy, exchangeTimeoutNs);
+        return new QuantumRingGradientsAccumulator(allReduce, nonFiniteUpdatePolicy, exchangeTimeoutNs);
     }
 
     /**
@@ -170,7 +170,7 @@ public final class QuantumRing implements AutoCloseable
     public static final class Builder
     {
         private AllReduce allReduce;
-        private NonFinitePolicy nonFinitePolicy = DEFAULT_NON_FINITE_POLICY;
+        private NonFiniteUpdatePolicy nonFiniteUpdatePolicy = DEFAULT_NON_FINITE_UPDATE_POLICY;
         private Duration exchangeTimeout = DEFAULT_EXCHANGE_TIMEOUT;
 
         private Builder()
@@ -191,9 +191,9 @@ public final class QuantumRing implements AutoCloseable
          * @param policy what the synchronous accumulator does with NaN or infinite updates.
          * @return this builder.
          */
-        public Builder nonFinitePolicy(final NonFinitePolicy policy)
+        public Builder nonFiniteUpdatePolicy(final NonFiniteUpdatePolicy policy)
         {
-            this.nonFinitePolicy = policy;
+            this.nonFiniteUpdatePolicy = policy;
             return this;
         }
 
@@ -211,7 +211,7 @@ public final class QuantumRing implements AutoCloseable
         /**
          * @return the ring view.
          * @throws IllegalStateException when no {@link AllReduce} was given.
-         * @throws IllegalArgumentException for a null policy or a non-positive timeout.
+         * @throws IllegalArgumentException for a null non-finite update policy or a non-positive timeout.
          */
         public QuantumRing build()
         {
@@ -219,9 +219,9 @@ public final class QuantumRing implements AutoCloseable
             {
                 throw new IllegalStateException("QuantumRing needs an AllReduce: call allReduce(...) before build()");
             }
-            if (nonFinitePolicy == null)
+            if (nonFiniteUpdatePolicy == null)
             {
-                throw new IllegalArgumentException("nonFinitePolicy must not be null");
+                throw new IllegalArgumentException("nonFiniteUpdatePolicy must not be null");
             }
             if (exchangeTimeout == null || exchangeTimeout.isNegative() || exchangeTimeout.isZero())
             {

@@ -48,7 +48,7 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
     private static final int TRAILER = 2;
 
     private final transient AllReduce allReduce;
-    private final transient NonFinitePolicy nonFinitePolicy;
+    private final transient NonFiniteUpdatePolicy nonFiniteUpdatePolicy;
     private final transient WorkerRendezvous<WorkerSlot, Boolean> rendezvous;
     private final transient ThreadLocal<WorkerSlot> slots = new ThreadLocal<>();
     private final transient List<WorkerSlot> allSlots = new CopyOnWriteArrayList<>();
@@ -65,14 +65,17 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
     /**
      * Use {@link QuantumRing#accumulator()}.
      *
-     * @param allReduce       the ring; this rank's endpoint.
-     * @param nonFinitePolicy what to do with NaN or infinite updates.
-     * @param timeoutNs       longest a worker waits for its iteration's exchange to complete.
+     * @param allReduce             the ring; this rank's endpoint.
+     * @param nonFiniteUpdatePolicy what to do with NaN or infinite updates.
+     * @param timeoutNs             longest a worker waits for its iteration's exchange to complete.
      */
-    QuantumRingGradientsAccumulator(final AllReduce allReduce, final NonFinitePolicy nonFinitePolicy, final long timeoutNs)
+    QuantumRingGradientsAccumulator(
+        final AllReduce allReduce,
+        final NonFiniteUpdatePolicy nonFiniteUpdatePolicy,
+        final long timeoutNs)
     {
         this.allReduce = allReduce;
-        this.nonFinitePolicy = nonFinitePolicy;
+        this.nonFiniteUpdatePolicy = nonFiniteUpdatePolicy;
         this.rendezvous = new WorkerRendezvous<>(timeoutNs, "gradient exchange on rank " + allReduce.rank());
     }
 
@@ -85,7 +88,7 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
      * @param iterationNumber the model's iteration count, for messages.
      * @param epochNumber     the model's epoch count, for messages.
      * @throws RingTrainingException when ranks train different models, the ring fails, a local worker does
-     *                               not arrive in time, or an update is not finite under {@link NonFinitePolicy#FAIL}.
+     *                               not arrive in time, or an update is not finite under {@link NonFiniteUpdatePolicy#FAIL}.
      */
     @Override
     public void storeUpdate(final INDArray array, final int iterationNumber, final int epochNumber)
@@ -250,7 +253,7 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
         return exchanges.get();
     }
 
-    /** @return how many iterations were skipped under {@link NonFinitePolicy#SKIP_WITH_WARNING}. */
+    /** @return how many iterations were skipped under {@link NonFiniteUpdatePolicy#SKIP_WITH_WARNING}. */
     public long skippedIterations()
     {
         return skipped.get();
@@ -364,14 +367,14 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
         final String what = nonFinite > 0 ?
             nonFinite + " of " + contributions + " worker updates contain NaN or infinity (" + local + " on this rank)" :
             "the sum of " + contributions + " finite worker updates overflows";
-        if (nonFinitePolicy == NonFinitePolicy.FAIL)
+        if (nonFiniteUpdatePolicy == NonFiniteUpdatePolicy.FAIL)
         {
             throw new RingTrainingException(context(iteration, epoch, length, type) + ": " + what +
-                "; policy " + NonFinitePolicy.FAIL, null);
+                "; non-finite update policy " + NonFiniteUpdatePolicy.FAIL, null);
         }
         skipped.incrementAndGet();
-        LOG.warn("{}: {}; every rank skips this iteration (policy {})",
-            context(iteration, epoch, length, type), what, NonFinitePolicy.SKIP_WITH_WARNING);
+        LOG.warn("{}: {}; every rank skips this iteration (non-finite update policy {})",
+            context(iteration, epoch, length, type), what, NonFiniteUpdatePolicy.SKIP_WITH_WARNING);
     }
 
     private String context(final int iteration, final int epoch, final int length, final DataType type)

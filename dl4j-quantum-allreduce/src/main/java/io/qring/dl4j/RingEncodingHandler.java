@@ -155,16 +155,35 @@ public class RingEncodingHandler extends EncodingHandler
         return tail;
     }
 
-    private static byte[] frame(final List<Outgoing> workers)
+    /**
+     * Lays out the messages of this rank's workers for the ring: the message count, then each message as
+     * its length followed by its ints (little-endian).
+     *
+     * @param workers this iteration's parts of the local workers.
+     * @return the frame.
+     * @throws IllegalArgumentException naming the sizes when the frame would not fit in a Java array.
+     */
+    static byte[] frame(final List<Outgoing> workers)
     {
-        int ints = 1;
+        long ints = 1;
+        int messages = 0;
         for (final Outgoing worker : workers)
         {
-            ints += worker.message() == null ? 0 : 1 + worker.message().length;
+            if (worker.message() != null)
+            {
+                ints += 1 + worker.message().length;
+                messages++;
+            }
         }
-        final ByteBuffer bytes = ByteBuffer.allocate(ints * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        final long frameBytes = ints * Integer.BYTES;
+        if (frameBytes > HostBuffer.MAX_LENGTH)
+        {
+            throw new IllegalArgumentException("the encoded updates of " + messages + " local workers need a frame of " +
+                ints + " ints = " + frameBytes + " bytes, more than the 2^31 - 9 bytes of a Java array");
+        }
+        final ByteBuffer bytes = ByteBuffer.allocate((int)frameBytes).order(ByteOrder.LITTLE_ENDIAN);
         final IntBuffer frame = bytes.asIntBuffer();
-        frame.put((int)workers.stream().filter(w -> w.message() != null).count());
+        frame.put(messages);
         for (final Outgoing worker : workers)
         {
             if (worker.message() != null)
@@ -196,7 +215,7 @@ public class RingEncodingHandler extends EncodingHandler
      * @param type      its dtype.
      * @param message   its encoded update, or {@code null} when nothing exceeded the threshold.
      */
-    private record Outgoing(int iteration, int epoch, long length, DataType type, int[] message)
+    record Outgoing(int iteration, int epoch, long length, DataType type, int[] message)
     {
     }
 }

@@ -2,7 +2,7 @@ package io.qring.dl4j;
 
 /**
  * Training over the ring cannot go on: a rank trains another model, an update is not finite under
- * {@link NonFinitePolicy#FAIL}, the ring failed or a local worker did not arrive in time. The message
+ * {@link NonFiniteUpdatePolicy#FAIL}, the ring failed or a local worker did not arrive in time. The message
  * names the rank, iteration and model size; the cause carries the ring's own report.
  */
 public class RingTrainingException extends RuntimeException

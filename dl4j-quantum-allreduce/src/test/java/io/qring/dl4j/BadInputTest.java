@@ -62,7 +62,7 @@ class BadInputTest
             final MultiLayerNetwork network = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), 8);
             final QuantumRingGradientsAccumulator accumulator = QuantumRing.builder()
                 .allReduce(ring.get(rank))
-                .nonFinitePolicy(NonFinitePolicy.SKIP_WITH_WARNING)
+                .nonFiniteUpdatePolicy(NonFiniteUpdatePolicy.SKIP_WITH_WARNING)
                 .build()
                 .accumulator();
             network.setGradientsAccumulator(accumulator);
@@ -104,7 +104,7 @@ class BadInputTest
             final MultiLayerNetwork network = Fixtures.regressionMlp(DataType.DOUBLE, Fixtures.sgd(), 8);
             network.setGradientsAccumulator(QuantumRing.builder()
                 .allReduce(ring.get(rank))
-                .nonFinitePolicy(NonFinitePolicy.FAIL)
+                .nonFiniteUpdatePolicy(NonFiniteUpdatePolicy.FAIL)
                 .build()
                 .accumulator());
             final DataSet shard = Fixtures.rows(data, rank * SHARD, (rank + 1) * SHARD);
@@ -120,7 +120,7 @@ class BadInputTest
         {
             final String message = ringFailure(outcomes.get(rank).failure()).getMessage();
             assertTrue(message.contains("1 of 2 worker updates contain NaN or infinity (" + (rank == 0 ? 1 : 0) + " on this rank)"), message);
-            assertTrue(message.contains("policy FAIL"), message);
+            assertTrue(message.contains("non-finite update policy FAIL"), message);
         }
     }
 
@@ -146,7 +146,7 @@ class BadInputTest
         assertThrows(IllegalArgumentException.class,
             () -> QuantumRing.builder().allReduce(single).exchangeTimeout(Duration.ZERO).build());
         assertThrows(IllegalArgumentException.class,
-            () -> QuantumRing.builder().allReduce(single).nonFinitePolicy(null).build());
+            () -> QuantumRing.builder().allReduce(single).nonFiniteUpdatePolicy(null).build());
         final QuantumRing ring = QuantumRing.builder().allReduce(single).build();
         assertThrows(IllegalArgumentException.class, () -> ring.parameterAveraging(0));
         assertThrows(UnsupportedOperationException.class, () -> ring.accumulator().receiveUpdate(null));

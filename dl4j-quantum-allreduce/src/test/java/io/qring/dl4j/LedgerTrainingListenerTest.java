@@ -13,13 +13,24 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Per-iteration ledger differences, in the log and in the CSV and JSON-lines files. */
 class LedgerTrainingListenerTest
@@ -99,5 +110,115 @@ class LedgerTrainingListenerTest
         final List<String> rows = Files.readAllLines(csv);
         assertEquals(1 + 3 * 2, rows.size());
         assertEquals("2,0,0->0,100,", rows.get(5).substring(0, "2,0,0->0,100,".length()));
+    }
+
+    @Test
+    void shouldCloseTheCsvFileWhenTheJsonLinesFileCannotBeOpened()
+    {
+        final RecordingWriter csv = new RecordingWriter("csv", false, false);
+        final Map<Path, RecordingWriter> files = Map.of(Path.of("ledger.csv"), csv);
+
+        final UncheckedIOException failure = assertThrows(UncheckedIOException.class, () -> LedgerTrainingListener
+            .builder(List::of)
+            .csvFile(Path.of("ledger.csv"))
+            .jsonLinesFile(Path.of("unwritable/ledger.jsonl"))
+            .opener(opener(files))
+            .build());
+
+        assertTrue(failure.getMessage().contains("unwritable/ledger.jsonl"), failure.getMessage());
+        assertTrue(csv.closed, "the CSV file opened before the failure is closed");
+    }
+
+    @Test
+    void shouldCloseTheCsvFileWhenItsHeaderCannotBeWritten()
+    {
+        final RecordingWriter csv = new RecordingWriter("csv", true, false);
+        final RecordingWriter jsonLines = new RecordingWriter("json lines", false, false);
+        final Map<Path, RecordingWriter> files = Map.of(Path.of("ledger.csv"), csv, Path.of("ledger.jsonl"), jsonLines);
+
+        assertThrows(UncheckedIOException.class, () -> LedgerTrainingListener
+            .builder(List::of)
+            .csvFile(Path.of("ledger.csv"))
+            .jsonLinesFile(Path.of("ledger.jsonl"))
+            .opener(opener(files))
+            .build());
+
+        assertTrue(csv.closed, "the CSV file is closed");
+        assertFalse(jsonLines.opened && !jsonLines.closed, "the JSON-lines file is not left open");
+    }
+
+    @Test
+    void shouldCloseBothFilesWhenClosingTheFirstFailsAndReportTheFirstFailure()
+    {
+        final RecordingWriter csv = new RecordingWriter("csv", false, true);
+        final RecordingWriter jsonLines = new RecordingWriter("json lines", false, true);
+        final Map<Path, RecordingWriter> files = Map.of(Path.of("ledger.csv"), csv, Path.of("ledger.jsonl"), jsonLines);
+        final LedgerTrainingListener listener = LedgerTrainingListener
+            .builder(List::of)
+            .csvFile(Path.of("ledger.csv"))
+            .jsonLinesFile(Path.of("ledger.jsonl"))
+            .opener(opener(files))
+            .build();
+
+        final UncheckedIOException failure = assertThrows(UncheckedIOException.class, listener::close);
+
+        assertTrue(csv.closed, "the CSV file is closed");
+        assertTrue(jsonLines.closed, "the JSON-lines file is closed although closing the CSV file failed");
+        assertSame(csv.closeFailure, failure.getCause());
+        assertArrayEquals(new Throwable[] {jsonLines.closeFailure}, failure.getCause().getSuppressed());
+    }
+
+    /** Opens only the given in-memory files; any other path cannot be opened. */
+    private static Function<Path, BufferedWriter> opener(final Map<Path, RecordingWriter> files)
+    {
+        return path ->
+        {
+            final RecordingWriter writer = files.get(path);
+            if (writer == null)
+            {
+                throw new UncheckedIOException("cannot open ledger output " + path, new IOException("permission denied"));
+            }
+            writer.opened = true;
+            return writer;
+        };
+    }
+
+    /** An in-memory output that records whether it was opened and closed, and can fail to flush or close. */
+    private static final class RecordingWriter extends BufferedWriter
+    {
+        private final String name;
+        private final boolean failFlush;
+        private final IOException closeFailure;
+        private boolean opened;
+        private boolean closed;
+
+        RecordingWriter(final String name, final boolean failFlush, final boolean failClose)
+        {
+            super(new StringWriter());
+            this.name = name;
+            this.failFlush = failFlush;
+            this.closeFailure = failClose ? new IOException(name + ": close failed") : null;
+        }
+
+        @Override
+        public void flush() throws IOException
+        {
+            if (failFlush)
+            {
+                throw new IOException(name + ": no space left on device");
+            }
+            super.flush();
+        }
+
+        @Override
+        public void close() throws IOException
+        {
+            closed = true;
+            super.close();
+            if (closeFailure != null)
+            {
+                throw closeFailure;
+            }
+        }
     }
 }

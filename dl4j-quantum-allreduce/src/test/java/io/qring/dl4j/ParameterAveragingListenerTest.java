@@ -3,12 +3,18 @@ package io.qring.dl4j;
 import io.qring.dl4j.support.Fixtures;
 import io.qring.dl4j.support.Ranks;
 import io.qring.dl4j.support.ThreadedAllReduce;
+import org.deeplearning4j.nn.api.Trainable;
+import org.deeplearning4j.nn.api.Updater;
+import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 
@@ -17,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -81,6 +88,69 @@ class ParameterAveragingListenerTest
             assertTrue(Fixtures.relativeError(ranks.get(0)[1], expectedState) <= 1e-6,
                 () -> "updater state relative error " + Fixtures.relativeError(ranks.get(0)[1], expectedState));
         }
+    }
+
+    @Test
+    void shouldRejectParametersAndUpdaterStateThatTogetherDoNotFitOneJavaArray()
+    {
+        final long count = 1_200_000_000L;
+        final INDArray huge = broadcastZero(count);
+        final Updater updater = new Updater()
+        {
+            @Override
+            public void setStateViewArray(final Trainable layer, final INDArray viewArray, final boolean initialize)
+            {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public INDArray getStateViewArray()
+            {
+                return huge;
+            }
+
+            @Override
+            public void update(
+                final Trainable layer,
+                final Gradient gradient,
+                final int iteration,
+                final int epoch,
+                final int miniBatchSize,
+                final LayerWorkspaceMgr workspaceMgr)
+            {
+                throw new UnsupportedOperationException();
+            }
+        };
+        final MultiLayerNetwork network =
+            new MultiLayerNetwork(Fixtures.regressionMlp(DataType.FLOAT, new Adam(0.01), 8).getLayerWiseConfigurations())
+            {
+                @Override
+                public INDArray params()
+                {
+                    return huge;
+                }
+
+                @Override
+                public Updater getUpdater()
+                {
+                    return updater;
+                }
+            };
+        final ParameterAveragingListener averaging = QuantumRing.builder()
+            .allReduce(ThreadedAllReduce.ring(1, DEADLINE).get(0)).build()
+            .parameterAveraging(1, true);
+
+        final IllegalArgumentException failure =
+            assertThrows(IllegalArgumentException.class, () -> averaging.iterationDone(network, 0, 0));
+        assertTrue(failure.getMessage().contains("parameters + updater state values = 1200000000 + 1200000000 = 2400000000"),
+            failure.getMessage());
+        assertEquals(0, averaging.averagings());
+    }
+
+    /** A FLOAT vector of {@code length} zeros backed by one element (stride 0), so it costs no memory. */
+    private static INDArray broadcastZero(final long length)
+    {
+        return Nd4j.create(Nd4j.createBuffer(new float[] {0f}), new long[] {length}, new long[] {0}, 0, 'c');
     }
 
     private static void averageDirectly(final List<MultiLayerNetwork> replicas, final boolean updaterState)
