@@ -73,7 +73,10 @@ import java.util.concurrent.TimeUnit;
     description = "Times classical and quantum ring all-reduces against raw Aeron; prints one JSON line.")
 public final class AllReduceComparison implements Callable<Integer>
 {
-    /** Target: quantum ring time at most this multiple of the classical ring time. */
+    /**
+     * Target: quantum ring time at most this multiple of the classical ring time (of an all-reduce here, of a
+     * training epoch in {@link Dl4jComparison}).
+     */
     public static final double TARGET_QUANTUM_OVER_CLASSICAL_TIME = 1.10;
     /** Target: ring bus bandwidth at least this fraction of the raw Aeron throughput (checked against each yardstick). */
     public static final double TARGET_BUSBW_OVER_RAW_AERON = 0.5;
@@ -171,7 +174,7 @@ public final class AllReduceComparison implements Callable<Integer>
             .put("maxHeapBytes", Runtime.getRuntime().maxMemory())
             .put("java", System.getProperty("java.version"))
             .put("aeron", AeronVersion.VERSION)
-            .put("loadAverageAtStart", round(os.getSystemLoadAverage()));
+            .put("loadAverageAtStart", Figures.round(os.getSystemLoadAverage()));
         report.putObject("targets")
             .put("quantumOverClassicalTimeMax", TARGET_QUANTUM_OVER_CLASSICAL_TIME)
             .put("busbwOverRawAeronMin", TARGET_BUSBW_OVER_RAW_AERON);
@@ -194,7 +197,7 @@ public final class AllReduceComparison implements Callable<Integer>
                 cases.add(measureCase(transport, size));
             }
         }
-        report.put("loadAverageAtEnd", round(os.getSystemLoadAverage()));
+        report.put("loadAverageAtEnd", Figures.round(os.getSystemLoadAverage()));
         report.put("elapsedSeconds", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) / 1000.0);
         return report;
     }
@@ -210,9 +213,9 @@ public final class AllReduceComparison implements Callable<Integer>
         final RingMeasurement quantum = rings.get(1);
         final long rawBytesPerRep = Math.max(MIN_RAW_AERON_BYTES_PER_REP, (long)(bytes * busFactor));
         final int rawWarmUp = Math.max(MIN_RAW_AERON_WARM_UP, warmUp);
-        final double rawBytesPerSecond = RawAeron.median(RawAeronThroughput.measure(
+        final double rawBytesPerSecond = Figures.median(RawAeronThroughput.measure(
             context(transport), classical.chunkLength(), rawBytesPerRep, rawWarmUp, repetitions));
-        final double rawRingBytesPerSecond = RawAeron.median(RawAeronRingThroughput.measure(
+        final double rawRingBytesPerSecond = Figures.median(RawAeronRingThroughput.measure(
             context(transport), classical.chunkLength(), rawBytesPerRep, rawWarmUp, repetitions));
 
         final ObjectNode result = JSON.createObjectNode()
@@ -222,15 +225,15 @@ public final class AllReduceComparison implements Callable<Integer>
         final double classicalBusbw = ring(result.putObject("classical"), classical, bytes, busFactor);
         final double quantumBusbw = ring(result.putObject("quantum"), quantum, bytes, busFactor);
         final double timeRatio = (double)quantum.medianNs() / classical.medianNs();
-        result.put("quantumOverClassicalTime", round(timeRatio));
-        result.put("quantumOverClassicalCpu", round((double)quantum.medianCpuNs() / classical.medianCpuNs()));
-        result.put("rawAeronGBps", round(rawBytesPerSecond / 1e9));
+        result.put("quantumOverClassicalTime", Figures.round(timeRatio));
+        result.put("quantumOverClassicalCpu", Figures.round((double)quantum.medianCpuNs() / classical.medianCpuNs()));
+        result.put("rawAeronGBps", Figures.round(rawBytesPerSecond / 1e9));
         result.put("rawAeronMessageBytes", classical.chunkLength());
-        result.put("classicalBusbwOverRawAeron", round(classicalBusbw / rawBytesPerSecond));
-        result.put("quantumBusbwOverRawAeron", round(quantumBusbw / rawBytesPerSecond));
-        result.put("rawAeronRingGBps", round(rawRingBytesPerSecond / 1e9));
-        result.put("classicalBusbwOverRawAeronRing", round(classicalBusbw / rawRingBytesPerSecond));
-        result.put("quantumBusbwOverRawAeronRing", round(quantumBusbw / rawRingBytesPerSecond));
+        result.put("classicalBusbwOverRawAeron", Figures.round(classicalBusbw / rawBytesPerSecond));
+        result.put("quantumBusbwOverRawAeron", Figures.round(quantumBusbw / rawBytesPerSecond));
+        result.put("rawAeronRingGBps", Figures.round(rawRingBytesPerSecond / 1e9));
+        result.put("classicalBusbwOverRawAeronRing", Figures.round(classicalBusbw / rawRingBytesPerSecond));
+        result.put("quantumBusbwOverRawAeronRing", Figures.round(quantumBusbw / rawRingBytesPerSecond));
         final long payloadBits = classical.link01().get(LedgerCounter.PAYLOAD_BITS);
         final long onlineQubits = quantum.link01().get(LedgerCounter.ONLINE_QUBITS);
         result.putObject("link0to1")
@@ -240,7 +243,7 @@ public final class AllReduceComparison implements Callable<Integer>
             .put("quantumOnlineClassicalBits", quantum.link01().get(LedgerCounter.ONLINE_CLASSICAL_BITS))
             .put("quantumEprConsumed", quantum.link01().get(LedgerCounter.EPR_CONSUMED))
             .put("quantumOfflineQubits", quantum.link01().get(LedgerCounter.OFFLINE_QUBITS))
-            .put("onlineQubitsOverClassicalPayloadBits", round((double)onlineQubits / payloadBits));
+            .put("onlineQubitsOverClassicalPayloadBits", Figures.round((double)onlineQubits / payloadBits));
         result.putObject("meetsTargets")
             .put("quantumOverClassicalTime", timeRatio <= TARGET_QUANTUM_OVER_CLASSICAL_TIME)
             .put("classicalBusbwOverRawAeron", classicalBusbw >= TARGET_BUSBW_OVER_RAW_AERON * rawBytesPerSecond)
@@ -256,16 +259,16 @@ public final class AllReduceComparison implements Callable<Integer>
         final double medianSeconds = measurement.medianNs() / 1e9;
         final double algbw = bytes / medianSeconds;
         final double busbw = algbw * busFactor;
-        node.put("medianMs", round(measurement.medianNs() / 1e6))
-            .put("minMs", round(measurement.minNs() / 1e6))
-            .put("algbwGBps", round(algbw / 1e9))
-            .put("busbwGBps", round(busbw / 1e9))
-            .put("medianCpuMs", round(measurement.medianCpuNs() / 1e6))
+        node.put("medianMs", Figures.round(measurement.medianNs() / 1e6))
+            .put("minMs", Figures.round(measurement.minNs() / 1e6))
+            .put("algbwGBps", Figures.round(algbw / 1e9))
+            .put("busbwGBps", Figures.round(busbw / 1e9))
+            .put("medianCpuMs", Figures.round(measurement.medianCpuNs() / 1e6))
             .put("chunkBytes", measurement.chunkLength());
         final ArrayNode times = node.putArray("timesMs");
         for (final long time : measurement.timesNs())
         {
-            times.add(round(time / 1e6));
+            times.add(Figures.round(time / 1e6));
         }
         return busbw;
     }
@@ -279,10 +282,5 @@ public final class AllReduceComparison implements Callable<Integer>
             .termLength(termLength)
             .connectTimeoutNs(TimeUnit.SECONDS.toNanos(30))
             .operationTimeoutNs(TimeUnit.SECONDS.toNanos(60));
-    }
-
-    private static double round(final double value)
-    {
-        return Math.round(value * 1e4) / 1e4;
     }
 }

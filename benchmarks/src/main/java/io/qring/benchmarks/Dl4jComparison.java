@@ -12,17 +12,18 @@ import io.qring.samples.data.DataContext;
 import io.qring.samples.data.MnistData;
 import io.qring.samples.data.TrainTestData;
 import io.qring.samples.launcher.LinkKind;
+import io.qring.samples.launcher.NativeThreads;
 import io.qring.samples.launcher.ProgressSink;
 import io.qring.samples.launcher.QuantumLinkPlan;
 import io.qring.samples.launcher.RingPlan;
 import io.qring.samples.launcher.RunOutcome;
 import io.qring.samples.launcher.ThreadLauncher;
+import io.qring.samples.report.Evaluation;
 import io.qring.samples.training.ExchangeMode;
 import io.qring.samples.training.ModelKind;
 import io.qring.samples.training.TrainingJob;
 import io.qring.samples.training.TrainingSettings;
 import io.qring.samples.training.UpdaterKind;
-import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,9 +51,9 @@ import java.util.concurrent.TimeUnit;
  * synchronous one divided by the workers (as the samples' CLI does for sparse mode). The test set is
  * evaluated after every epoch; an epoch's time excludes that evaluation. Prints ONE JSON line on stdout
  * (logs go to stderr): per run the median and every epoch time, the accuracy after every epoch and the
- * training time to {@value #DEFAULT_TARGET_ACCURACY} test accuracy (JSON null if never reached within
+ * training time to {@value Evaluation#TARGET_TEST_ACCURACY} test accuracy (JSON null if never reached within
  * {@code --max-epochs}); the ratios quantum/classical median epoch time (target ≤
- * {@value #TARGET_QUANTUM_OVER_CLASSICAL_TIME}) and quantum ring vs DL4J time to the accuracy (target &lt; 1).
+ * {@value AllReduceComparison#TARGET_QUANTUM_OVER_CLASSICAL_TIME}) and quantum ring vs DL4J time to the accuracy (target &lt; 1).
  * Run: {@code mvn -B -pl benchmarks compile exec:exec@dl4j}; shrink it with
  * {@code -Ddl4j.args="--max-epochs=1 --max-train=800 --max-test=200"}.
  */
@@ -60,10 +61,6 @@ import java.util.concurrent.TimeUnit;
     description = "Times DL4J ParallelWrapper SHARED_GRADIENTS against our rings on MNIST; prints one JSON line.")
 public final class Dl4jComparison implements Callable<Integer>
 {
-    /** Target: quantum ring epoch time at most this multiple of the classical ring's. */
-    public static final double TARGET_QUANTUM_OVER_CLASSICAL_TIME = 1.10;
-    /** Test accuracy whose time to reach is compared. */
-    public static final double DEFAULT_TARGET_ACCURACY = 0.95;
     /** Workers of the ParallelWrapper and ranks of each ring. */
     public static final int WORKERS = 4;
     /** Examples per worker or rank per iteration. */
@@ -72,7 +69,6 @@ public final class Dl4jComparison implements Callable<Integer>
     public static final double SYNC_LEARNING_RATE = 0.1;
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String OMP_THREADS_ENV = "OMP_NUM_THREADS";
 
     @Option(names = "--max-epochs", defaultValue = "10", description = "epochs of every run (default: ${DEFAULT-VALUE})")
     private int maxEpochs;
@@ -87,7 +83,7 @@ public final class Dl4jComparison implements Callable<Integer>
         description = "seed of data order, initialisation and link noise (default: ${DEFAULT-VALUE})")
     private long seed;
 
-    @Option(names = "--target-accuracy", defaultValue = "" + DEFAULT_TARGET_ACCURACY,
+    @Option(names = "--target-accuracy", defaultValue = "" + Evaluation.TARGET_TEST_ACCURACY,
         description = "test accuracy whose time to reach is compared (default: ${DEFAULT-VALUE})")
     private double targetAccuracy;
 
@@ -136,7 +132,7 @@ public final class Dl4jComparison implements Callable<Integer>
         final double loadAtStart = os.getSystemLoadAverage();
         final TrainTestData data = MnistData.load(new DataContext().seed(seed).dl4jDownload(false)
             .maxTrainExamples(maxTrain).maxTestExamples(maxTest));
-        limitNativeThreads();
+        NativeThreads.limitUnlessSet();
         final double sharedLearningRate = SYNC_LEARNING_RATE / WORKERS;
         final Duration timeout = Duration.ofSeconds(timeoutSeconds);
 
@@ -169,9 +165,9 @@ public final class Dl4jComparison implements Callable<Integer>
             .put("targetAccuracy", targetAccuracy)
             .put("cores", Runtime.getRuntime().availableProcessors())
             .put("java", System.getProperty("java.version"))
-            .put("loadAverageAtStart", TrainingCurve.round(loadAtStart));
+            .put("loadAverageAtStart", Figures.round(loadAtStart));
         report.putObject("targets")
-            .put("quantumOverClassicalEpochTimeMax", TARGET_QUANTUM_OVER_CLASSICAL_TIME)
+            .put("quantumOverClassicalEpochTimeMax", AllReduceComparison.TARGET_QUANTUM_OVER_CLASSICAL_TIME)
             .put("quantumOverDl4jTimeToTargetMax", 1.0);
         final ObjectNode runs = report.putObject("runs");
         dl4j.writeTo(runs.putObject("dl4jSharedGradients"), targetAccuracy);
@@ -182,17 +178,17 @@ public final class Dl4jComparison implements Callable<Integer>
 
         final double epochRatio = quantum.medianEpochSeconds() / classical.medianEpochSeconds();
         final ObjectNode ratios = report.putObject("ratios")
-            .put("quantumOverClassicalEpochTime", TrainingCurve.round(epochRatio))
-            .put("quantumOverDl4jEpochTime", TrainingCurve.round(quantum.medianEpochSeconds() / dl4j.medianEpochSeconds()))
-            .put("sparseOverDl4jEpochTime", TrainingCurve.round(sparse.medianEpochSeconds() / dl4j.medianEpochSeconds()));
+            .put("quantumOverClassicalEpochTime", Figures.round(epochRatio))
+            .put("quantumOverDl4jEpochTime", Figures.round(quantum.medianEpochSeconds() / dl4j.medianEpochSeconds()))
+            .put("sparseOverDl4jEpochTime", Figures.round(sparse.medianEpochSeconds() / dl4j.medianEpochSeconds()));
         final OptionalDouble quantumToTarget = quantum.secondsTo(targetAccuracy);
         final OptionalDouble dl4jToTarget = dl4j.secondsTo(targetAccuracy);
         final ObjectNode meets = report.putObject("meetsTargets")
-            .put("quantumOverClassicalEpochTime", epochRatio <= TARGET_QUANTUM_OVER_CLASSICAL_TIME);
+            .put("quantumOverClassicalEpochTime", epochRatio <= AllReduceComparison.TARGET_QUANTUM_OVER_CLASSICAL_TIME);
         if (quantumToTarget.isPresent() && dl4jToTarget.isPresent())
         {
             final double ratio = quantumToTarget.getAsDouble() / dl4jToTarget.getAsDouble();
-            ratios.put("quantumOverDl4jTimeToTarget", TrainingCurve.round(ratio));
+            ratios.put("quantumOverDl4jTimeToTarget", Figures.round(ratio));
             meets.put("quantumAheadOfDl4jToTarget", ratio < 1);
         }
         else
@@ -200,7 +196,7 @@ public final class Dl4jComparison implements Callable<Integer>
             ratios.putNull("quantumOverDl4jTimeToTarget");
             meets.put("quantumAheadOfDl4jToTarget", quantumToTarget.isPresent());
         }
-        report.put("loadAverageAtEnd", TrainingCurve.round(os.getSystemLoadAverage()));
+        report.put("loadAverageAtEnd", Figures.round(os.getSystemLoadAverage()));
         report.put("elapsedSeconds", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) / 1000.0);
         return report;
     }
@@ -219,16 +215,5 @@ public final class Dl4jComparison implements Callable<Integer>
             AlarmPolicy.ABORT);
         return new RingPlan(WORKERS, TransportKind.IPC, links, noiseless, seed, Duration.ofSeconds(30), timeout,
             new LinkRateModel(1e9, 1e9, 1e-4), false);
-    }
-
-    /** One native thread per caller, as the samples do: the workers or ranks already share the cores. */
-    private static void limitNativeThreads()
-    {
-        if (null == System.getenv(OMP_THREADS_ENV))
-        {
-            Nd4j.getEnvironment().setMaxMasterThreads(1);
-            Nd4j.getEnvironment().setMaxThreads(1);
-            Nd4j.factory().blas().setMaxThreads(1);
-        }
     }
 }

@@ -10,7 +10,6 @@ import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -18,7 +17,7 @@ import java.util.function.Supplier;
 
 /**
  * Helpers shared by the raw Aeron yardsticks ({@link RawAeronThroughput}, {@link RawAeronRingThroughput}):
- * the channels the ring's context implies, bounded waits and the median of the repetitions.
+ * the channels the ring's context implies and bounded waits.
  */
 final class RawAeron
 {
@@ -162,17 +161,5 @@ final class RawAeron
         {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /**
-     * @param values measurements.
-     * @return their median (mean of the middle two for an even count).
-     */
-    static double median(final double[] values)
-    {
-        final double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        final int middle = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 }

@@ -97,13 +97,13 @@ record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, LedgerSnap
     /** @return the median operation time, ns (the mean of the middle two for an even count). */
     long medianNs()
     {
-        return median(timesNs);
+        return Figures.median(timesNs);
     }
 
     /** @return the median CPU time of the process per operation, ns. */
     long medianCpuNs()
     {
-        return median(cpuNs);
+        return Figures.median(cpuNs);
     }
 
     /** @return the fastest operation time, ns. */
@@ -121,14 +121,6 @@ record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, LedgerSnap
             return System.nanoTime() - start;
         }, OPERATION_TIMEOUT_NS);
         return perRank.stream().mapToLong(Long::longValue).max().orElseThrow();
-    }
-
-    private static long median(final long[] values)
-    {
-        final long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        final int middle = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     private static LedgerSnapshot link01(final LocalRing ring)

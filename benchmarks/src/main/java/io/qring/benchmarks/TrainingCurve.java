@@ -62,9 +62,7 @@ public record TrainingCurve(List<Double> epochSeconds, List<Double> accuracies)
     /** @return the median epoch time, seconds (robust to the JIT warm-up of the first epoch). */
     public double medianEpochSeconds()
     {
-        final double[] sorted = epochSeconds.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        final int middle = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+        return Figures.median(epochSeconds.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     /**
@@ -103,29 +101,20 @@ public record TrainingCurve(List<Double> epochSeconds, List<Double> accuracies)
      */
     public ObjectNode writeTo(final ObjectNode node, final double target)
     {
-        node.put("epochSecondsMedian", round(medianEpochSeconds()));
+        node.put("epochSecondsMedian", Figures.round(medianEpochSeconds()));
         final ArrayNode times = node.putArray("epochSeconds");
-        epochSeconds.forEach(time -> times.add(round(time)));
+        epochSeconds.forEach(time -> times.add(Figures.round(time)));
         final ArrayNode accuracy = node.putArray("testAccuracy");
-        accuracies.forEach(value -> accuracy.add(round(value)));
+        accuracies.forEach(value -> accuracy.add(Figures.round(value)));
         final OptionalDouble seconds = secondsTo(target);
         if (seconds.isPresent())
         {
-            node.put("secondsToTarget", round(seconds.getAsDouble())).put("epochsToTarget", epochsTo(target));
+            node.put("secondsToTarget", Figures.round(seconds.getAsDouble())).put("epochsToTarget", epochsTo(target));
         }
         else
         {
             node.putNull("secondsToTarget").putNull("epochsToTarget");
         }
-        return node.put("finalTestAccuracy", round(accuracies.get(accuracies.size() - 1)));
-    }
-
-    /**
-     * @param value a figure.
-     * @return it rounded to 4 decimals.
-     */
-    static double round(final double value)
-    {
-        return Math.round(value * 1e4) / 1e4;
+        return node.put("finalTestAccuracy", Figures.round(accuracies.get(accuracies.size() - 1)));
     }
 }

@@ -150,7 +150,7 @@ public final class QringCli implements Runnable
     {
         final CommandLine command = ex.getCommandLine();
         final String name = command.getCommandSpec().qualifiedName();
-        command.getErr().println(name + ": " + oneLine(ex.getMessage()) + " (see '" + name + " --help')");
+        command.getErr().println(name + ": " + RunFailedException.oneLine(ex.getMessage()) + " (see '" + name + " --help')");
         command.getErr().flush();
         return command.getCommandSpec().exitCodeOnInvalidInput();
     }
@@ -161,15 +161,15 @@ public final class QringCli implements Runnable
         final String name = command.getCommandSpec().qualifiedName();
         if (ex instanceof DataUnavailableException || ex instanceof RunFailedException)
         {
-            err.println(name + ": " + oneLine(ex.getMessage()));
+            err.println(name + ": " + RunFailedException.oneLine(ex.getMessage()));
         }
         else if (ex instanceof IOException || ex instanceof UncheckedIOException)
         {
-            err.println(name + ": could not write the report: " + oneLine(ex.getMessage()));
+            err.println(name + ": could not write the report: " + RunFailedException.oneLine(ex.getMessage()));
         }
         else
         {
-            err.println(name + ": unexpected " + ex.getClass().getSimpleName() + ": " + oneLine(ex.getMessage()) +
+            err.println(name + ": unexpected " + ex.getClass().getSimpleName() + ": " + RunFailedException.oneLine(ex.getMessage()) +
                 (verbose ? "" : " (run with --verbose for the stack trace)"));
         }
         if (verbose)
@@ -178,11 +178,6 @@ public final class QringCli implements Runnable
         }
         err.flush();
         return command.getCommandSpec().exitCodeOnExecutionException();
-    }
-
-    private static String oneLine(final String message)
-    {
-        return null == message ? "" : message.replaceAll("\\s+", " ").strip();
     }
 
     private static String shellQuote(final String argument)

@@ -18,9 +18,6 @@ import java.util.Optional;
  */
 final class ConsoleSummary
 {
-    /** Test accuracy the summary reports the first epoch of. */
-    static final double ACCURACY_TARGET = 0.95;
-
     private ConsoleSummary()
     {
     }
@@ -89,15 +86,16 @@ final class ConsoleSummary
             {
                 final double accuracy = evaluations.get(epoch - 1).testAccuracy();
                 best = Math.max(best, accuracy);
-                if (0 == reached && accuracy >= ACCURACY_TARGET)
+                if (0 == reached && accuracy >= Evaluation.TARGET_TEST_ACCURACY)
                 {
                     reached = epoch;
                 }
             }
             out.printf(Locale.ROOT, "%-9s test accuracy %.2f %% after %d epochs; %s%n", outcome.kind().label(),
                 100.0 * evaluations.get(evaluations.size() - 1).testAccuracy(), evaluations.size(),
-                reached > 0 ? String.format(Locale.ROOT, "%.0f %% first reached after epoch %d", 100 * ACCURACY_TARGET, reached) :
-                    String.format(Locale.ROOT, "%.0f %% not reached (best %.2f %%)", 100 * ACCURACY_TARGET, 100.0 * best));
+                reached > 0 ?
+                    String.format(Locale.ROOT, "%.0f %% first reached after epoch %d", 100 * Evaluation.TARGET_TEST_ACCURACY, reached) :
+                    String.format(Locale.ROOT, "%.0f %% not reached (best %.2f %%)", 100 * Evaluation.TARGET_TEST_ACCURACY, 100.0 * best));
         }
     }
 

@@ -3,12 +3,12 @@ package io.qring.samples.cli;
 import io.qring.samples.data.DataContext;
 import io.qring.samples.data.Sharding;
 import io.qring.samples.data.TrainTestData;
+import io.qring.samples.launcher.NativeThreads;
 import io.qring.samples.training.ExchangeMode;
 import io.qring.samples.training.ModelKind;
 import io.qring.samples.training.TrainingJob;
 import io.qring.samples.training.TrainingSettings;
 import io.qring.samples.training.UpdaterKind;
-import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -30,8 +30,6 @@ public abstract class TrainingCommand extends RingCommand
     public static final int DEFAULT_BATCH_SIZE = 32;
     /** Iterations between parameter averagings when {@code --average-every} is not given. */
     public static final int DEFAULT_AVERAGE_EVERY = 5;
-    /** Environment variable of the OpenMP thread count of ND4J's native code. */
-    public static final String OMP_THREADS_ENV = "OMP_NUM_THREADS";
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "sync",
         description = "sync: every update averaged over the ring (default); sparse: DL4J's threshold-encoded updates " +
@@ -114,7 +112,7 @@ public abstract class TrainingCommand extends RingCommand
         final DataContext context = new DataContext().dataDirectory(dataDirectory).seed(seed).dl4jDownload(dl4jDownload)
             .maxTrainExamples(maxTrain).maxTestExamples(maxTest);
         final TrainTestData data = load(context);
-        limitNativeThreads();
+        NativeThreads.limitUnlessSet();
         final TrainingJob job = new TrainingJob(data, settings);
         final int iterations;
         try
@@ -137,20 +135,5 @@ public abstract class TrainingCommand extends RingCommand
         final String title = datasetName() + ", " + placement.worldSize() + " ranks, " + mode.name().toLowerCase(Locale.ROOT) +
             " mode: " + linkTitle();
         return new PreparedJob(job, iterations, epochs, title, described);
-    }
-
-    /**
-     * Several ranks share ND4J in one JVM, and every child JVM shares the cores with the others: one native
-     * thread each is fastest on small machines (ND4J's default is one per core). The {@code qring} script
-     * exports {@code OMP_NUM_THREADS=1}; without it, the same limit is applied here.
-     */
-    private static void limitNativeThreads()
-    {
-        if (null == System.getenv(OMP_THREADS_ENV))
-        {
-            Nd4j.getEnvironment().setMaxMasterThreads(1);
-            Nd4j.getEnvironment().setMaxThreads(1);
-            Nd4j.factory().blas().setMaxThreads(1);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.qring.samples.data;
 
+import io.qring.channel.epr.EprShares;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -16,8 +17,6 @@ import java.util.NoSuchElementException;
  */
 final class ImageBatchIterator implements DataSetIterator
 {
-    private static final long EPOCH_SEED_STRIDE = 0x9E3779B97F4A7C15L;
-
     private final LabelledImages images;
     private final int batchesPerEpoch;
     private final int fixedBatchSize;
@@ -197,7 +196,7 @@ final class ImageBatchIterator implements DataSetIterator
     {
         if (shuffle)
         {
-            return LabelledImages.permutation(images.size(), seed + epochIndex * EPOCH_SEED_STRIDE);
+            return LabelledImages.permutation(images.size(), seed + epochIndex * EprShares.SHARE_WORD_STRIDE);
         }
         final int[] identity = new int[images.size()];
         Arrays.setAll(identity, i -> i);

@@ -15,10 +15,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * One rank in a child JVM started by a {@link ProcessLauncher}. For every run of the plan it binds a UDP
  * endpoint on loopback (any free port), tells the launcher the port, waits for every rank's endpoint,
- * connects, runs the job, closes the ring and sends its result; progress travels to the launcher as it
- * happens. Closing first lets a quantum sender finish the repairs its next rank may still ask for after
- * this rank's last collective (close waits until every frame is acknowledged), so the result's last
- * ledgers count them. The child exits when its launcher goes away (its standard input ends).
+ * connects, runs the job, closes the ring and sends its result, last ledgers taken after the close
+ * ({@link RankJob#runThenClose}); progress travels to the launcher as it happens. The child exits when its
+ * launcher goes away (its standard input ends).
  */
 public final class ChildRank
 {
@@ -89,12 +88,7 @@ public final class ChildRank
             bound.close();
             throw ex;
         }
-        final RankResult result;
-        try (ring)
-        {
-            result = job.run(ring, new RankHooks(new ProgressForwarder(run), qberLog));
-        }
-        send(new LauncherMessage.Result(run, result.withFinalLedgers(ring.linkLedgers())));
+        send(new LauncherMessage.Result(run, job.runThenClose(ring, new RankHooks(new ProgressForwarder(run), qberLog))));
     }
 
     private LauncherMessage.Peers awaitPeers(final int run) throws InterruptedException

@@ -2,6 +2,7 @@ package io.qring.samples.launcher;
 
 import io.qring.allreduce.Ring;
 import io.qring.allreduce.RingAllReduce;
+import io.qring.allreduce.config.RingContext;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -10,9 +11,11 @@ import java.util.Optional;
 
 /**
  * One rank of a ring spread over several hosts: every host runs the same command with its own rank and
- * the same endpoint list and shared secret. Each run connects over UDP, runs the job, then gathers every
- * rank's result around the ring so that rank 0 can assemble the run (the gather travels after the last
- * recorded snapshot, so it is not counted). Rank 0 shows the progress of its own iterations.
+ * the same endpoint list and shared secret. Each run connects over UDP, runs the job and closes the ring,
+ * its last ledgers taken after the close as in {@link ChildRank} ({@link RankJob#runThenClose}), so late
+ * repairs are counted. The ranks then connect a plain ring on the same endpoints
+ * ({@link RingPlan#resultsContext}) and gather every rank's result over it so that rank 0 can assemble the
+ * run: the results travel on no link the run counts. Rank 0 shows the progress of its own iterations.
  */
 public final class MultiHostRank
 {
@@ -38,42 +41,77 @@ public final class MultiHostRank
         for (int run = 0; run < plan.links().size(); run++)
         {
             final LinkKind kind = plan.links().get(run);
-            final QberLog qberLog = new QberLog(plan.worldSize());
             final long start = System.nanoTime();
-            final RingAllReduce ring;
-            try
+            final RankResult own = runJob(plan, run, rank, peers, secret, job, progress);
+            final double wallSeconds = (System.nanoTime() - start) / 1e9;
+            final List<RankResult> results = gatherResults(plan, run, rank, peers, secret, own);
+            if (0 == rank)
             {
-                ring = Ring.connect(plan.rankContext(kind, run, rank, peers, secret, qberLog));
-            }
-            catch (final RuntimeException ex)
-            {
-                throw new RunFailedException("rank " + rank + " could not join the " + kind.label() + " ring " + peers + ": " +
-                    Failures.describe(ex) + " (start every rank with the same --peers and check that their UDP ports are reachable)", ex);
-            }
-            try (ring; ProgressSink sink = 0 == rank ? progress.start(kind, 1) : ProgressSink.NONE)
-            {
-                final RankResult own = job.run(ring, new RankHooks(sink, qberLog));
-                final byte[][] gathered = ring.allGather(LauncherJson.write(own).getBytes(StandardCharsets.UTF_8));
-                if (0 == rank)
-                {
-                    final List<RankResult> results = new ArrayList<>(gathered.length);
-                    for (final byte[] encoded : gathered)
-                    {
-                        results.add(LauncherJson.read(new String(encoded, StandardCharsets.UTF_8), RankResult.class));
-                    }
-                    final double wallSeconds = (System.nanoTime() - start) / 1e9;
-                    outcomes.add(new RunOutcome(kind, RunAssembler.assemble(kind, results, plan, wallSeconds), results));
-                }
-            }
-            catch (final RunFailedException ex)
-            {
-                throw ex;
-            }
-            catch (final Exception ex)
-            {
-                throw new RunFailedException("the " + kind.label() + " run failed on rank " + rank + ": " + Failures.describe(ex), ex);
+                outcomes.add(new RunOutcome(kind, RunAssembler.assemble(kind, results, plan, wallSeconds), results));
             }
         }
         return 0 == rank ? Optional.of(outcomes) : Optional.empty();
+    }
+
+    private static RankResult runJob(
+        final RingPlan plan, final int run, final int rank, final List<String> peers, final byte[] secret, final RankJob job,
+        final ProgressFactory progress)
+    {
+        final LinkKind kind = plan.links().get(run);
+        final QberLog qberLog = new QberLog(plan.worldSize());
+        final RingAllReduce ring = connect(plan.rankContext(kind, run, rank, peers, secret, qberLog), "the " + kind.label() + " ring",
+            rank, peers);
+        try (ring; ProgressSink sink = 0 == rank ? progress.start(kind, 1) : ProgressSink.NONE)
+        {
+            return job.runThenClose(ring, new RankHooks(sink, qberLog));
+        }
+        catch (final RunFailedException ex)
+        {
+            throw ex;
+        }
+        catch (final Exception ex)
+        {
+            throw new RunFailedException("the " + kind.label() + " run failed on rank " + rank + ": " + Failures.describe(ex), ex);
+        }
+    }
+
+    /** @return on rank 0, every rank's result in rank order; on other ranks, an empty list. */
+    private static List<RankResult> gatherResults(
+        final RingPlan plan, final int run, final int rank, final List<String> peers, final byte[] secret, final RankResult own)
+    {
+        final String label = plan.links().get(run).label();
+        final RingAllReduce ring = connect(plan.resultsContext(run, rank, peers, secret),
+            "the ring that collects the results of the " + label + " run", rank, peers);
+        try (ring)
+        {
+            final byte[][] gathered = ring.allGather(LauncherJson.write(own).getBytes(StandardCharsets.UTF_8));
+            final List<RankResult> results = new ArrayList<>(gathered.length);
+            if (0 == rank)
+            {
+                for (final byte[] encoded : gathered)
+                {
+                    results.add(LauncherJson.read(new String(encoded, StandardCharsets.UTF_8), RankResult.class));
+                }
+            }
+            return results;
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new RunFailedException("the results of the " + label + " run could not be collected on rank " + rank + ": " +
+                Failures.describe(ex), ex);
+        }
+    }
+
+    private static RingAllReduce connect(final RingContext context, final String ringName, final int rank, final List<String> peers)
+    {
+        try
+        {
+            return Ring.connect(context);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new RunFailedException("rank " + rank + " could not join " + ringName + " " + peers + ": " + Failures.describe(ex) +
+                " (start every rank with the same --peers and check that their UDP ports are reachable)", ex);
+        }
     }
 }

@@ -104,7 +104,7 @@ public final class ProcessLauncher
             final ProcessBuilder builder = new ProcessBuilder(command.apply(rank))
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
             final Map<String, String> environment = builder.environment();
-            environment.put("OMP_NUM_THREADS", "1");
+            environment.put(NativeThreads.OMP_THREADS_ENV, Integer.toString(NativeThreads.PER_RANK));
             environment.put(RingContext.SECRET_ENV, secretValue);
             final Process child;
             try

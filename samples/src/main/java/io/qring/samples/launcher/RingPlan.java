@@ -71,14 +71,9 @@ public record RingPlan(int worldSize, TransportKind transport, List<LinkKind> li
      */
     public RingContext template(final LinkKind kind, final QberLog qberLog)
     {
-        final RingContext context = new RingContext()
-            .worldSize(worldSize)
-            .transport(transport)
-            .connectTimeoutNs(connectTimeout.toNanos())
-            .operationTimeoutNs(operationTimeout.toNanos());
         final LinkWrapper links = LinkKind.QUANTUM == kind ? quantum.settings(seed, qberLog.listener()).wrapper() :
             LinkWrapper.IDENTITY;
-        return context.linkWrapper(paced ? links.then(rateModel.pacing()) : links);
+        return baseContext().linkWrapper(paced ? links.then(rateModel.pacing()) : links);
     }
 
     /**
@@ -96,12 +91,47 @@ public record RingPlan(int worldSize, TransportKind transport, List<LinkKind> li
     public RingContext rankContext(
         final LinkKind kind, final int runIndex, final int rank, final List<String> peers, final byte[] secret, final QberLog qberLog)
     {
-        return template(kind, qberLog)
+        return acrossProcesses(template(kind, qberLog), runIndex, rank, peers, secret);
+    }
+
+    /**
+     * Settings of one rank of the ring that carries a run's results to rank 0 once the run's own ring has
+     * closed, when the ranks live in different processes and share nothing else: plain links, never paced,
+     * on the same endpoints, with ring and stream ids after every run's (as if it were run
+     * {@code links().size() + runIndex}), so no late frame of a run is taken for it. Connecting may also
+     * take an operation timeout, the longest the ranks waited for each other within the run, since the
+     * ring forms only once the slowest rank finished its job (e.g. rank 0's last evaluation).
+     *
+     * @param runIndex index of the run in {@link #links()} whose results the ring carries.
+     * @param rank     this rank.
+     * @param peers    every rank's endpoint in rank order (this rank binds its own entry).
+     * @param secret   the shared secret of the ring's members.
+     * @return the rank's context (not yet concluded).
+     */
+    public RingContext resultsContext(final int runIndex, final int rank, final List<String> peers, final byte[] secret)
+    {
+        return acrossProcesses(baseContext(), links.size() + runIndex, rank, peers, secret)
+            .connectTimeoutNs(connectTimeout.toNanos() + operationTimeout.toNanos());
+    }
+
+    private RingContext baseContext()
+    {
+        return new RingContext()
+            .worldSize(worldSize)
+            .transport(transport)
+            .connectTimeoutNs(connectTimeout.toNanos())
+            .operationTimeoutNs(operationTimeout.toNanos());
+    }
+
+    private RingContext acrossProcesses(
+        final RingContext context, final int ringIndex, final int rank, final List<String> peers, final byte[] secret)
+    {
+        return context
             .transport(TransportKind.UDP)
             .rank(rank)
             .peers(peers)
             .sharedSecret(secret)
-            .ringId(RingContext.DEFAULT_RING_ID + runIndex)
-            .streamIdBase(RingContext.DEFAULT_STREAM_ID_BASE + 2 * worldSize * runIndex);
+            .ringId(RingContext.DEFAULT_RING_ID + ringIndex)
+            .streamIdBase(RingContext.DEFAULT_STREAM_ID_BASE + 2 * worldSize * ringIndex);
     }
 }

@@ -4,6 +4,7 @@ import io.qring.allreduce.config.LinkRateModel;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerSnapshot;
 import io.qring.samples.report.Evaluation;
+import io.qring.samples.report.LedgerDeltas;
 import io.qring.samples.report.QberEstimate;
 import io.qring.samples.report.RunRecord;
 import io.qring.samples.report.RunRecorder;
@@ -99,7 +100,7 @@ public final class RunAssembler
         private final LinkKind kind;
         private final LinkRateModel model;
         private final int steps;
-        private final Map<String, LedgerSnapshot> previous = new LinkedHashMap<>();
+        private final LedgerDeltas ledgerDeltas = new LedgerDeltas();
         private final Map<String, Double> perLink = new LinkedHashMap<>();
         private double ring;
 
@@ -112,12 +113,7 @@ public final class RunAssembler
 
         void add(final List<LedgerSnapshot> cumulative)
         {
-            final List<LedgerSnapshot> deltas = new ArrayList<>(cumulative.size());
-            for (final LedgerSnapshot snapshot : cumulative)
-            {
-                deltas.add(snapshot.minus(previous.getOrDefault(snapshot.link(), LedgerSnapshot.empty(snapshot.link()))));
-                previous.put(snapshot.link(), snapshot);
-            }
+            final List<LedgerSnapshot> deltas = ledgerDeltas.next(cumulative);
             final LedgerSnapshot moved = LedgerSnapshot.merge(RunRecord.RING, deltas);
             final boolean active = moved.get(LedgerCounter.ONLINE_CLASSICAL_BITS) + moved.get(LedgerCounter.ONLINE_QUBITS) +
                 moved.get(LedgerCounter.FALLBACK_CLASSICAL_BITS) > 0;

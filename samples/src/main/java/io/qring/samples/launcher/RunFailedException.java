@@ -20,7 +20,7 @@ public final class RunFailedException extends RuntimeException
      * @param message text, possibly spread over several lines.
      * @return the text on one line, runs of white space collapsed.
      */
-    static String oneLine(final String message)
+    public static String oneLine(final String message)
     {
         return null == message ? "" : message.replaceAll("\\s+", " ").strip();
     }

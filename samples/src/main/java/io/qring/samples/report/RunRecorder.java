@@ -16,7 +16,7 @@ import java.util.Map;
 public final class RunRecorder
 {
     private final String label;
-    private final Map<String, LedgerSnapshot> lastCumulative = new LinkedHashMap<>();
+    private final LedgerDeltas deltas = new LedgerDeltas();
     private final List<IterationRecord> iterations = new ArrayList<>();
     private final List<Evaluation> evaluations = new ArrayList<>();
     private final List<QberEstimate> qberEstimates = new ArrayList<>();
@@ -46,14 +46,7 @@ public final class RunRecorder
             throw new IllegalArgumentException("iterations must increase: " + iteration + " after " +
                 iterations.get(iterations.size() - 1).iteration());
         }
-        final List<LedgerSnapshot> deltas = new ArrayList<>(cumulativeSnapshots.size());
-        for (final LedgerSnapshot cumulative : cumulativeSnapshots)
-        {
-            final LedgerSnapshot previous = lastCumulative.getOrDefault(cumulative.link(), LedgerSnapshot.empty(cumulative.link()));
-            deltas.add(cumulative.minus(previous));
-            lastCumulative.put(cumulative.link(), cumulative);
-        }
-        iterations.add(new IterationRecord(iteration, loss, deltas));
+        iterations.add(new IterationRecord(iteration, loss, deltas.next(cumulativeSnapshots)));
     }
 
     /**

@@ -2,6 +2,7 @@ package io.qring.samples.training;
 
 import io.qring.allreduce.ReduceOp;
 import io.qring.allreduce.RingAllReduce;
+import io.qring.channel.epr.EprShares;
 import io.qring.channel.ledger.LedgerSnapshot;
 import io.qring.samples.launcher.RankHooks;
 import io.qring.samples.launcher.RankJob;
@@ -97,10 +98,8 @@ public final class AllReduceJob implements RankJob
     /** A value in [−1, 1) from the seed, rank, iteration and element (SplitMix64 finaliser). */
     private float value(final int rank, final int iteration, final int element)
     {
-        long z = seed + 0x9E3779B97F4A7C15L * (((long)rank << 48) ^ ((long)iteration << 32) ^ element);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        z ^= z >>> 31;
+        final long counter = ((long)rank << 48) ^ ((long)iteration << 32) ^ element;
+        final long z = EprShares.mix64(seed + EprShares.SHARE_WORD_STRIDE * counter);
         return (z >>> 40) * 0x1.0p-23f - 1.0f;
     }
 
