@@ -12,13 +12,15 @@ import org.agrona.concurrent.SystemNanoClock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
  * Immutable configuration of the quantum links of a ring: noise, EPR pools, verification, alarm
- * policy and integrity. Built once with {@link #builder()}, validated in {@link Builder#build()}, and
- * turned into the ring's {@link LinkWrapper} by {@link #wrapper()}. Every rank of a ring must use
- * equal settings (same seed): the two endpoints of a link derive their shared EPR pairs from it.
+ * policy, integrity and the deadline of the links' own waits. Built once with {@link #builder()},
+ * validated in {@link Builder#build()}, and turned into the ring's {@link LinkWrapper} by
+ * {@link #wrapper()}. Every rank of a ring must use equal settings (same seed): the two endpoints of a
+ * link derive their shared EPR pairs from it.
  */
 public final class QuantumLinkSettings
 {
@@ -36,6 +38,8 @@ public final class QuantumLinkSettings
     public static final int MIN_ADAPTIVE_BLOCK_LENGTH = 16;
     /** Default seed of the link seeds. */
     public static final long DEFAULT_SEED = 42;
+    /** Default deadline of each wait a link makes on its own account ({@link #controlTimeoutNs()}): 10 s. */
+    public static final long DEFAULT_CONTROL_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
 
     private final PauliChannel distributionChannel;
     private final PauliChannel onlineChannel;
@@ -49,6 +53,7 @@ public final class QuantumLinkSettings
     private final int configuredBlockLength;
     private final int window;
     private final long seed;
+    private final long controlTimeoutNs;
     private final NanoClock clock;
     private final Map<String, InterceptResendEavesdropper> eavesdroppers;
     private final BiConsumer<String, VerificationResult> verificationListener;
@@ -67,6 +72,7 @@ public final class QuantumLinkSettings
         this.configuredBlockLength = b.blockLength;
         this.window = b.window;
         this.seed = b.seed;
+        this.controlTimeoutNs = b.controlTimeoutNs;
         this.clock = b.clock;
         this.eavesdroppers = Map.copyOf(b.eavesdroppers);
         this.verificationListener = b.verificationListener;
@@ -154,6 +160,23 @@ public final class QuantumLinkSettings
     public long seed()
     {
         return seed;
+    }
+
+    /**
+     * Deadline of every wait a link makes on its own account rather than within a caller's send or
+     * receive: the sender's control thread handing one repair frame to the transport, the receiver
+     * handing over an acknowledgement or repair request outside a receive (on {@code flush()} and
+     * {@code close()}), and a closing sender waiting for its last acknowledgements. Inside a receive
+     * the earlier of this and the caller's deadline applies. A repair or control message that misses
+     * its deadline fails the link with the transport's error naming the peer, and the ring's next send
+     * or receive on that link throws it. Keep it no longer than the ring's operation timeout: a
+     * collective ends by flushing acknowledgements, which may take this long.
+     *
+     * @return the deadline, in nanoseconds from the start of the wait.
+     */
+    public long controlTimeoutNs()
+    {
+        return controlTimeoutNs;
     }
 
     /** @return clock timing storage decoherence. */
@@ -244,7 +267,8 @@ public final class QuantumLinkSettings
             ", t1=" + t1Seconds + "s, t2=" + t2Seconds + "s, poolCapacityPairs=" + poolCapacityPairs +
             ", verificationFraction=" + verificationFraction + ", verification=" + verification +
             ", alarmPolicy=" + alarmPolicy + ", maxRepairRounds=" + maxRepairRounds + ", blockLength=" + blockLength() +
-            ", window=" + window + ", seed=" + seed + ", eavesdroppers=" + eavesdroppers.keySet() + '}';
+            ", window=" + window + ", seed=" + seed + ", controlTimeoutMs=" + TimeUnit.NANOSECONDS.toMillis(controlTimeoutNs) +
+            ", eavesdroppers=" + eavesdroppers.keySet() + '}';
     }
 
     /** Fluent builder of {@link QuantumLinkSettings}; {@link #build()} validates everything once. */
@@ -262,6 +286,7 @@ public final class QuantumLinkSettings
         private int blockLength = AUTO_BLOCK_LENGTH;
         private int window = DEFAULT_WINDOW;
         private long seed = DEFAULT_SEED;
+        private long controlTimeoutNs = DEFAULT_CONTROL_TIMEOUT_NS;
         private NanoClock clock = SystemNanoClock.INSTANCE;
         private final Map<String, InterceptResendEavesdropper> eavesdroppers = new HashMap<>();
         private BiConsumer<String, VerificationResult> verificationListener = (link, result) -> { };
@@ -386,6 +411,17 @@ public final class QuantumLinkSettings
         }
 
         /**
+         * @param nanos deadline of each wait a link makes on its own account (repair and control
+         *              sends, the closing drain), &gt; 0; see {@link QuantumLinkSettings#controlTimeoutNs()}.
+         * @return this builder.
+         */
+        public Builder controlTimeoutNs(final long nanos)
+        {
+            this.controlTimeoutNs = nanos;
+            return this;
+        }
+
+        /**
          * @param clock clock timing storage decoherence (tests use a manual one).
          * @return this builder.
          */
@@ -448,6 +484,10 @@ public final class QuantumLinkSettings
             if (window < 1)
             {
                 throw new IllegalArgumentException("window must be >= 1 message, got " + window);
+            }
+            if (controlTimeoutNs <= 0)
+            {
+                throw new IllegalArgumentException("control timeout must be > 0 ns, got " + controlTimeoutNs);
             }
             return new QuantumLinkSettings(this);
         }

@@ -2,6 +2,7 @@ package io.qring.allreduce.quantum;
 
 import io.qring.allreduce.link.DelegatingLink;
 import io.qring.allreduce.link.Link;
+import io.qring.allreduce.link.LinkException;
 import io.qring.allreduce.link.MessageHandler;
 import io.qring.channel.codec.SuperdenseDecoder;
 import io.qring.channel.epr.EprPool;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.BitSet;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The receiving end of a quantum link (decorates a rank's link to its previous neighbour). Frames are
@@ -25,6 +27,11 @@ import java.util.BitSet;
  * only when it is exactly what was sent. Verification of every distributed batch runs here
  * (the receiver holds the noise); an alarm applies the configured {@link AlarmPolicy}. Completed
  * messages are acknowledged cumulatively, every half window and on {@link #flush()}; closing flushes.
+ * <p>
+ * Acknowledgements and repair requests go back on the caller's thread: within a receive by the
+ * earlier of its deadline and {@link QuantumLinkSettings#controlTimeoutNs()}, on a flush within the
+ * control timeout. One that misses its deadline fails the link (the sender would wait for it
+ * forever), and every later receive throws that failure.
  */
 final class QuantumReceiverLink extends DelegatingLink
 {
@@ -50,6 +57,8 @@ final class QuantumReceiverLink extends DelegatingLink
     private long expectedDataSequence;
     private VerificationResult pendingAlarm;
     private boolean fallback;
+    private long callerDeadlineNs;
+    private LinkException failure;
 
     QuantumReceiverLink(final Link delegate, final QuantumLinkSettings settings, final int previousRank, final int selfRank)
     {
@@ -80,17 +89,23 @@ final class QuantumReceiverLink extends DelegatingLink
         return ledger;
     }
 
-    /** Acknowledges what completed and is not yet acknowledged (best effort), then closes the transport link. */
+    /**
+     * Acknowledges what completed and is not yet acknowledged (best effort, unless the link failed),
+     * then closes the transport link.
+     */
     @Override
     public void close()
     {
-        try
+        if (failure == null)
         {
-            flush();
-        }
-        catch (final RuntimeException ex)
-        {
-            LOG.debug("{}: could not acknowledge the last messages from {} before closing", ledger.link(), peerName(), ex);
+            try
+            {
+                flush();
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.debug("{}: could not acknowledge the last messages from {} before closing", ledger.link(), peerName(), ex);
+            }
         }
         super.close();
     }
@@ -104,6 +119,8 @@ final class QuantumReceiverLink extends DelegatingLink
     @Override
     public void receive(final MessageHandler handler, final long deadlineNanos)
     {
+        throwIfFailed();
+        callerDeadlineNs = deadlineNanos;
         while (true)
         {
             final Assembly ready = assemblies.get(deliverSequence);
@@ -273,6 +290,8 @@ final class QuantumReceiverLink extends DelegatingLink
     @Override
     public void flush()
     {
+        throwIfFailed();
+        callerDeadlineNs = System.nanoTime() + settings.controlTimeoutNs();
         acknowledgeCompleted(true);
     }
 
@@ -311,10 +330,20 @@ final class QuantumReceiverLink extends DelegatingLink
         pendingAlarm = null;
         if (settings.alarmPolicy() == AlarmPolicy.ABORT)
         {
-            sendControl(QuantumFrame.ALARM, 0, 0);
-            throw new QuantumLinkException(peerName(), "verification of link " + ledger.link() + " raised an alarm: " +
-                "estimated QBER " + alarm.qber() + " (lower bound " + alarm.lowerBound() + ") over " + alarm.sampledPairs() +
-                " sacrificed pairs exceeds the threshold " + alarm.settings().qberThreshold() + "; aborting as configured", null);
+            final QuantumLinkException aborted = new QuantumLinkException(peerName(), "verification of link " + ledger.link() +
+                " raised an alarm: estimated QBER " + alarm.qber() + " (lower bound " + alarm.lowerBound() + ") over " +
+                alarm.sampledPairs() + " sacrificed pairs exceeds the threshold " + alarm.settings().qberThreshold() +
+                "; aborting as configured", null);
+            try
+            {
+                sendControl(QuantumFrame.ALARM, 0, 0);
+            }
+            catch (final LinkException ex)
+            {
+                aborted.addSuppressed(ex);
+            }
+            failure = aborted;
+            throw aborted;
         }
         if (!fallback)
         {
@@ -341,12 +370,47 @@ final class QuantumReceiverLink extends DelegatingLink
         return wireCopy;
     }
 
+    /**
+     * Hands a control message to the transport by the earlier of the current call's deadline and the
+     * control timeout; if it misses it, the link fails with the transport's error.
+     */
     private void sendControl(final byte type, final int count, final long sequence)
     {
         QuantumFrame.writeHeader(control, type, (byte)0, count, sequence);
         final int length = QuantumFrame.HEADER_LENGTH + 4 * count;
-        delegate.send(control, 0, length, System.nanoTime() + QuantumSenderLink.REPAIR_SEND_TIMEOUT_NS);
+        final long controlDeadlineNs = System.nanoTime() + settings.controlTimeoutNs();
+        try
+        {
+            delegate.send(control, 0, length, callerDeadlineNs - controlDeadlineNs < 0 ? callerDeadlineNs : controlDeadlineNs);
+        }
+        catch (final LinkException ex)
+        {
+            failure = ex.withContext("quantum link " + ledger.link() + ": " + describeControl(type, count, sequence) + " to " +
+                peerName() + " (control timeout " + TimeUnit.NANOSECONDS.toMillis(settings.controlTimeoutNs()) + " ms)");
+            throw failure;
+        }
         ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, QuantumFrame.TRANSPORT_HEADER_BITS + 8L * length);
+    }
+
+    private static String describeControl(final byte type, final int count, final long sequence)
+    {
+        return switch (type)
+        {
+            case QuantumFrame.ACK -> "acknowledging frames through " + sequence;
+            case QuantumFrame.NACK -> "requesting " + count + " corrupted blocks of frame " + sequence + " again";
+            case QuantumFrame.FALLBACK -> "reporting a verification alarm (falling back to classical)";
+            case QuantumFrame.ALARM -> "reporting a verification alarm (aborting)";
+            default -> "sending control message type " + type;
+        };
+    }
+
+    private void throwIfFailed()
+    {
+        final LinkException failed = failure;
+        if (failed != null)
+        {
+            throw failed.withContext("quantum link from " + peerName());
+        }
     }
 
     private void requireBody(final long sequence, final int bodyLength, final int payloadLength)

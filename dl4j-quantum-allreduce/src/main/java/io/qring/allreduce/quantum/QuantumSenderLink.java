@@ -1,7 +1,9 @@
 package io.qring.allreduce.quantum;
 
+import io.qring.allreduce.link.AuthenticatedLink;
 import io.qring.allreduce.link.DelegatingLink;
 import io.qring.allreduce.link.Link;
+import io.qring.allreduce.link.LinkClosedException;
 import io.qring.allreduce.link.LinkException;
 import io.qring.allreduce.link.LinkTimeoutException;
 import io.qring.allreduce.link.MessageHandler;
@@ -17,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -29,15 +31,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * direction, recovers just the failed blocks from the kept frame and resends them on fresh pairs.
  * After a verification alarm under {@link AlarmPolicy#FALLBACK_CLASSICAL} every frame travels as
  * classical bits.
+ * <p>
+ * One lock keeps the engine's sends and the control thread's repairs from interleaving on the
+ * transport (and their pairs in the order the receiver takes them). A send never waits past its
+ * caller's deadline, for the lock included, and waits for acknowledgements without holding it; a
+ * repair waits at most {@link QuantumLinkSettings#controlTimeoutNs()}, and one that misses it fails the
+ * link with the transport's error, which the next send throws.
  */
 final class QuantumSenderLink extends DelegatingLink
 {
     /** How long the control thread waits for one control message before checking whether it should stop. */
     static final long CONTROL_POLL_NS = TimeUnit.MILLISECONDS.toNanos(50);
-    /** Longest a closing sender waits for its last frames to be acknowledged. */
-    static final long CLOSE_DRAIN_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
-    /** Deadline of a repair frame's send. */
-    static final long REPAIR_SEND_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final long NO_REPAIR = -1;
 
     private static final Logger LOG = LoggerFactory.getLogger(QuantumSenderLink.class);
 
@@ -52,18 +57,21 @@ final class QuantumSenderLink extends DelegatingLink
     private final UnsafeBuffer repairFrame;
     private final UnsafeBuffer gathered;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition acknowledged = lock.newCondition();
     private final Long2ObjectHashMap<PendingMessage> outstanding = new Long2ObjectHashMap<>();
     private final ArrayDeque<PendingMessage> spare = new ArrayDeque<>();
     private final Thread controlThread;
     private final MessageHandler controlHandler = this::onControl;
+    private final AtomicReference<LinkException> failure = new AtomicReference<>();
     private long nextSequence;
     private long acknowledgedThrough;
     private int blockLength;
     private volatile boolean classical;
     private volatile boolean closing;
     private volatile boolean awaitingAcknowledgement;
-    private volatile LinkException failure;
+    private volatile Thread acknowledgementWaiter;
+    private int repairBlocks;
+    private long repairStartedNs;
+    private volatile long repairSequence = NO_REPAIR;
 
     QuantumSenderLink(final Link delegate, final QuantumLinkSettings settings, final int selfRank, final int nextRank)
     {
@@ -105,10 +113,9 @@ final class QuantumSenderLink extends DelegatingLink
             throw new IllegalArgumentException("message of " + length + " bytes to " + peerName() +
                 " outside [0, " + maxMessageLength + "] of the quantum link");
         }
-        lock.lock();
+        lockWithRoomInWindow(deadlineNanos, length);
         try
         {
-            awaitWindow(deadlineNanos);
             final PendingMessage pending = spare.isEmpty() ? new PendingMessage(delegate.maxMessageLength()) : spare.poll();
             final long sequence = nextSequence;
             pending.length = length;
@@ -175,14 +182,53 @@ final class QuantumSenderLink extends DelegatingLink
     }
 
     /**
-     * Waits, up to {@link #CLOSE_DRAIN_TIMEOUT_NS}, until the receiver has acknowledged every frame
-     * (a neighbour still inside its last collective may need blocks resent), then stops the control
-     * thread and closes the transport link.
+     * Marks the link failed, so its control thread stops and closing does not wait for
+     * acknowledgements, then tells the peer. The abort goes out under the send lock, so it never
+     * interleaves with a repair frame on the transport; if a repair keeps the lock for longer than an
+     * abort may take ({@link AuthenticatedLink#ABORT_SEND_TIMEOUT_NS}), the transport is not taking
+     * frames and the peer is not told.
+     */
+    @Override
+    public void abort(final String reason)
+    {
+        failure.compareAndSet(null,
+            new LinkClosedException(peerName(), "quantum link to " + peerName() + " was aborted: " + reason));
+        boolean locked = false;
+        try
+        {
+            locked = lock.tryLock(AuthenticatedLink.ABORT_SEND_TIMEOUT_NS, TimeUnit.NANOSECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        if (!locked)
+        {
+            LOG.debug("{}: not telling {} about the abort: {}", ledger.link(), peerName(), lockHolder());
+            return;
+        }
+        try
+        {
+            delegate.abort(reason);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits, up to {@link QuantumLinkSettings#controlTimeoutNs()}, until the receiver has acknowledged
+     * every frame (a neighbour still inside its last collective may need blocks resent) unless the link
+     * has failed, then stops the control thread and closes the transport link.
      */
     @Override
     public void close()
     {
-        awaitDrained(System.nanoTime() + CLOSE_DRAIN_TIMEOUT_NS);
+        if (failure.get() == null && !closing)
+        {
+            awaitDrained(System.nanoTime() + settings.controlTimeoutNs());
+        }
         closing = true;
         LockSupport.unpark(controlThread);
         try
@@ -198,58 +244,111 @@ final class QuantumSenderLink extends DelegatingLink
 
     private void awaitDrained(final long deadlineNanos)
     {
-        lock.lock();
+        acknowledgementWaiter = Thread.currentThread();
         try
         {
-            while (!outstanding.isEmpty() && failure == null && !closing)
+            while (awaitingAcknowledgement && failure.get() == null)
             {
                 final long remaining = deadlineNanos - System.nanoTime();
                 if (remaining <= 0)
                 {
-                    LOG.warn("{}: closing with {} frames to {} unacknowledged", ledger.link(), outstanding.size(), peerName());
+                    LOG.warn("{}: closing with frames to {} unacknowledged", ledger.link(), peerName());
                     return;
                 }
-                acknowledged.awaitNanos(remaining);
+                LockSupport.parkNanos(this, remaining);
+                if (Thread.currentThread().isInterrupted())
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            acknowledgementWaiter = null;
+        }
+    }
+
+    /**
+     * Returns holding the send lock with room in the window, or throws by the caller's deadline. It
+     * waits for acknowledgements without the lock, parked, rather than on a condition, whose wait takes
+     * the lock back without a deadline: a repair the control thread is stuck on would hold it.
+     */
+    private void lockWithRoomInWindow(final long deadlineNanos, final int length)
+    {
+        final long start = System.nanoTime();
+        throwIfFailed();
+        acknowledgementWaiter = Thread.currentThread();
+        try
+        {
+            while (true)
+            {
+                lockBefore(deadlineNanos, length, start);
+                final int unacknowledged = outstanding.size();
+                if (unacknowledged < settings.window() && failure.get() == null)
+                {
+                    return;
+                }
+                lock.unlock();
+                throwIfFailed();
+                final long now = System.nanoTime();
+                if (now - deadlineNanos >= 0)
+                {
+                    throw new LinkTimeoutException(peerName(), "timed out after " + TimeUnit.NANOSECONDS.toMillis(now - start) +
+                        " ms waiting for " + peerName() + " to acknowledge " + unacknowledged + " quantum frames (window " +
+                        settings.window() + ")");
+                }
+                LockSupport.parkNanos(this, deadlineNanos - now);
+            }
+        }
+        finally
+        {
+            acknowledgementWaiter = null;
+        }
+    }
+
+    /**
+     * Takes the send lock by the caller's deadline; the control thread holds it while it resends
+     * blocks, which a transport that stopped taking frames can make last the whole control timeout.
+     */
+    private void lockBefore(final long deadlineNanos, final int length, final long start)
+    {
+        try
+        {
+            if (lock.tryLock(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS))
+            {
+                return;
             }
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
+            throw new LinkTimeoutException(peerName(), "interrupted waiting to send a " + length + "-byte message to " +
+                peerName() + " over quantum link " + ledger.link());
         }
-        finally
-        {
-            lock.unlock();
-        }
+        throw new LinkTimeoutException(peerName(), "timed out after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) +
+            " ms waiting to send a " + length + "-byte message to " + peerName() + " over quantum link " + ledger.link() +
+            ": " + lockHolder());
     }
 
-    private void awaitWindow(final long deadlineNanos)
+    /** @return what keeps the send lock, for error messages: a repair in flight, or the control thread. */
+    private String lockHolder()
     {
-        while (true)
+        final long sequence = repairSequence;
+        if (sequence == NO_REPAIR)
         {
-            final LinkException failed = failure;
-            if (failed != null)
-            {
-                throw failed.withContext("quantum link to " + peerName());
-            }
-            if (outstanding.size() < settings.window())
-            {
-                return;
-            }
-            final long remaining = deadlineNanos - System.nanoTime();
-            if (remaining <= 0)
-            {
-                throw new LinkTimeoutException(peerName(), "timed out waiting for " + peerName() + " to acknowledge " +
-                    outstanding.size() + " quantum frames (window " + settings.window() + ")");
-            }
-            try
-            {
-                acknowledged.awaitNanos(remaining);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                throw new LinkTimeoutException(peerName(), "interrupted waiting for acknowledgements from " + peerName());
-            }
+            return "its control thread was handling a control message from " + peerName();
+        }
+        return "its control thread has been resending " + repairBlocks + " corrupted blocks of frame " + sequence + " for " +
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - repairStartedNs) + " ms and the transport does not take them (is " +
+            peerName() + " still reading?)";
+    }
+
+    private void throwIfFailed()
+    {
+        final LinkException failed = failure.get();
+        if (failed != null)
+        {
+            throw failed.withContext("quantum link to " + peerName());
         }
     }
 
@@ -260,7 +359,7 @@ final class QuantumSenderLink extends DelegatingLink
      */
     private void controlLoop()
     {
-        while (!closing)
+        while (!closing && failure.get() == null)
         {
             if (!awaitingAcknowledgement)
             {
@@ -329,7 +428,7 @@ final class QuantumSenderLink extends DelegatingLink
             }
             acknowledgedThrough = sequence + 1;
             awaitingAcknowledgement = !outstanding.isEmpty();
-            acknowledged.signalAll();
+            LockSupport.unpark(acknowledgementWaiter);
         }
         finally
         {
@@ -392,12 +491,43 @@ final class QuantumSenderLink extends DelegatingLink
             {
                 body = encoder.encodeRetransmission(gathered, 0, gatheredLength, repairFrame, overhead);
             }
-            delegate.send(repairFrame, 0, overhead + body, System.nanoTime() + REPAIR_SEND_TIMEOUT_NS);
-            ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, QuantumFrame.TRANSPORT_HEADER_BITS + 8L * overhead);
+            if (sendRepair(sequence, count, overhead + body))
+            {
+                ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, QuantumFrame.TRANSPORT_HEADER_BITS + 8L * overhead);
+            }
         }
         finally
         {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Hands a repair frame to the transport within the control timeout; if it misses it, the link
+     * fails with the transport's error (the receiver would wait for these blocks forever).
+     *
+     * @return whether the frame was sent.
+     */
+    private boolean sendRepair(final long sequence, final int blocks, final int length)
+    {
+        repairBlocks = blocks;
+        repairStartedNs = System.nanoTime();
+        repairSequence = sequence;
+        try
+        {
+            delegate.send(repairFrame, 0, length, repairStartedNs + settings.controlTimeoutNs());
+            return true;
+        }
+        catch (final LinkException ex)
+        {
+            fail(ex.withContext("quantum link " + ledger.link() + ": resending " + blocks + " corrupted blocks of frame " +
+                sequence + " to " + peerName() + " within the control timeout of " +
+                TimeUnit.NANOSECONDS.toMillis(settings.controlTimeoutNs()) + " ms"));
+            return false;
+        }
+        finally
+        {
+            repairSequence = NO_REPAIR;
         }
     }
 
@@ -424,21 +554,14 @@ final class QuantumSenderLink extends DelegatingLink
         }
     }
 
+    /**
+     * Records the link's first failure, which the next send throws, and wakes a send or close waiting
+     * for acknowledgements.
+     */
     private void fail(final LinkException ex)
     {
-        lock.lock();
-        try
-        {
-            if (failure == null)
-            {
-                failure = ex;
-            }
-            acknowledged.signalAll();
-        }
-        finally
-        {
-            lock.unlock();
-        }
+        failure.compareAndSet(null, ex);
+        LockSupport.unpark(acknowledgementWaiter);
     }
 
     /**

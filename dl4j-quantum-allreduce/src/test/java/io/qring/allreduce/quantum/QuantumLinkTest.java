@@ -94,7 +94,7 @@ class QuantumLinkTest
             ring.close();
             closeNs = System.nanoTime() - start;
         }
-        assertTrue(closeNs < QuantumSenderLink.CLOSE_DRAIN_TIMEOUT_NS / 4,
+        assertTrue(closeNs < QuantumLinkSettings.DEFAULT_CONTROL_TIMEOUT_NS / 4,
             "closing took " + TimeUnit.NANOSECONDS.toMillis(closeNs) + " ms: some sender waited for acknowledgements");
     }
 
