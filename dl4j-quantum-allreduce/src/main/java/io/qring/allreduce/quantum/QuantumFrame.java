@@ -21,6 +21,12 @@ import java.nio.ByteOrder;
  *       lengths, so a checksum over the whole payload would catch nothing the block checksums miss.</li>
  *   <li>{@link #REPAIR}: count = number of blocks resent; their indices (int each), then one wire frame
  *       carrying those blocks back to back (or raw bytes with {@link #FLAG_CLASSICAL}).</li>
+ *   <li>{@link #REBLOCK}: the sender splits a message's blocks into shorter ones, because the link is
+ *       noisier than the blocks were sized for (a block of n pairs at symbol error p survives with
+ *       probability (1 − p)^n, so resending a long block on fresh pairs may never succeed): count =
+ *       number of new blocks; then the new block length (int) and one CRC-32C per new block, laid out
+ *       as in a data frame. No payload: the receiver checks what it holds against the new checksums and
+ *       asks for the new blocks that fail.</li>
  *   <li>{@link #ACK}: the message arrived intact. {@link #NACK}: count block indices follow that failed
  *       their checksum. {@link #FALLBACK}: the receiver's verification raised an alarm; send classically
  *       from now on. {@link #ALARM}: the same under the abort policy; the receiver is giving up.</li>
@@ -36,6 +42,7 @@ final class QuantumFrame
     static final byte NACK = 4;
     static final byte FALLBACK = 5;
     static final byte ALARM = 6;
+    static final byte REBLOCK = 7;
 
     static final byte FLAG_CLASSICAL = 1;
 

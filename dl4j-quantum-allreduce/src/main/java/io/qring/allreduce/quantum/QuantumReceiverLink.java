@@ -163,6 +163,7 @@ final class QuantumReceiverLink extends DelegatingLink
         {
             case QuantumFrame.DATA -> onData(sequence, buffer, offset, length);
             case QuantumFrame.REPAIR -> onRepair(sequence, buffer, offset, length);
+            case QuantumFrame.REBLOCK -> onReblock(sequence, buffer, offset, length);
             default -> throw protocolError("unexpected quantum frame type " + QuantumFrame.type(buffer, offset));
         }
     }
@@ -187,8 +188,7 @@ final class QuantumReceiverLink extends DelegatingLink
         }
         expectedDataSequence++;
         final Assembly assembly = spare.isEmpty() ? new Assembly(maxMessageLength) : spare.poll();
-        assembly.reset(payloadLength, blockLength, blocks);
-        buffer.getBytes(offset + QuantumFrame.DATA_CRCS_OFFSET, assembly.crcs, 0, 4 * blocks);
+        assembly.reset(payloadLength, blockLength, blocks, buffer, offset);
         assemblies.put(sequence, assembly);
 
         if (QuantumFrame.isClassical(buffer, offset))
@@ -252,6 +252,36 @@ final class QuantumReceiverLink extends DelegatingLink
             assembly.bad.clear(block);
             assembly.markIfBad(block, checksums);
         }
+        endRepairRound(sequence, assembly);
+    }
+
+    /** The sender split the message's blocks: check what is held against the new checksums. */
+    private void onReblock(final long sequence, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final Assembly assembly = assemblies.get(sequence);
+        if (assembly == null || assembly.complete)
+        {
+            throw protocolError("reblock frame for frame " + sequence + ", which is not awaiting repair");
+        }
+        final int blocks = QuantumFrame.count(buffer, offset);
+        final int blockLength = length < QuantumFrame.DATA_CRCS_OFFSET ? 0 :
+            buffer.getInt(offset + QuantumFrame.BLOCK_LENGTH_OFFSET, QuantumFrame.ORDER);
+        if (blockLength <= 0 || blocks != QuantumFrame.blockCount(assembly.length, blockLength) ||
+            QuantumFrame.dataOverhead(blocks) != length)
+        {
+            throw protocolError("reblock frame for frame " + sequence + " announces " + blocks + " blocks of " + blockLength +
+                " bytes for a " + assembly.length + "-byte payload in " + length + " bytes");
+        }
+        assembly.relayout(blockLength, blocks, buffer, offset + QuantumFrame.DATA_CRCS_OFFSET);
+        for (int i = 0; i < blocks; i++)
+        {
+            assembly.markIfBad(i, checksums);
+        }
+        endRepairRound(sequence, assembly);
+    }
+
+    private void endRepairRound(final long sequence, final Assembly assembly)
+    {
         assembly.repairRounds++;
         if (!assembly.bad.isEmpty() && assembly.repairRounds >= settings.maxRepairRounds())
         {
@@ -443,18 +473,25 @@ final class QuantumReceiverLink extends DelegatingLink
             this.bytes = new byte[capacity];
         }
 
-        private void reset(final int length, final int blockLength, final int blocks)
+        /** Starts a message: its length, and its blocks and their checksums as a frame at {@code offset} lays them out. */
+        private void reset(final int length, final int blockLength, final int blocks, final DirectBuffer frame, final int offset)
         {
             this.length = length;
-            this.blockLength = blockLength;
-            this.blocks = blocks;
             this.repairRounds = 0;
             this.complete = false;
+            relayout(blockLength, blocks, frame, offset + QuantumFrame.DATA_CRCS_OFFSET);
+        }
+
+        private void relayout(final int blockLength, final int blocks, final DirectBuffer buffer, final int crcsOffset)
+        {
+            this.blockLength = blockLength;
+            this.blocks = blocks;
             bad.clear();
             if (crcs.length < 4 * blocks)
             {
                 crcs = new byte[4 * blocks];
             }
+            buffer.getBytes(crcsOffset, crcs, 0, 4 * blocks);
         }
 
         private int blockBytes(final int block)

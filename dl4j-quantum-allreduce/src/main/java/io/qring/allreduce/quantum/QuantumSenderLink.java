@@ -121,6 +121,7 @@ final class QuantumSenderLink extends DelegatingLink
             pending.length = length;
             pending.blockLength = blockLength;
             pending.repairs = 0;
+            pending.bodyOffset = QuantumFrame.dataOverhead(QuantumFrame.blockCount(length, blockLength));
             final boolean onHeap = null != buffer.byteArray();
             if (!onHeap)
             {
@@ -450,12 +451,17 @@ final class QuantumSenderLink extends DelegatingLink
             final int length = pending.length;
             final int blockLength = pending.blockLength;
             final int blocks = QuantumFrame.blockCount(length, blockLength);
+            final boolean sentRaw = QuantumFrame.isClassical(sent, 0);
             if (pending.repairs++ == 0)
             {
                 adaptBlockLength(count, blocks, blockLength);
+                if (!sentRaw && this.blockLength <= blockLength / 2)
+                {
+                    reblock(sequence, pending, count);
+                    return;
+                }
             }
-            final int sentBody = QuantumFrame.dataOverhead(blocks);
-            final boolean sentRaw = QuantumFrame.isClassical(sent, 0);
+            final int sentBody = pending.bodyOffset;
             final boolean raw = classical;
             QuantumFrame.writeHeader(repairFrame, QuantumFrame.REPAIR, raw ? QuantumFrame.FLAG_CLASSICAL : 0, count, sequence);
             int gatheredLength = 0;
@@ -499,6 +505,37 @@ final class QuantumSenderLink extends DelegatingLink
         finally
         {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Splits a message's blocks into blocks of the link's current (adapted) length and sends the
+     * receiver their checksums, computed over the payload recovered from the kept frame; the receiver
+     * then asks for the new blocks that fail. Without it, a message sent in blocks sized for less noise
+     * than the link has may fail every repair round: resent on fresh pairs, a long block meets errors
+     * again (e.g. one block of 64 Ki pairs at a symbol error of 1 % survives with probability e^−655).
+     */
+    private void reblock(final long sequence, final PendingMessage pending, final int failedBlocks)
+    {
+        final int length = pending.length;
+        final int newBlockLength = blockLength;
+        final int blocks = QuantumFrame.blockCount(length, newBlockLength);
+        encoder.recover(pending.frame, pending.bodyOffset, 0, length, gathered, 0);
+        QuantumFrame.writeHeader(repairFrame, QuantumFrame.REBLOCK, (byte)0, blocks, sequence);
+        repairFrame.putInt(QuantumFrame.BLOCK_LENGTH_OFFSET, newBlockLength, QuantumFrame.ORDER);
+        for (int i = 0; i < blocks; i++)
+        {
+            repairFrame.putInt(QuantumFrame.DATA_CRCS_OFFSET + 4 * i, checksums.block(gathered.byteArray(), 0, length, newBlockLength, i),
+                QuantumFrame.ORDER);
+        }
+        LOG.debug("{}: {} blocks of frame {} failed; splitting its {}-byte blocks into {} of {} bytes", ledger.link(), failedBlocks,
+            sequence, pending.blockLength, blocks, newBlockLength);
+        pending.blockLength = newBlockLength;
+        pending.repairs = 0;
+        final int frameLength = QuantumFrame.dataOverhead(blocks);
+        if (sendRepair(sequence, failedBlocks, frameLength))
+        {
+            ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, QuantumFrame.TRANSPORT_HEADER_BITS + 8L * frameLength);
         }
     }
 
@@ -573,7 +610,10 @@ final class QuantumSenderLink extends DelegatingLink
         private final UnsafeBuffer frame;
         private int length;
         private int blockLength;
+        /** Repair requests answered at the current block length. */
         private int repairs;
+        /** Where the encoded payload starts in {@link #frame} (after the checksums of the blocks it was sent in). */
+        private int bodyOffset;
 
         private PendingMessage(final int frameCapacity)
         {

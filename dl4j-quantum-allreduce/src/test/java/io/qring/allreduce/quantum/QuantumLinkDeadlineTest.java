@@ -44,7 +44,8 @@ class QuantumLinkDeadlineTest
     @Test
     void shouldFailASendWithinItsDeadlineWhileARepairIsStuckAndThenFailTheLinkNamingThePeer()
     {
-        final QuantumLinkSettings settings = QuantumLinkSettings.builder().controlTimeoutNs(CONTROL_TIMEOUT_NS).build();
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder().blockLength(MESSAGE_LENGTH)
+            .controlTimeoutNs(CONTROL_TIMEOUT_NS).build();
         try (LocalRing ring = LocalRing.start(context(quantumOn(settings, true))))
         {
             final Link sender = ring.rank(0).next();
@@ -83,7 +84,8 @@ class QuantumLinkDeadlineTest
     @Test
     void shouldFailASendWaitingForAcknowledgementsWithinItsDeadlineWhileARepairIsStuck() throws Exception
     {
-        final QuantumLinkSettings settings = QuantumLinkSettings.builder().window(3).controlTimeoutNs(CONTROL_TIMEOUT_NS).build();
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder().blockLength(MESSAGE_LENGTH)
+            .window(3).controlTimeoutNs(CONTROL_TIMEOUT_NS).build();
         try (LocalRing ring = LocalRing.start(context(quantumOn(settings, true))))
         {
             final Link sender = ring.rank(0).next();
@@ -105,7 +107,8 @@ class QuantumLinkDeadlineTest
     @Test
     void shouldAbortAndCloseWithoutWaitingForAStuckRepair()
     {
-        final QuantumLinkSettings settings = QuantumLinkSettings.builder().controlTimeoutNs(GENEROUS_NS).build();
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder().blockLength(MESSAGE_LENGTH)
+            .controlTimeoutNs(GENEROUS_NS).build();
         try (LocalRing ring = LocalRing.start(context(quantumOn(settings, true))))
         {
             final Link sender = ring.rank(0).next();
@@ -177,6 +180,8 @@ class QuantumLinkDeadlineTest
     /**
      * Sends three frames, the far end reading the first, so the second and third fill its queue, then
      * asks for the first frame's only block again and stops reading. The repair cannot be handed over.
+     * The sender's blocks must have a fixed length: an adaptive sender would split the failed block
+     * ({@link QuantumFrame#REBLOCK}) rather than resend it.
      *
      * @return when the repair was seen to start.
      */
