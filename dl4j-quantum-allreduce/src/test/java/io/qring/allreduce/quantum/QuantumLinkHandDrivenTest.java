@@ -15,21 +15,30 @@ import io.qring.channel.ledger.LedgerCounter;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every wait of a quantum link has a deadline: a send or receive never outlasts its caller's, and the
- * link's own repair and control sends give up after {@link QuantumLinkSettings#controlTimeoutNs()},
- * failing the link with an error naming the peer. Two in-memory ranks whose queues hold two messages
- * each; the test plays the classical far end of one quantum link and stops reading at a chosen moment,
- * so a transport that no longer takes frames is reproduced exactly.
+ * One end of a quantum link against hand-made frames. Two in-memory ranks whose queues hold two
+ * messages each; the test plays the classical far end of one quantum link.
+ * <ul>
+ *   <li>Every wait has a deadline: a send or receive never outlasts its caller's, and the link's own
+ *       repair and control sends give up after {@link QuantumLinkSettings#controlTimeoutNs()}, failing
+ *       the link with an error naming the peer. The far end stops reading at a chosen moment, so a
+ *       transport that no longer takes frames is reproduced exactly.</li>
+ *   <li>A receiver applies a {@link QuantumFrame#REBLOCK}: it checks what it holds against the new
+ *       blocks' checksums and asks for exactly the new blocks that fail; one that does not tile the
+ *       message is a protocol error.</li>
+ * </ul>
  */
-class QuantumLinkDeadlineTest
+class QuantumLinkHandDrivenTest
 {
     private static final int CHUNK_LENGTH = 16 * 1024;
     private static final int QUEUE_CAPACITY = 2;
@@ -164,6 +173,97 @@ class QuantumLinkDeadlineTest
             assertTrue(System.nanoTime() - again < SLACK_NS, "a failed link must not wait for frames");
             assertTrue(failed.getMessage().contains("quantum link from " + receiver.peerName()), failed.getMessage());
         }
+    }
+
+    @Test
+    void shouldAskForExactlyTheSplitBlocksThatFailAndDeliverOnceTheyAreRepaired() throws Exception
+    {
+        try (LocalRing ring = LocalRing.start(context(quantumOn(QuantumLinkSettings.builder().build(), false))))
+        {
+            final Link peer = ring.rank(0).next();
+            final Link receiver = ring.rank(1).previous();
+            final byte[] delivered = new byte[MESSAGE_LENGTH + 1];
+            final CompletableFuture<Integer> received = CompletableFuture.supplyAsync(() ->
+            {
+                final int[] length = new int[1];
+                receiver.receive((buffer, offset, bytes) ->
+                {
+                    buffer.getBytes(offset, delivered, 0, bytes);
+                    length[0] = bytes;
+                }, System.nanoTime() + GENEROUS_NS);
+                return length[0];
+            });
+            final int splitLength = MESSAGE_LENGTH / 4;
+            final UnsafeBuffer data = corruptedClassicalFrame(0);
+            data.putByte(QuantumFrame.dataOverhead(1) + 2 * splitLength + 5, (byte)1);
+            send(peer, data);
+            assertEquals(List.of(0), nackedBlocks(peer));
+
+            send(peer, reblockFrame(0, splitLength, 4));
+            assertEquals(List.of(2), nackedBlocks(peer), "only the new block whose checksum fails is asked for");
+
+            final UnsafeBuffer repair = new UnsafeBuffer(new byte[QuantumFrame.REPAIR_INDICES_OFFSET + 4 + splitLength]);
+            QuantumFrame.writeHeader(repair, QuantumFrame.REPAIR, QuantumFrame.FLAG_CLASSICAL, 1, 0);
+            repair.putInt(QuantumFrame.REPAIR_INDICES_OFFSET, 2, QuantumFrame.ORDER);
+            send(peer, repair);
+
+            assertEquals(MESSAGE_LENGTH, received.get(GENEROUS_NS, TimeUnit.NANOSECONDS));
+            assertArrayEquals(new byte[MESSAGE_LENGTH + 1], delivered);
+        }
+    }
+
+    @Test
+    void shouldRejectASplitThatDoesNotTileTheMessage()
+    {
+        try (LocalRing ring = LocalRing.start(context(quantumOn(QuantumLinkSettings.builder().build(), false))))
+        {
+            final Link peer = ring.rank(0).next();
+            final Link receiver = ring.rank(1).previous();
+            send(peer, corruptedClassicalFrame(0));
+            send(peer, reblockFrame(0, MESSAGE_LENGTH / 4, 3));
+            final QuantumLinkException ex = assertThrows(QuantumLinkException.class,
+                () -> receiver.receive(IGNORE, System.nanoTime() + GENEROUS_NS));
+            assertTrue(ex.getMessage().contains("reblock frame for frame 0 announces 3 blocks of 256 bytes for a 1024-byte payload"),
+                ex.getMessage());
+        }
+    }
+
+    /** A split of frame {@code sequence}'s payload of zeros into {@code blocks} blocks, each with the checksum of zeros. */
+    private static UnsafeBuffer reblockFrame(final long sequence, final int blockLength, final int blocks)
+    {
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[QuantumFrame.dataOverhead(blocks)]);
+        QuantumFrame.writeHeader(frame, QuantumFrame.REBLOCK, (byte)0, blocks, sequence);
+        frame.putInt(QuantumFrame.BLOCK_LENGTH_OFFSET, blockLength, QuantumFrame.ORDER);
+        for (int i = 0; i < blocks; i++)
+        {
+            frame.putInt(QuantumFrame.DATA_CRCS_OFFSET + 4 * i, zeroBlockCrc(blockLength), QuantumFrame.ORDER);
+        }
+        return frame;
+    }
+
+    private static int zeroBlockCrc(final int blockLength)
+    {
+        return new BlockChecksums().block(new byte[blockLength], 0, blockLength, blockLength, 0);
+    }
+
+    private static void send(final Link link, final UnsafeBuffer frame)
+    {
+        link.send(frame, 0, frame.capacity(), System.nanoTime() + GENEROUS_NS);
+    }
+
+    /** @return the block indices of the next control message, which must be a NACK. */
+    private static List<Integer> nackedBlocks(final Link peer)
+    {
+        final List<Integer> blocks = new ArrayList<>();
+        peer.receive((buffer, offset, length) ->
+        {
+            assertEquals(QuantumFrame.NACK, QuantumFrame.type(buffer, offset));
+            for (int i = 0; i < QuantumFrame.count(buffer, offset); i++)
+            {
+                blocks.add(buffer.getInt(offset + QuantumFrame.HEADER_LENGTH + 4 * i, QuantumFrame.ORDER));
+            }
+        }, System.nanoTime() + GENEROUS_NS);
+        return blocks;
     }
 
     @Test
