@@ -7,6 +7,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -18,7 +20,9 @@ import static io.qring.allreduce.RingTestSupport.assertDoubleResults;
 import static io.qring.allreduce.RingTestSupport.assertFloatResults;
 import static io.qring.allreduce.RingTestSupport.context;
 import static io.qring.allreduce.RingTestSupport.floats;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The ring engine over real Aeron links: IPC between threads, and UDP over loopback. */
 class AeronRingTest
@@ -40,8 +44,11 @@ class AeronRingTest
     @MethodSource("rings")
     void shouldAllReduceEveryLengthBitIdenticallyWithinRounding(final TransportKind transport, final int worldSize)
     {
+        final String driverDirectory;
         try (LocalRing ring = LocalRing.start(context(transport, worldSize)))
         {
+            driverDirectory = EmbeddedMediaDriver.runningDirectory();
+            assertTrue(Files.isDirectory(Path.of(driverDirectory)), driverDirectory);
             for (final int length : new int[]{0, 1, worldSize - 1, 7 * worldSize + 3, 100_003})
             {
                 assertFloatResults(allReduceFloats(ring, SEED + length, length, ReduceOp.SUM), SEED + length, ReduceOp.SUM);
@@ -50,6 +57,7 @@ class AeronRingTest
             assertDoubleResults(allReduceDoubles(ring, SEED, 5001, ReduceOp.AVERAGE), SEED, ReduceOp.AVERAGE);
         }
         assertNull(EmbeddedMediaDriver.runningDirectory(), "the last rank's close stops the embedded driver");
+        assertFalse(Files.exists(Path.of(driverDirectory)), "the stopped driver deletes its directory " + driverDirectory);
     }
 
     @Test
