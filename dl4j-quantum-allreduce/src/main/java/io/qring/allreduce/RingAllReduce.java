@@ -177,12 +177,6 @@ public final class RingAllReduce implements AllReduce
         return chunkLength;
     }
 
-    /** @return how many collectives this instance has started. */
-    public long operationCount()
-    {
-        return operationCount;
-    }
-
     /**
      * {@inheritDoc}
      *

@@ -47,7 +47,6 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
     private final Supplier<List<LedgerSnapshot>> source;
     private final BufferedWriter csv;
     private final BufferedWriter jsonLines;
-    private final int logEvery;
     private final Map<String, LedgerSnapshot> previous = new HashMap<>();
     private List<LedgerSnapshot> lastDeltas = List.of();
     private long lastReported = Long.MIN_VALUE;
@@ -55,7 +54,6 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
     private LedgerTrainingListener(final Builder builder)
     {
         this.source = builder.source;
-        this.logEvery = builder.logEvery;
         remember(source.get());
         final BufferedWriter csvWriter = open(builder.opener, builder.csvFile);
         final BufferedWriter jsonWriter;
@@ -191,7 +189,7 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
 
     private void log(final int iteration, final int epoch, final List<LedgerSnapshot> deltas, final LedgerSnapshot total)
     {
-        if ((iteration + 1) % logEvery != 0 || !LOG.isInfoEnabled())
+        if (!LOG.isInfoEnabled())
         {
             return;
         }
@@ -301,13 +299,9 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
     /** Settings of a {@link LedgerTrainingListener}. */
     public static final class Builder
     {
-        /** Default: log every iteration. */
-        public static final int DEFAULT_LOG_EVERY = 1;
-
         private final Supplier<List<LedgerSnapshot>> source;
         private Path csvFile;
         private Path jsonLinesFile;
-        private int logEvery = DEFAULT_LOG_EVERY;
         private Function<Path, BufferedWriter> opener = LedgerTrainingListener::openFile;
 
         private Builder(final Supplier<List<LedgerSnapshot>> source)
@@ -333,20 +327,6 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
         public Builder jsonLinesFile(final Path file)
         {
             this.jsonLinesFile = file;
-            return this;
-        }
-
-        /**
-         * @param iterations log a line after every this many iterations (files get every iteration), ≥ 1.
-         * @return this builder.
-         */
-        public Builder logEvery(final int iterations)
-        {
-            if (iterations < 1)
-            {
-                throw new IllegalArgumentException("logEvery must be at least 1: " + iterations);
-            }
-            this.logEvery = iterations;
             return this;
         }
 

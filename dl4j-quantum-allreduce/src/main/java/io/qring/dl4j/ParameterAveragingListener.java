@@ -82,12 +82,6 @@ public final class ParameterAveragingListener extends BaseTrainingListener
         return averagings;
     }
 
-    /** @return the number of iterations between averagings. */
-    public int frequency()
-    {
-        return frequency;
-    }
-
     private void average(final Model model, final int iteration, final int epoch)
     {
         final INDArray params = model.params();

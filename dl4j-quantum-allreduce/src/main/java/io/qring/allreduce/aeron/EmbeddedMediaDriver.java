@@ -3,8 +3,8 @@ package io.qring.allreduce.aeron;
 import io.aeron.CommonContext;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.qring.allreduce.config.RingContext;
 import org.agrona.CloseHelper;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
  * The one embedded Aeron media driver of this process, shared by every rank that runs here and
  * reference-counted: the first {@link #acquire} launches it, the last {@link Lease#close()} stops it.
  * It runs in a fresh unique directory (deleted on start and on shutdown), with one shared agent thread
- * and a backoff idle strategy, which suits small machines (DESIGN §6). Term lengths are set per
- * channel by the rings, not here.
+ * and the links' default backoff idle strategy ({@link RingContext#defaultIdleStrategy()}), which suits
+ * small machines (DESIGN §6). Term lengths are set per channel by the rings, not here.
  */
 public final class EmbeddedMediaDriver
 {
@@ -49,8 +49,7 @@ public final class EmbeddedMediaDriver
                     .dirDeleteOnShutdown(true)
                     .warnIfDirectoryExists(false)
                     .threadingMode(ThreadingMode.SHARED)
-                    .sharedIdleStrategy(new BackoffIdleStrategy(
-                        50, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100)))
+                    .sharedIdleStrategy(RingContext.defaultIdleStrategy())
                     .imageLivenessTimeoutNs(livenessTimeoutNs)
                     .publicationConnectionTimeoutNs(livenessTimeoutNs)
                     .publicationLingerTimeoutNs(Math.min(livenessTimeoutNs, TimeUnit.SECONDS.toNanos(1)))

@@ -627,8 +627,8 @@ public final class RingContext
     }
 
     /**
-     * The default wait: spin briefly, yield, then park from 1 µs up to 100 µs, which suits several
-     * ranks sharing few cores.
+     * The default wait of the links, also that of the embedded media driver's shared agent: spin
+     * briefly, yield, then park from 1 µs up to 100 µs, which suits several ranks sharing few cores.
      *
      * @return a new idle strategy.
      */

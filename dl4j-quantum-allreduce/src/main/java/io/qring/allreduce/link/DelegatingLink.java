@@ -25,12 +25,6 @@ public abstract class DelegatingLink implements Link
         this.delegate = delegate;
     }
 
-    /** @return the decorated link. */
-    public Link delegate()
-    {
-        return delegate;
-    }
-
     /** {@inheritDoc} */
     @Override
     public int peerRank()

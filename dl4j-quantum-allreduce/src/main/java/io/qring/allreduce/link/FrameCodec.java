@@ -314,12 +314,6 @@ public final class FrameCodec
         return lastReceivedSequence;
     }
 
-    /** @return sequence number the next session frame sent will carry. */
-    public long nextSendSequence()
-    {
-        return nextSendSequence;
-    }
-
     private void tagHandshakeFrame(final DirectBuffer payload, final int offset, final int length)
     {
         handshakeSendMac.update(headerBuffer.byteArray(), 0, TAG_OFFSET);

@@ -64,12 +64,6 @@ public final class PacedLink extends DelegatingLink
         freeAtNs = Math.max(freeAtNs, start) + (long)Math.ceil(seconds * 1e9);
     }
 
-    /** @return when the modelled link will have transmitted everything sent so far, {@link System#nanoTime()} scale. */
-    public long freeAtNs()
-    {
-        return freeAtNs;
-    }
-
     private void awaitFree(final long deadlineNanos)
     {
         idle.reset();

@@ -1,7 +1,9 @@
 package io.qring.allreduce.quantum;
 
 import io.qring.allreduce.link.LinkWrapper;
+import io.qring.channel.epr.EprPool;
 import io.qring.channel.ledger.LinkLedger;
+import io.qring.channel.noise.MemoryTimes;
 import io.qring.channel.noise.PauliChannel;
 import io.qring.channel.verify.InterceptResendEavesdropper;
 import io.qring.channel.verify.VerificationResult;
@@ -340,7 +342,8 @@ public final class QuantumLinkSettings
         }
 
         /**
-         * @param fraction of each distributed batch sacrificed for verification, in [0, 0.9].
+         * @param fraction of each distributed batch sacrificed for verification, in
+         *                 [0, {@link EprPool#MAX_SACRIFICE_FRACTION}].
          * @return this builder.
          */
         public Builder verificationFraction(final double fraction)
@@ -463,15 +466,16 @@ public final class QuantumLinkSettings
         {
             if (t1Seconds != 0 || t2Seconds != 0)
             {
-                PauliChannel.memory(0, t1Seconds, t2Seconds);
+                MemoryTimes.validate(t1Seconds, t2Seconds);
             }
             if (poolCapacityPairs <= 0)
             {
                 throw new IllegalArgumentException("EPR pool capacity must be > 0 pairs, got " + poolCapacityPairs);
             }
-            if (!(verificationFraction >= 0 && verificationFraction <= 0.9))
+            if (!(verificationFraction >= 0 && verificationFraction <= EprPool.MAX_SACRIFICE_FRACTION))
             {
-                throw new IllegalArgumentException("verification fraction must be in [0, 0.9], got " + verificationFraction);
+                throw new IllegalArgumentException("verification fraction must be in [0, " + EprPool.MAX_SACRIFICE_FRACTION +
+                    "], got " + verificationFraction);
             }
             if (maxRepairRounds < 1)
             {

@@ -19,10 +19,4 @@ public record DistributedBatch(long round, long firstPair, long usablePairs, lon
     {
         return usablePairs + sacrificedPairs;
     }
-
-    /** @return index one past the last usable pair of the batch. */
-    public long endPair()
-    {
-        return firstPair + usablePairs;
-    }
 }

@@ -1,5 +1,6 @@
 package io.qring.channel.epr;
 
+import io.qring.channel.noise.MemoryTimes;
 import io.qring.channel.noise.PauliChannel;
 
 /**
@@ -30,24 +31,13 @@ public record MemoryDecoherence(double t1Seconds, double t2Seconds)
      */
     public MemoryDecoherence
     {
-        if (!(t1Seconds > 0) || Double.isInfinite(t1Seconds))
-        {
-            throw new IllegalArgumentException("memory T1 must be finite and > 0 s, got " + t1Seconds);
-        }
-        if (!(t2Seconds > 0) || Double.isInfinite(t2Seconds))
-        {
-            throw new IllegalArgumentException("memory T2 must be finite and > 0 s, got " + t2Seconds);
-        }
-        if (t2Seconds > 2 * t1Seconds)
-        {
-            throw new IllegalArgumentException("unphysical memory: T2=" + t2Seconds + " s exceeds 2*T1=" + 2 * t1Seconds + " s");
-        }
+        MemoryTimes.validate(t1Seconds, t2Seconds);
     }
 
     /** @return the pure dephasing rate 1/Tφ = 1/T2 − 1/(2·T1) per second, ≥ 0. */
     public double pureDephasingRate()
     {
-        return Math.max(0, 1 / t2Seconds - 1 / (2 * t1Seconds));
+        return MemoryTimes.pureDephasingRate(t1Seconds, t2Seconds);
     }
 
     /**

@@ -331,17 +331,6 @@ public final class DensityMatrix
         return re(basisIndex, basisIndex);
     }
 
-    /** @return the probabilities of all 2^n computational basis outcomes (the diagonal of ρ). */
-    public double[] probabilities()
-    {
-        final double[] probabilities = new double[dimension];
-        for (int index = 0; index < dimension; index++)
-        {
-            probabilities[index] = probability(index);
-        }
-        return probabilities;
-    }
-
     /**
      * @param qubit   measured qubit.
      * @param outcome 0 or 1.

@@ -1,5 +1,7 @@
 package io.qring.channel.exact;
 
+import io.qring.channel.noise.MemoryTimes;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -67,12 +69,6 @@ public final class KrausChannel
     public static KrausChannel unitary(final Matrix2 unitary)
     {
         return of(unitary);
-    }
-
-    /** @return the identity channel. */
-    public static KrausChannel identity()
-    {
-        return of(Matrix2.IDENTITY);
     }
 
     /**
@@ -145,17 +141,9 @@ public final class KrausChannel
         {
             throw new IllegalArgumentException("storage time must be finite and >= 0, got " + storageSeconds);
         }
-        if (!(t1Seconds > 0) || Double.isInfinite(t1Seconds) || !(t2Seconds > 0) || Double.isInfinite(t2Seconds))
-        {
-            throw new IllegalArgumentException("T1 and T2 must be finite and > 0, got T1=" + t1Seconds + " T2=" + t2Seconds);
-        }
-        if (t2Seconds > 2 * t1Seconds)
-        {
-            throw new IllegalArgumentException("unphysical memory: T2=" + t2Seconds + " s exceeds 2*T1=" + 2 * t1Seconds + " s");
-        }
+        MemoryTimes.validate(t1Seconds, t2Seconds);
         final double gamma = -Math.expm1(-storageSeconds / t1Seconds);
-        final double pureDephasingRate = Math.max(0, 1 / t2Seconds - 1 / (2 * t1Seconds));
-        final double q = -Math.expm1(-storageSeconds * pureDephasingRate) / 2;
+        final double q = -Math.expm1(-storageSeconds * MemoryTimes.pureDephasingRate(t1Seconds, t2Seconds)) / 2;
         return amplitudeDamping(gamma).then(dephasing(q));
     }
 

@@ -201,17 +201,6 @@ public final class StateVector
         return re[basisIndex] * re[basisIndex] + im[basisIndex] * im[basisIndex];
     }
 
-    /** @return the Born probabilities of all 2^n computational basis outcomes. */
-    public double[] probabilities()
-    {
-        final double[] probabilities = new double[re.length];
-        for (int index = 0; index < re.length; index++)
-        {
-            probabilities[index] = probability(index);
-        }
-        return probabilities;
-    }
-
     /**
      * @param qubit   measured qubit.
      * @param outcome 0 or 1.

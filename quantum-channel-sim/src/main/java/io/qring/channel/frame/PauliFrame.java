@@ -14,8 +14,6 @@ public final class PauliFrame
     public static final int PAIRS_PER_WORD = 32;
     /** Pairs carried by one payload byte. */
     public static final int PAIRS_PER_BYTE = 4;
-    /** Classical bits carried by one pair (superdense coding). */
-    public static final int BITS_PER_PAIR = 2;
 
     private static final long X_BITS = 0x5555_5555_5555_5555L;
     private static final long Z_BITS = 0xAAAA_AAAA_AAAA_AAAAL;

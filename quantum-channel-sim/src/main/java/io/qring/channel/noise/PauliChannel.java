@@ -142,12 +142,7 @@ public record PauliChannel(double pX, double pY, double pZ)
     public static PauliChannel memory(final double storageSeconds, final double t1Seconds, final double t2Seconds)
     {
         requireNonNegative("storage time", storageSeconds);
-        requirePositive("T1", t1Seconds);
-        requirePositive("T2", t2Seconds);
-        if (t2Seconds > 2 * t1Seconds)
-        {
-            throw new IllegalArgumentException("unphysical memory: T2=" + t2Seconds + " s exceeds 2*T1=" + 2 * t1Seconds + " s");
-        }
+        MemoryTimes.validate(t1Seconds, t2Seconds);
         final double gamma = 1 - Math.exp(-storageSeconds / t1Seconds);
         final double zFlip = (1 - Math.exp(-storageSeconds / t2Seconds)) / 2 - gamma / 4;
         return new PauliChannel(gamma / 4, gamma / 4, Math.max(0, zFlip));

@@ -22,11 +22,10 @@ public final class DataContext
     public static final Duration DEFAULT_NPM_TIMEOUT = Duration.ofMinutes(2);
     /** The npm client, found on the {@code PATH} by default. */
     public static final String DEFAULT_NPM_COMMAND = "npm";
-    /** Cache root under the user's home when no directory is given: {@code ~/.cache/qring}. */
-    public static final Path DEFAULT_CACHE_ROOT = Path.of(System.getProperty("user.home"), ".cache", "qring");
+    /** Cache root under the user's home, used when no data directory is given: {@code ~/.cache/qring}. */
+    public static final Path CACHE_ROOT = Path.of(System.getProperty("user.home"), ".cache", "qring");
 
     private Path dataDirectory;
-    private Path cacheRoot = DEFAULT_CACHE_ROOT;
     private long seed = DEFAULT_SEED;
     private boolean dl4jDownload = true;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
@@ -41,7 +40,7 @@ public final class DataContext
      * Directory given by the user ({@code --data-dir}). For MNIST it is the cache the data is fetched
      * into (created when missing); for CIFAR-10 it must already hold the binary batches.
      *
-     * @param directory the directory, or {@code null} for the default under {@link #cacheRoot(Path)}.
+     * @param directory the directory, or {@code null} for the cache under {@link #CACHE_ROOT}.
      * @return this.
      */
     public DataContext dataDirectory(final Path directory)
@@ -54,22 +53,6 @@ public final class DataContext
     public Path dataDirectory()
     {
         return dataDirectory;
-    }
-
-    /**
-     * @param root cache root used when no data directory is given; default {@link #DEFAULT_CACHE_ROOT}.
-     * @return this.
-     */
-    public DataContext cacheRoot(final Path root)
-    {
-        this.cacheRoot = root;
-        return this;
-    }
-
-    /** @return the cache root. */
-    public Path cacheRoot()
-    {
-        return cacheRoot;
     }
 
     /**
@@ -225,7 +208,6 @@ public final class DataContext
      */
     public DataContext conclude()
     {
-        Objects.requireNonNull(cacheRoot, "cacheRoot");
         Objects.requireNonNull(npmCommand, "npmCommand");
         requirePositive(connectTimeout, "connectTimeout");
         requirePositive(readTimeout, "readTimeout");
@@ -243,16 +225,16 @@ public final class DataContext
         return this;
     }
 
-    /** @return the MNIST cache: the data directory if given, else {@code <cacheRoot>/mnist}. */
+    /** @return the MNIST cache: the data directory if given, else {@code ~/.cache/qring/mnist}. */
     public Path mnistDirectory()
     {
-        return dataDirectory != null ? dataDirectory : cacheRoot.resolve("mnist");
+        return dataDirectory != null ? dataDirectory : CACHE_ROOT.resolve("mnist");
     }
 
-    /** @return where a CIFAR-10 download is cached when no data directory is given: {@code <cacheRoot>/cifar10}. */
+    /** @return where a CIFAR-10 download is cached when no data directory is given: {@code ~/.cache/qring/cifar10}. */
     public Path cifar10CacheDirectory()
     {
-        return cacheRoot.resolve("cifar10");
+        return CACHE_ROOT.resolve("cifar10");
     }
 
     private static void requirePositive(final Duration duration, final String name)
