@@ -178,6 +178,7 @@ public final class RingContext
         require(null != nonFinitePolicy && null != linkWrapper && null != idleStrategySupplier,
             "nonFinitePolicy, linkWrapper and idleStrategySupplier must not be null");
         require(streamIdBase > 0 && streamIdBase <= Integer.MAX_VALUE - 2 * worldSize, "streamIdBase out of range: " + streamIdBase);
+        linkWrapper.checkRing(worldSize);
         switch (transport)
         {
             case IN_MEMORY ->

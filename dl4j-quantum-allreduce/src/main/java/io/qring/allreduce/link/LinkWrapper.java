@@ -50,6 +50,17 @@ public interface LinkWrapper
     Link wrapPrevious(Link link, int selfRank, int previousRank);
 
     /**
+     * Checks, when a {@link io.qring.allreduce.config.RingContext} is concluded, that this wrapper's
+     * settings fit a ring of {@code worldSize} ranks (e.g. that a link they name exists).
+     *
+     * @param worldSize number of ranks of the ring.
+     * @throws IllegalArgumentException naming what does not fit.
+     */
+    default void checkRing(final int worldSize)
+    {
+    }
+
+    /**
      * Composes two wrappers: this one decorates the links first, {@code outer} decorates the result
      * (e.g. a quantum link, then pacing to a link-rate model).
      *
@@ -61,6 +72,13 @@ public interface LinkWrapper
         final LinkWrapper inner = this;
         return new LinkWrapper()
         {
+            @Override
+            public void checkRing(final int worldSize)
+            {
+                inner.checkRing(worldSize);
+                outer.checkRing(worldSize);
+            }
+
             @Override
             public Link wrapNext(final Link link, final int selfRank, final int nextRank)
             {

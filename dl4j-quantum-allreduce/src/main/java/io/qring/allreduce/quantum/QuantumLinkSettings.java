@@ -12,8 +12,11 @@ import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
@@ -260,6 +263,28 @@ public final class QuantumLinkSettings
     {
         final InterceptResendEavesdropper eve = eavesdroppers.get(LinkLedger.linkName(fromRank, toRank));
         return eve == null ? distributionChannel : eve.attack(distributionChannel);
+    }
+
+    /**
+     * @param worldSize number of ranks of the ring these settings are used on.
+     * @throws IllegalArgumentException if an eavesdropper sits on a link the ring does not have (a ring
+     *                                  link goes from rank r to rank (r + 1) mod N).
+     */
+    void checkRing(final int worldSize)
+    {
+        final Set<String> ringLinks = new HashSet<>();
+        for (int rank = 0; rank < worldSize; rank++)
+        {
+            ringLinks.add(LinkLedger.linkName(rank, (rank + 1) % worldSize));
+        }
+        for (final String link : eavesdroppers.keySet())
+        {
+            if (!ringLinks.contains(link))
+            {
+                throw new IllegalArgumentException("eavesdropper on link " + link + ", which a ring of " + worldSize +
+                    " ranks does not have (its links are " + new TreeSet<>(ringLinks) + ")");
+            }
+        }
     }
 
     @Override

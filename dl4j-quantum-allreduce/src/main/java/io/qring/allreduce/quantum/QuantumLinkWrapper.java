@@ -23,6 +23,12 @@ final class QuantumLinkWrapper implements LinkWrapper
     }
 
     @Override
+    public void checkRing(final int worldSize)
+    {
+        settings.checkRing(worldSize);
+    }
+
+    @Override
     public Link wrapNext(final Link link, final int selfRank, final int nextRank)
     {
         return new QuantumSenderLink(link, settings, selfRank, nextRank);

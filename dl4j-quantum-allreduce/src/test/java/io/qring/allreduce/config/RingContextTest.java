@@ -2,6 +2,9 @@ package io.qring.allreduce.config;
 
 import io.qring.allreduce.link.FrameHeaderFlyweight;
 import io.qring.allreduce.link.InMemoryNetwork;
+import io.qring.allreduce.link.LinkWrapper;
+import io.qring.allreduce.quantum.QuantumLinkSettings;
+import io.qring.channel.verify.InterceptResendEavesdropper;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -86,6 +89,10 @@ class RingContextTest
         assertInvalid(valid().transport(TransportKind.IN_MEMORY).inMemoryNetwork(new InMemoryNetwork(3, 1 << 20, 4)),
             "inMemoryNetwork has 3 ranks");
         assertInvalid(valid().embeddedMediaDriver(false), "aeronDirectoryName");
+        assertInvalid(valid().linkWrapper(QuantumLinkSettings.builder().eavesdropper(1, 2, InterceptResendEavesdropper.everyPair())
+            .build().wrapper().then(LinkWrapper.IDENTITY)), "eavesdropper on link 1->2, which a ring of 2 ranks does not have");
+        valid().linkWrapper(QuantumLinkSettings.builder().eavesdropper(1, 0, InterceptResendEavesdropper.everyPair()).build().wrapper())
+            .conclude();
     }
 
     @Test
