@@ -211,6 +211,12 @@ public final class AllReduceComparison implements Callable<Integer>
             elements, warmUp, (long)(minWarmUpSeconds * 1e9), repetitions);
         final RingMeasurement classical = rings.get(0);
         final RingMeasurement quantum = rings.get(1);
+        if (classical.resultCrc() != quantum.resultCrc())
+        {
+            throw new IllegalStateException("the quantum ring ended " + transport + " " + elements + " floats with other bits than " +
+                "the classical ring (CRC-32C " + Integer.toHexString(quantum.resultCrc()) + " vs " +
+                Integer.toHexString(classical.resultCrc()) + ")");
+        }
         final long rawBytesPerRep = Math.max(MIN_RAW_AERON_BYTES_PER_REP, (long)(bytes * busFactor));
         final int rawWarmUp = Math.max(MIN_RAW_AERON_WARM_UP, warmUp);
         final double rawBytesPerSecond = Figures.median(RawAeronThroughput.measure(
@@ -221,7 +227,8 @@ public final class AllReduceComparison implements Callable<Integer>
         final ObjectNode result = JSON.createObjectNode()
             .put("transport", transport.name().toLowerCase(Locale.ROOT))
             .put("floats", elements)
-            .put("bytes", bytes);
+            .put("bytes", bytes)
+            .put("resultCrc32c", Integer.toHexString(classical.resultCrc()));
         final double classicalBusbw = ring(result.putObject("classical"), classical, bytes, busFactor);
         final double quantumBusbw = ring(result.putObject("quantum"), quantum, bytes, busFactor);
         final double timeRatio = (double)quantum.medianNs() / classical.medianNs();

@@ -7,12 +7,15 @@ import io.qring.allreduce.config.RingContext;
 import io.qring.channel.ledger.LedgerSnapshot;
 import org.agrona.CloseHelper;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
 
 /**
  * Times consecutive float all-reduces of rings running side by side in this process (one rank per
@@ -28,8 +31,11 @@ import java.util.concurrent.TimeUnit;
  * @param cpuNs       CPU time of the process during each timed operation, ns, in run order.
  * @param chunkLength the chunk the ring moved data in, bytes (after any link wrapper's limit).
  * @param link01      ledger of directed link 0→1 over the last operation, both endpoints merged.
+ * @param resultCrc   CRC-32C of the float bits every rank holds after the last operation (they are
+ *                    checked to be the same on every rank): rings given the same inputs and turns must
+ *                    end with the same value.
  */
-record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, LedgerSnapshot link01)
+record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, LedgerSnapshot link01, int resultCrc)
 {
     /** Longest a single all-reduce of the measurement may take. */
     static final long OPERATION_TIMEOUT_NS = TimeUnit.MINUTES.toNanos(5);
@@ -84,7 +90,8 @@ record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, LedgerSnap
             final List<RingMeasurement> measurements = new ArrayList<>(rings.size());
             for (int i = 0; i < rings.size(); i++)
             {
-                measurements.add(new RingMeasurement(times[i], cpu[i], rings.get(i).rank(0).chunkLength(), link01(rings.get(i))));
+                measurements.add(new RingMeasurement(times[i], cpu[i], rings.get(i).rank(0).chunkLength(), link01(rings.get(i)),
+                    resultCrc(data.get(i))));
             }
             return measurements;
         }
@@ -121,6 +128,26 @@ record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, LedgerSnap
             return System.nanoTime() - start;
         }, OPERATION_TIMEOUT_NS);
         return perRank.stream().mapToLong(Long::longValue).max().orElseThrow();
+    }
+
+    /**
+     * @return CRC-32C of the ranks' float bits, little-endian.
+     * @throws IllegalStateException if two ranks of the ring ended with different bits.
+     */
+    private static int resultCrc(final float[][] ranks)
+    {
+        for (int r = 1; r < ranks.length; r++)
+        {
+            if (!Arrays.equals(ranks[r], ranks[0]))
+            {
+                throw new IllegalStateException("rank " + r + " ended the measurement with other bits than rank 0");
+            }
+        }
+        final ByteBuffer bits = ByteBuffer.allocate(ranks[0].length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bits.asFloatBuffer().put(ranks[0]);
+        final CRC32C crc = new CRC32C();
+        crc.update(bits);
+        return (int)crc.getValue();
     }
 
     private static LedgerSnapshot link01(final LocalRing ring)

@@ -9,7 +9,10 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Smoke run of the end-to-end comparison at a tiny size: one well-formed JSON line with every figure. */
+/**
+ * Smoke run of the end-to-end comparison at a tiny size: one well-formed JSON line with every figure
+ * (the comparison itself fails if the quantum ring's result differs from the classical ring's).
+ */
 class AllReduceComparisonTest
 {
     private static final int RANKS = 3;
@@ -28,6 +31,9 @@ class AllReduceComparisonTest
         assertEquals(0.5, report.path("targets").path("busbwOverRawAeronMin").asDouble());
         final List<String> transports = report.path("cases").findValuesAsText("transport");
         assertEquals(List.of("ipc", "udp"), transports);
+        final List<String> results = report.path("cases").findValuesAsText("resultCrc32c");
+        assertEquals(2, results.size());
+        assertEquals(results.get(0), results.get(1), "same inputs and turns: the IPC and UDP rings end with the same bits");
         for (final JsonNode result : report.path("cases"))
         {
             assertEquals(FLOATS * 4L, result.path("bytes").asLong());
