@@ -51,8 +51,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * or an all-reduce on ranks with different {@link NonFinitePolicy non-finite policies}) or
  * {@link NonFiniteValueException}, and the ring stays usable. This adds N − 1 small messages per rank
  * per collective ({@link #DESCRIPTOR_LENGTH} bytes each). After a collective the engine
- * {@link Link#flush() flushes} its previous link, so a decorator that batches acknowledgements sends
- * the last of them.
+ * {@link Link#flush() flushes} both links: a decorator that batches acknowledgements sends the last of
+ * them, and a quantum link tops up its EPR pool for the next collective.
  * <p>
  * <b>Ledgers.</b> {@link #linkLedgers()} counts what this rank's two outbound links carried since the
  * ring connected, {@link #lastOperationLedgers()} what they carried during the last collective the
@@ -349,7 +349,7 @@ public final class RingAllReduce implements AllReduce
                 step = t;
                 exchange(array, mod(rank + 1 - t), mod(rank - t), length, chunkElements, false);
             }
-            previous.flush();
+            flushLinks();
         }
         catch (final LinkException ex)
         {
@@ -389,7 +389,7 @@ public final class RingAllReduce implements AllReduce
                     receiveSlotIndex * DESCRIPTOR_LENGTH + LENGTH_OFFSET, ORDER)];
                 exchangeBytes(messages[sendSlot], messages[receiveSlotIndex], agreedChunk);
             }
-            previous.flush();
+            flushLinks();
             return messages;
         }
         catch (final LinkException ex)
@@ -472,6 +472,16 @@ public final class RingAllReduce implements AllReduce
             }
         }
         receiveBytes = null;
+    }
+
+    /**
+     * Ends a collective that completed: the previous link sends what it held back (acknowledgements),
+     * then both links do what belongs between collectives (a quantum link tops up its EPR pool).
+     */
+    private void flushLinks()
+    {
+        previous.flush();
+        next.flush();
     }
 
     private int agree(

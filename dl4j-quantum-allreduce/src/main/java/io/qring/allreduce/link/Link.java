@@ -50,9 +50,11 @@ public interface Link extends AutoCloseable
     void receive(MessageHandler handler, long deadlineNanos);
 
     /**
-     * Sends now whatever a decorator holds back from the reverse direction (e.g. acknowledgements it
-     * batches). The ring engine calls it on its previous link after every collective, so a sender
-     * learns before it closes that nothing needs to be resent. Never blocks longer than a send.
+     * Ends a collective on this link: sends now whatever a decorator holds back from the reverse
+     * direction (e.g. acknowledgements it batches), so a sender learns before it closes that nothing
+     * needs to be resent, and does what belongs between collectives (a quantum link tops up its EPR
+     * pool). The ring engine calls it on both its links after every collective that completed. Never
+     * blocks longer than a send.
      */
     default void flush()
     {

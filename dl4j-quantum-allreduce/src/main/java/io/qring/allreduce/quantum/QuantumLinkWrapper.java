@@ -41,8 +41,11 @@ final class QuantumLinkWrapper implements LinkWrapper
     }
 
     /**
-     * One endpoint's EPR pool of a directed link. Pools refill on demand, topping up to capacity in
-     * one distributed batch (the offline phase), at the same points of the frame sequence on both ends.
+     * One endpoint's EPR pool of a directed link. The engine flushes both of a rank's links after every
+     * collective, and each end then tops its pool up to capacity in one distributed batch (the offline
+     * phase); a collective that needs more pairs than the pool holds refills it on demand. Only the
+     * receiving end's batches matter to the physics (they time storage noise and feed verification);
+     * the sending end's count the pairs distributed, sacrificed and sent offline in the ledger.
      */
     static EprPool pool(
         final QuantumLinkSettings settings,

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * failed blocks are requested again until every block's holds, so a message is handed to the engine
  * only when it is exactly what was sent. Verification of every distributed batch runs here
  * (the receiver holds the noise); an alarm applies the configured {@link AlarmPolicy}. Completed
- * messages are acknowledged cumulatively, every half window and on {@link #flush()}; closing flushes.
+ * messages are acknowledged cumulatively, every half window and on {@link #flush()} and on closing.
  * <p>
  * Acknowledgements and repair requests go back on the caller's thread: within a receive by the
  * earlier of its deadline and {@link QuantumLinkSettings#controlTimeoutNs()}, on a flush within the
@@ -100,7 +100,7 @@ final class QuantumReceiverLink extends DelegatingLink
         {
             try
             {
-                flush();
+                acknowledgeAll();
             }
             catch (final RuntimeException ex)
             {
@@ -313,12 +313,19 @@ final class QuantumReceiverLink extends DelegatingLink
     }
 
     /**
-     * Acknowledges the messages completed so far that {@link #acknowledgeCompleted} held back; the ring
-     * engine calls it after every collective, so the sender learns, before it may close, that nothing
-     * needs to be resent.
+     * Acknowledges the messages completed so far that {@link #acknowledgeCompleted} held back, so the
+     * sender learns, before it may close, that nothing needs to be resent; then tops the link's pool up
+     * to capacity, the offline phase before the next collective. The ring engine calls it after every
+     * collective.
      */
     @Override
     public void flush()
+    {
+        acknowledgeAll();
+        decoder.pool().refill();
+    }
+
+    private void acknowledgeAll()
     {
         throwIfFailed();
         callerDeadlineNs = System.nanoTime() + settings.controlTimeoutNs();

@@ -25,8 +25,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The sending end of a quantum link (decorates a rank's link to its next neighbour). Each message is
- * superdense-coded over the link's EPR pool, with one CRC-32C per block and one over the whole payload
- * sent as classical bits. The sender keeps each frame, as it went on the wire, until the receiver
+ * superdense-coded over the link's EPR pool, with one CRC-32C per block sent as classical bits. The sender keeps each frame, as it went on the wire, until the receiver
  * acknowledges it; a control thread reads acknowledgements and repair requests from the reverse
  * direction, recovers just the failed blocks from the kept frame and resends them on fresh pairs.
  * After a verification alarm under {@link AlarmPolicy#FALLBACK_CLASSICAL} every frame travels as
@@ -103,6 +102,18 @@ final class QuantumSenderLink extends DelegatingLink
     public LinkLedger ledger()
     {
         return ledger;
+    }
+
+    /**
+     * The offline phase after a collective: tops the link's pool up to capacity, so the next
+     * collective's pairs are distributed before it starts (and stored until it uses them).
+     */
+    @Override
+    public void flush()
+    {
+        throwIfFailed();
+        pool.refill();
+        super.flush();
     }
 
     @Override

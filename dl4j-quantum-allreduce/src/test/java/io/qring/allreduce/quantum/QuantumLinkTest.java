@@ -66,6 +66,10 @@ class QuantumLinkTest
             assertEquals(q.get(LedgerCounter.EPR_PRE_SHARED), q.get(LedgerCounter.OFFLINE_QUBITS), link);
             assertEquals(2.0, q.goodputBitsPerQubit(), 0.0, link);
             assertTrue(quantum.links.get(link).get(LedgerCounter.EPR_SACRIFICED) > 0, link);
+            final LedgerSnapshot total = quantum.links.get(link);
+            assertEquals(QuantumLinkSettings.DEFAULT_POOL_CAPACITY_PAIRS, total.get(LedgerCounter.EPR_PRE_SHARED) -
+                total.get(LedgerCounter.EPR_SACRIFICED) - total.get(LedgerCounter.EPR_CONSUMED),
+                link + ": after a collective the pool is topped up to capacity for the next one");
         }
     }
 
