@@ -289,9 +289,25 @@ final class QuantumReceiverLink extends DelegatingLink
                 assembly.bad.cardinality() + " corrupted blocks after " + assembly.repairRounds +
                 " repair rounds; the link's noise is beyond what it can correct (distribution " + settings.distributionChannel() +
                 ", online " + settings.onlineChannel() + (settings.hasMemory() ? ", T1 " + settings.t1Seconds() + " s, T2 " +
-                settings.t2Seconds() + " s" : "") + ")", null);
+                settings.t2Seconds() + " s" : "") + ")" + storageHint(), null);
         }
         answer(sequence, assembly);
+    }
+
+    /**
+     * With T1/T2 memory, how long the pairs in use had been stored: the noise grows with it, and a pool
+     * is used up, hence refreshed, sooner the smaller it is.
+     */
+    private String storageHint()
+    {
+        if (!settings.hasMemory())
+        {
+            return "";
+        }
+        final EprPool pool = decoder.pool();
+        final long storedNs = pool.clock().nanoTime() - pool.distributionTimeNs(pool.nextPair() - 1);
+        return "; the pairs in use had been stored for " + TimeUnit.NANOSECONDS.toMillis(storedNs) + " ms, which a pool of fewer than " +
+            pool.capacity() + " pairs (poolCapacityPairs) would shorten";
     }
 
     private void answer(final long sequence, final Assembly assembly)

@@ -241,6 +241,25 @@ class QuantumLinkTest
         }
     }
 
+    /** Pairs stored for 100 s in a memory of T1 = 1 s, T2 = 0.5 s are useless; the error says how long they waited. */
+    @Test
+    void shouldNameHowLongThePairsWereStoredWhenMemoryNoiseIsBeyondRepair()
+    {
+        final CachedNanoClock clock = new CachedNanoClock();
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder().memory(1.0, 0.5).clock(clock).maxRepairRounds(3)
+            .poolCapacityPairs(1 << 22).build();
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, 2).linkWrapper(settings.wrapper())))
+        {
+            ring.run(rank -> allReduceOperation(rank, 0), RUN_TIMEOUT_NS);
+            clock.update(TimeUnit.SECONDS.toNanos(100));
+            final List<LocalRing.Outcome<float[]>> outcomes = ring.runEach(rank -> allReduceOperation(rank, 1), RUN_TIMEOUT_NS);
+            final List<Throwable> causes = outcomes.stream().map(o -> rootOf(o.failure())).toList();
+            assertTrue(causes.stream().anyMatch(c -> c instanceof QuantumLinkException && c.getMessage().contains(
+                "the pairs in use had been stored for 100000 ms, which a pool of fewer than 4194304 pairs (poolCapacityPairs)")),
+                causes.toString());
+        }
+    }
+
     @Test
     void shouldRejectInvalidSettingsWithTheCause()
     {
