@@ -73,6 +73,10 @@ public final class RingAllReduce implements AllReduce
     private static final byte KIND_FLOAT = 1;
     private static final byte KIND_DOUBLE = 2;
     private static final byte KIND_GATHER = 3;
+    /** Operation byte of a user's {@link #allGather}. */
+    private static final byte GATHER_BYTES = -1;
+    /** Operation byte of the gather inside {@link #gatherRingLedgers()}, so it never pairs with a user's allGather. */
+    private static final byte GATHER_LEDGERS = 1;
     private static final int OPERATION_OFFSET = 0;
     private static final int RANK_OFFSET = 8;
     private static final int KIND_OFFSET = 12;
@@ -357,7 +361,7 @@ public final class RingAllReduce implements AllReduce
         }
         catch (final CollectiveMismatchException | NonFiniteValueException ex)
         {
-            throw ex;
+            throw endRejected(ex);
         }
         catch (final RuntimeException ex)
         {
@@ -376,7 +380,7 @@ public final class RingAllReduce implements AllReduce
         final List<LedgerSnapshot> before = linkLedgers();
         try
         {
-            final int agreedChunk = agree(operation, KIND_GATHER, (byte)-1, local.length, -1, 0.0);
+            final int agreedChunk = agree(operation, KIND_GATHER, userCollective ? GATHER_BYTES : GATHER_LEDGERS, local.length, -1, 0.0);
             final byte[][] messages = new byte[worldSize][];
             messages[rank] = local.clone();
             phase = "all-gather";
@@ -398,7 +402,7 @@ public final class RingAllReduce implements AllReduce
         }
         catch (final CollectiveMismatchException ex)
         {
-            throw ex;
+            throw endRejected(ex);
         }
         catch (final RuntimeException ex)
         {
@@ -472,6 +476,26 @@ public final class RingAllReduce implements AllReduce
             }
         }
         receiveBytes = null;
+    }
+
+    /**
+     * Ends a collective the ranks agreed to reject before any data moved: its descriptors still went
+     * over the links, so they are flushed as after any collective (a quantum receiver that holds back
+     * their acknowledgements would otherwise keep its sender waiting when the ring closes).
+     *
+     * @return the rejection, to be thrown; a flush that fails is attached to it as suppressed.
+     */
+    private RuntimeException endRejected(final RuntimeException rejection)
+    {
+        try
+        {
+            flushLinks();
+        }
+        catch (final RuntimeException ex)
+        {
+            rejection.addSuppressed(ex);
+        }
+        return rejection;
     }
 
     /**
@@ -580,7 +604,8 @@ public final class RingAllReduce implements AllReduce
         {
             case KIND_FLOAT -> "allReduce(float[" + length + "], " + opName(op) + ") as its collective #" + operation;
             case KIND_DOUBLE -> "allReduce(double[" + length + "], " + opName(op) + ") as its collective #" + operation;
-            case KIND_GATHER -> "allGather(byte[" + length + "]) as its collective #" + operation;
+            case KIND_GATHER -> (GATHER_LEDGERS == op ? "gatherRingLedgers()" : "allGather(byte[" + length + "])") +
+                " as its collective #" + operation;
             default -> "an unknown collective (kind " + kind + ") as its collective #" + operation;
         };
     }
@@ -742,6 +767,10 @@ public final class RingAllReduce implements AllReduce
     private static List<LedgerSnapshot> decodeLedgers(final ByteBuffer buffer)
     {
         final int count = buffer.getInt();
+        if (count < 0 || count > 2)
+        {
+            throw new IllegalStateException("a rank's ledger view holds " + count + " links; each rank has 2");
+        }
         final List<LedgerSnapshot> snapshots = new ArrayList<>(count);
         for (int i = 0; i < count; i++)
         {

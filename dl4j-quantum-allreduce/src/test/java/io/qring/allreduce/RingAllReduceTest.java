@@ -173,6 +173,14 @@ class RingAllReduceTest
             {
                 assertTrue(outcome.failure().getMessage().contains("allReduce(double[10], SUM)"), outcome.failure().getMessage());
             }
+            final List<LocalRing.Outcome<Object>> gatherMismatch = ring.runEach(rank ->
+                0 == rank.rank() ? rank.gatherRingLedgers() : rank.allGather(new byte[100]), RUN_TIMEOUT_NS);
+            for (final LocalRing.Outcome<Object> outcome : gatherMismatch)
+            {
+                final CollectiveMismatchException ex = assertInstanceOf(CollectiveMismatchException.class, outcome.failure());
+                assertTrue(ex.getMessage().contains("called gatherRingLedgers()") && ex.getMessage().contains("called allGather(byte[100])"),
+                    ex.getMessage());
+            }
             assertFloatResults(allReduceFloats(ring, SEED, 1000, ReduceOp.AVERAGE), SEED, ReduceOp.AVERAGE);
         }
     }

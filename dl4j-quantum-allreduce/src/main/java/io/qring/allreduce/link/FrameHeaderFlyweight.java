@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  * the wire. All fields are little-endian; the payload follows at {@link #HEADER_LENGTH}, 8-byte aligned.
  * <pre>
  *   0  int   magic            0x474E5251 ("QRNG")
- *   4  byte  version          2
+ *   4  byte  version          3
  *   5  byte  type             HELLO, PROOF, DATA, ABORT
  *   6  byte  direction        FORWARD (sent along the ring) or RETURN (sent against it)
  *   7  byte  reserved         0
@@ -29,8 +29,13 @@ public final class FrameHeaderFlyweight
 {
     /** "QRNG" read as a little-endian int. */
     public static final int MAGIC = 0x474E5251;
-    /** Version of this layout: 2 since session payloads travel sealed with AES-256-GCM. */
-    public static final byte VERSION = 2;
+    /**
+     * Version of the protocol a ring speaks, checked on every frame: 2 since session payloads travel
+     * sealed with AES-256-GCM; 3 since quantum data frames carry block checksums only, quantum links
+     * may split blocks (REBLOCK), and the all-reduce descriptor carries the non-finite policy. Ranks of
+     * different versions cannot form a ring.
+     */
+    public static final byte VERSION = 3;
 
     /** Handshake: announces the sender's fresh nonce. */
     public static final byte TYPE_HELLO = 1;

@@ -226,6 +226,10 @@ final class QuantumReceiverLink extends DelegatingLink
         final int gathered;
         if (QuantumFrame.isClassical(buffer, offset))
         {
+            if (bodyLength > scratch.capacity())
+            {
+                throw protocolError("repair frame for frame " + sequence + " carries " + bodyLength + " bytes, more than a message");
+            }
             gathered = bodyLength;
             buffer.getBytes(bodyOffset, scratch, 0, bodyLength);
         }

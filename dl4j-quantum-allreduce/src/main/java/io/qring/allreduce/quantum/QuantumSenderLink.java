@@ -466,7 +466,7 @@ final class QuantumSenderLink extends DelegatingLink
             if (pending.repairs++ == 0)
             {
                 adaptBlockLength(count, blocks, blockLength);
-                if (!sentRaw && this.blockLength <= blockLength / 2)
+                if (!sentRaw && this.blockLength <= blockLength / 2 && QuantumFrame.blockCount(length, this.blockLength) > blocks)
                 {
                     reblock(sequence, pending, count);
                     return;

@@ -1,6 +1,7 @@
 package io.qring.allreduce.quantum;
 
 import io.qring.allreduce.LocalRing;
+import io.qring.allreduce.NonFiniteValueException;
 import io.qring.allreduce.ReduceOp;
 import io.qring.allreduce.RingAllReduce;
 import io.qring.allreduce.config.RingContext;
@@ -92,6 +93,37 @@ class QuantumLinkTest
                 rank.allReduce(input(rank.rank(), LENGTH), ReduceOp.SUM);
                 return null;
             }, RUN_TIMEOUT_NS);
+        }
+        finally
+        {
+            final long start = System.nanoTime();
+            ring.close();
+            closeNs = System.nanoTime() - start;
+        }
+        assertTrue(closeNs < QuantumLinkSettings.DEFAULT_CONTROL_TIMEOUT_NS / 4,
+            "closing took " + TimeUnit.NANOSECONDS.toMillis(closeNs) + " ms: some sender waited for acknowledgements");
+    }
+
+    /**
+     * A collective rejected on a NaN still moved its descriptors; the engine flushes after it too, so
+     * closing does not wait for their acknowledgements.
+     */
+    @Test
+    void shouldCloseWithoutWaitingAfterACollectiveRejectedOnANonFiniteInput()
+    {
+        final LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, 3)
+            .linkWrapper(QuantumLinkSettings.builder().build().wrapper()));
+        final long closeNs;
+        try
+        {
+            final List<LocalRing.Outcome<Object>> outcomes = ring.runEach(rank ->
+            {
+                final float[] data = input(rank.rank(), LENGTH);
+                data[7] = Float.NaN;
+                rank.allReduce(data, ReduceOp.SUM);
+                return null;
+            }, RUN_TIMEOUT_NS);
+            outcomes.forEach(outcome -> assertInstanceOf(NonFiniteValueException.class, outcome.failure()));
         }
         finally
         {
