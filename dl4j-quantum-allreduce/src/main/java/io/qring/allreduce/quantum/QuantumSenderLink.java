@@ -465,8 +465,8 @@ final class QuantumSenderLink extends DelegatingLink
             final boolean sentRaw = QuantumFrame.isClassical(sent, 0);
             if (pending.repairs++ == 0)
             {
-                adaptBlockLength(count, blocks, blockLength);
-                if (!sentRaw && this.blockLength <= blockLength / 2 && QuantumFrame.blockCount(length, this.blockLength) > blocks)
+                adaptBlockLength(count, blocks, Math.min(blockLength, length));
+                if (!sentRaw && QuantumFrame.blockCount(length, this.blockLength) > blocks)
                 {
                     reblock(sequence, pending, count);
                     return;
@@ -581,17 +581,19 @@ final class QuantumSenderLink extends DelegatingLink
 
     /**
      * Re-estimates the symbol error probability from the share of blocks that failed on first delivery,
-     * 1 − (1 − p)^(4·blockLength) = failed / blocks, and sizes later frames' blocks for it (noise from
+     * 1 − (1 − p)^(4·blockBytes) = failed / blocks, and sizes later frames' blocks for it (noise from
      * storage, an eavesdropper or a changed channel is only seen this way).
+     *
+     * @param blockBytes bytes of the frame's blocks: its block length, or its length if that is shorter.
      */
-    private void adaptBlockLength(final int failed, final int blocks, final int sentBlockLength)
+    private void adaptBlockLength(final int failed, final int blocks, final int blockBytes)
     {
         if (!adaptiveBlocks || blocks == 0)
         {
             return;
         }
         final double failedShare = Math.min((double)failed / blocks, 1 - 1e-9);
-        final double pairsPerBlock = 4.0 * Math.min(sentBlockLength, maxMessageLength);
+        final double pairsPerBlock = 4.0 * blockBytes;
         final double symbolError = 1 - Math.pow(1 - failedShare, 1 / pairsPerBlock);
         final int adapted = Math.max(minBlockLength, QuantumLinkSettings.blockLengthFor(symbolError));
         if (adapted < blockLength)
