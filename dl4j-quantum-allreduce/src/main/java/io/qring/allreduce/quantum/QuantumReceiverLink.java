@@ -211,11 +211,7 @@ final class QuantumReceiverLink extends DelegatingLink
 
     private void onRepair(final long sequence, final DirectBuffer buffer, final int offset, final int length)
     {
-        final Assembly assembly = assemblies.get(sequence);
-        if (assembly == null || assembly.complete)
-        {
-            throw protocolError("repair frame for frame " + sequence + ", which is not awaiting repair");
-        }
+        final Assembly assembly = awaitingRepair(sequence, "repair");
         final int count = QuantumFrame.count(buffer, offset);
         final int bodyOffset = offset + QuantumFrame.REPAIR_INDICES_OFFSET + 4 * count;
         if (count <= 0 || count > assembly.blocks || bodyOffset > offset + length)
@@ -262,11 +258,7 @@ final class QuantumReceiverLink extends DelegatingLink
     /** The sender split the message's blocks: check what is held against the new checksums. */
     private void onReblock(final long sequence, final DirectBuffer buffer, final int offset, final int length)
     {
-        final Assembly assembly = assemblies.get(sequence);
-        if (assembly == null || assembly.complete)
-        {
-            throw protocolError("reblock frame for frame " + sequence + ", which is not awaiting repair");
-        }
+        final Assembly assembly = awaitingRepair(sequence, "reblock");
         final int blocks = QuantumFrame.count(buffer, offset);
         final int blockLength = length < QuantumFrame.DATA_CRCS_OFFSET ? 0 :
             buffer.getInt(offset + QuantumFrame.BLOCK_LENGTH_OFFSET, QuantumFrame.ORDER);
@@ -282,6 +274,17 @@ final class QuantumReceiverLink extends DelegatingLink
             assembly.markIfBad(i, checksums);
         }
         endRepairRound(sequence, assembly);
+    }
+
+    /** @return the message a repair or reblock frame refers to, which must still have corrupted blocks. */
+    private Assembly awaitingRepair(final long sequence, final String frameType)
+    {
+        final Assembly assembly = assemblies.get(sequence);
+        if (assembly == null || assembly.complete)
+        {
+            throw protocolError(frameType + " frame for frame " + sequence + ", which is not awaiting repair");
+        }
+        return assembly;
     }
 
     private void endRepairRound(final long sequence, final Assembly assembly)
