@@ -16,6 +16,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
@@ -30,9 +31,51 @@ final class ChildRings
     static final long RUN_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(120);
     /** Longest the children may take to start and bind. */
     static final long START_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
+    /** Slack for an error to travel, be printed and be read, on top of a configured timeout. */
+    static final long REPORT_MARGIN_NS = TimeUnit.SECONDS.toNanos(2);
 
     private ChildRings()
     {
+    }
+
+    /**
+     * After {@code victim} was killed during all-reduce {@code interrupted}: every other rank reports an
+     * error naming it within the operation timeout of the kill (plus {@link #REPORT_MARGIN_NS}), reports no
+     * result of that all-reduce, and exits with failure within {@code exitMarginNs} of its report.
+     *
+     * @param ranks              the ring.
+     * @param victim             the killed rank.
+     * @param interrupted        index of the all-reduce it died in.
+     * @param killedAtNs         when it was killed, {@link System#nanoTime()}.
+     * @param operationTimeoutMs the ranks' operation timeout.
+     * @param exitMarginNs       how soon after its report a survivor must have exited.
+     * @throws InterruptedException if interrupted while waiting for the survivors.
+     */
+    static void assertSurvivorsNameTheKilledRank(
+        final RankLauncher ranks,
+        final int victim,
+        final int interrupted,
+        final long killedAtNs,
+        final long operationTimeoutMs,
+        final long exitMarginNs) throws InterruptedException
+    {
+        for (final RankProcess survivor : ranks.ranks())
+        {
+            if (survivor.rank() == victim)
+            {
+                continue;
+            }
+            final Optional<RankEvent> error = survivor.await(e -> e.is("error"),
+                killedAtNs + TimeUnit.MILLISECONDS.toNanos(operationTimeoutMs) + REPORT_MARGIN_NS);
+            assertTrue(error.isPresent(), "rank " + survivor.rank() + " reported no error within " + operationTimeoutMs +
+                " ms + margin of the kill:\n" + ranks.transcripts());
+            final String message = error.get().json().path("message").asText();
+            assertTrue(message.contains("rank " + victim + " (udp 127.0.0.1:"), "must name the dead peer:\n" + ranks.transcripts());
+            assertTrue(survivor.events("result").stream().allMatch(e -> e.operation() < interrupted),
+                "no result of the interrupted all-reduce:\n" + survivor.transcript());
+            assertEquals(Optional.of(RankMain.EXIT_FAILURE), survivor.awaitExit(error.get().receivedNs() + exitMarginNs),
+                survivor.transcript());
+        }
     }
 
     /**

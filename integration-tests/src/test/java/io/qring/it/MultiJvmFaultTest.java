@@ -31,8 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MultiJvmFaultTest
 {
     private static final int WORLD_SIZE = 3;
-    /** Slack for the error to travel, be printed and be read, on top of the configured timeout. */
-    private static final long REPORT_MARGIN_NS = TimeUnit.SECONDS.toNanos(2);
 
     /**
      * The rank receiving from the dead one sees its image close (about twice the driver liveness timeout
@@ -57,24 +55,7 @@ class MultiJvmFaultTest
             final RankProcess dead = ranks.rank(victim);
             assertTrue(dead.await(e -> e.is("started") && e.operation() == 1, start + RUN_TIMEOUT_NS).isPresent(),
                 ranks.transcripts());
-            final long killedAt = dead.kill();
-            for (final RankProcess survivor : ranks.ranks())
-            {
-                if (survivor.rank() == victim)
-                {
-                    continue;
-                }
-                final Optional<RankEvent> error = survivor.await(e -> e.is("error"),
-                    killedAt + TimeUnit.MILLISECONDS.toNanos(operationTimeoutMs) + REPORT_MARGIN_NS);
-                assertTrue(error.isPresent(), "rank " + survivor.rank() + " reported no error within " + operationTimeoutMs +
-                    " ms + margin of the kill:\n" + ranks.transcripts());
-                final String message = error.get().json().path("message").asText();
-                assertTrue(message.contains("rank " + victim + " (udp 127.0.0.1:"), "must name the dead peer:\n" + ranks.transcripts());
-                assertTrue(survivor.events("result").stream().allMatch(e -> e.operation() < 1),
-                    "no result of the interrupted all-reduce:\n" + survivor.transcript());
-                assertEquals(Optional.of(RankMain.EXIT_FAILURE), survivor.awaitExit(System.nanoTime() + RUN_TIMEOUT_NS),
-                    survivor.transcript());
-            }
+            ChildRings.assertSurvivorsNameTheKilledRank(ranks, victim, 1, dead.kill(), operationTimeoutMs, RUN_TIMEOUT_NS);
         }
     }
 

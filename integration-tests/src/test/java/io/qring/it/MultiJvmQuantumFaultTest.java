@@ -4,7 +4,6 @@ import io.qring.allreduce.quantum.QuantumLinkSettings;
 import io.qring.it.launcher.RankEvent;
 import io.qring.it.launcher.RankLauncher;
 import io.qring.it.launcher.RankProcess;
-import io.qring.it.rank.RankMain;
 import io.qring.it.rank.RankOptions;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 
 import static io.qring.it.ChildRings.RUN_TIMEOUT_NS;
 import static io.qring.it.ChildRings.START_TIMEOUT_NS;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -34,8 +32,6 @@ class MultiJvmQuantumFaultTest
      * (liveness 1 s, then linger; see MultiJvmFaultTest), so that rank fails naming the dead peer first.
      */
     private static final long OPERATION_TIMEOUT_MS = 4_000;
-    /** Slack for the error to travel, be printed and be read, on top of the operation timeout. */
-    private static final long REPORT_MARGIN_NS = TimeUnit.SECONDS.toNanos(2);
     /** A survivor must exit this soon after reporting: closing a failed quantum link does not wait for acknowledgements. */
     private static final long EXIT_MARGIN_NS = TimeUnit.SECONDS.toNanos(5);
 
@@ -60,24 +56,7 @@ class MultiJvmQuantumFaultTest
             assertTrue(interrupted.isPresent(), ranks.transcripts());
             final long operationNs = interrupted.get().receivedNs() - dead.events("started").get(INTERRUPTED - 1).receivedNs();
             TimeUnit.NANOSECONDS.sleep(operationNs / 4);
-            final long killedAt = dead.kill();
-            for (final RankProcess survivor : ranks.ranks())
-            {
-                if (survivor.rank() == VICTIM)
-                {
-                    continue;
-                }
-                final Optional<RankEvent> error = survivor.await(e -> e.is("error"),
-                    killedAt + TimeUnit.MILLISECONDS.toNanos(OPERATION_TIMEOUT_MS) + REPORT_MARGIN_NS);
-                assertTrue(error.isPresent(), "rank " + survivor.rank() + " reported no error within " + OPERATION_TIMEOUT_MS +
-                    " ms + margin of the kill:\n" + ranks.transcripts());
-                final String message = error.get().json().path("message").asText();
-                assertTrue(message.contains("rank " + VICTIM + " (udp 127.0.0.1:"), "must name the dead peer:\n" + ranks.transcripts());
-                assertTrue(survivor.events("result").stream().allMatch(e -> e.operation() < INTERRUPTED),
-                    "no result of the interrupted all-reduce:\n" + survivor.transcript());
-                assertEquals(Optional.of(RankMain.EXIT_FAILURE), survivor.awaitExit(error.get().receivedNs() + EXIT_MARGIN_NS),
-                    survivor.transcript());
-            }
+            ChildRings.assertSurvivorsNameTheKilledRank(ranks, VICTIM, INTERRUPTED, dead.kill(), OPERATION_TIMEOUT_MS, EXIT_MARGIN_NS);
         }
     }
 }
