@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Inputs, references and assertions shared by the ring tests. */
-final class RingTestSupport
+/** Inputs, references and assertions shared by the ring tests (the ring context also by the quantum link's). */
+public final class RingTestSupport
 {
     static final long RUN_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
     static final double FLOAT_UNIT_ROUNDOFF = 0x1.0p-24;
@@ -24,7 +24,12 @@ final class RingTestSupport
     {
     }
 
-    static RingContext context(final TransportKind transport, final int worldSize)
+    /**
+     * @param transport  transport of the ring.
+     * @param worldSize  ranks.
+     * @return a ring context with 16 KiB chunks, 256 KiB terms and short timeouts.
+     */
+    public static RingContext context(final TransportKind transport, final int worldSize)
     {
         return new RingContext()
             .transport(transport)

@@ -28,6 +28,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import static io.qring.allreduce.RingTestSupport.context;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -326,18 +327,6 @@ class QuantumLinkTest
             Arguments.of("depolarizing 1e-2", QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-2))),
             Arguments.of("amplitude damping 0.01", QuantumLinkSettings.builder().onlineChannel(PauliChannel.amplitudeDamping(0.01))),
             Arguments.of("Werner pairs of fidelity 0.995", QuantumLinkSettings.builder().distributionChannel(PauliChannel.werner(0.995))));
-    }
-
-    private static RingContext context(final TransportKind transport, final int worldSize)
-    {
-        return new RingContext()
-            .transport(transport)
-            .worldSize(worldSize)
-            .chunkLength(16 * 1024)
-            .termLength(256 * 1024)
-            .connectTimeoutNs(TimeUnit.SECONDS.toNanos(10))
-            .operationTimeoutNs(TimeUnit.SECONDS.toNanos(10))
-            .driverLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(2));
     }
 
     private static RingRun run(final RingContext context, final int operations)
