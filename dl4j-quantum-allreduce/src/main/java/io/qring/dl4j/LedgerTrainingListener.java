@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LedgerDeltas;
 import io.qring.channel.ledger.LedgerSnapshot;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
@@ -16,10 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -47,14 +45,14 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
     private final Supplier<List<LedgerSnapshot>> source;
     private final BufferedWriter csv;
     private final BufferedWriter jsonLines;
-    private final Map<String, LedgerSnapshot> previous = new HashMap<>();
+    private final LedgerDeltas deltas = new LedgerDeltas();
     private List<LedgerSnapshot> lastDeltas = List.of();
     private long lastReported = Long.MIN_VALUE;
 
     private LedgerTrainingListener(final Builder builder)
     {
         this.source = builder.source;
-        remember(source.get());
+        deltas.next(source.get());
         final BufferedWriter csvWriter = open(builder.opener, builder.csvFile);
         final BufferedWriter jsonWriter;
         try
@@ -137,20 +135,13 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
             return;
         }
         lastReported = key;
-        final List<LedgerSnapshot> current = source.get();
-        final List<LedgerSnapshot> deltas = new ArrayList<>(current.size());
-        for (final LedgerSnapshot snapshot : current)
-        {
-            final LedgerSnapshot before = previous.get(snapshot.link());
-            deltas.add(before == null ? snapshot : snapshot.minus(before));
-        }
-        remember(current);
-        final LedgerSnapshot total = LedgerSnapshot.merge(TOTAL_LINK, deltas);
-        lastDeltas = List.copyOf(deltas);
-        log(iteration, epoch, deltas, total);
+        final List<LedgerSnapshot> iterationDeltas = deltas.next(source.get());
+        final LedgerSnapshot total = LedgerSnapshot.merge(TOTAL_LINK, iterationDeltas);
+        lastDeltas = List.copyOf(iterationDeltas);
+        log(iteration, epoch, iterationDeltas, total);
         if (csv != null)
         {
-            for (final LedgerSnapshot delta : deltas)
+            for (final LedgerSnapshot delta : iterationDeltas)
             {
                 writeLine(csv, iteration + "," + epoch + "," + delta.toCsvRow());
             }
@@ -158,7 +149,7 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
         }
         if (jsonLines != null)
         {
-            writeLine(jsonLines, toJson(iteration, epoch, deltas, total));
+            writeLine(jsonLines, toJson(iteration, epoch, iterationDeltas, total));
         }
     }
 
@@ -177,14 +168,6 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
     public synchronized void close()
     {
         closeAll(csv, jsonLines);
-    }
-
-    private void remember(final List<LedgerSnapshot> snapshots)
-    {
-        for (final LedgerSnapshot snapshot : snapshots)
-        {
-            previous.put(snapshot.link(), snapshot);
-        }
     }
 
     private void log(final int iteration, final int epoch, final List<LedgerSnapshot> deltas, final LedgerSnapshot total)

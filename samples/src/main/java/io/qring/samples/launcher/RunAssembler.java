@@ -4,7 +4,7 @@ import io.qring.allreduce.config.LinkRateModel;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerSnapshot;
 import io.qring.samples.report.Evaluation;
-import io.qring.samples.report.LedgerDeltas;
+import io.qring.channel.ledger.LedgerDeltas;
 import io.qring.samples.report.QberEstimate;
 import io.qring.samples.report.RunRecord;
 import io.qring.samples.report.RunRecorder;

@@ -1,5 +1,6 @@
 package io.qring.samples.report;
 
+import io.qring.channel.ledger.LedgerDeltas;
 import io.qring.channel.ledger.LedgerSnapshot;
 
 import java.util.ArrayList;

@@ -1,6 +1,4 @@
-package io.qring.samples.report;
-
-import io.qring.channel.ledger.LedgerSnapshot;
+package io.qring.channel.ledger;
 
 import java.util.ArrayList;
 import java.util.Collection;
