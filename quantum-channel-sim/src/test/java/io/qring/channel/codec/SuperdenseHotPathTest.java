@@ -17,6 +17,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SuperdenseHotPathTest
 {
     private static final int LENGTH = 20_003;
+    private static final int FRAMES_PER_WINDOW = 200;
+    /**
+     * JIT transitions (OSR, deoptimisation) allocate a few hundred bytes now and then while the loops warm
+     * up; a per-frame allocation would show in every window, so the steady state is the quietest window.
+     */
+    private static final int WINDOWS = 10;
 
     @ParameterizedTest(name = "online depolarizing {0}")
     @ValueSource(doubles = {0, 1e-3})
@@ -29,12 +35,18 @@ class SuperdenseHotPathTest
         final UnsafeBuffer wire = new UnsafeBuffer(new byte[SuperdenseEncoder.wireLength(LENGTH)]);
         final UnsafeBuffer decoded = new UnsafeBuffer(new byte[LENGTH]);
         final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        roundTrips(link, payload, wire, decoded, 200);
+        roundTrips(link, payload, wire, decoded, FRAMES_PER_WINDOW);
 
-        final long before = threads.getCurrentThreadAllocatedBytes();
-        roundTrips(link, payload, wire, decoded, 200);
-        final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-        assertTrue(allocated < 256, allocated + " bytes allocated by 200 frames (pools refilled before measuring)");
+        final long[] allocatedPerWindow = new long[WINDOWS];
+        for (int window = 0; window < WINDOWS; window++)
+        {
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            roundTrips(link, payload, wire, decoded, FRAMES_PER_WINDOW);
+            allocatedPerWindow[window] = threads.getCurrentThreadAllocatedBytes() - before;
+        }
+        assertTrue(Arrays.stream(allocatedPerWindow).min().orElseThrow() < 256,
+            "every window of " + FRAMES_PER_WINDOW + " frames allocated (pools refilled before measuring), bytes per window: " +
+            Arrays.toString(allocatedPerWindow));
     }
 
     @Test
