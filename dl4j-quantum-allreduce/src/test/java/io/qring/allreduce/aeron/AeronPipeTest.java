@@ -11,6 +11,8 @@ import io.qring.allreduce.link.MessagePipe;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AeronPipeTest
 {
+    private static final Logger LOG = LoggerFactory.getLogger(AeronPipeTest.class);
     private static final int MESSAGES = 200;
     private static final int HEADER_LENGTH = 8;
     private static final int PAYLOAD_LENGTH = 60 * 1024;
@@ -34,7 +37,7 @@ class AeronPipeTest
     void shouldHaveSentEverythingOfferedWhenAUdpPipeCloses() throws InterruptedException
     {
         final MediaDriver receivingDriver = MediaDriver.launch(driverContext());
-        final Aeron receiver = Aeron.connect(new Aeron.Context().aeronDirectoryName(receivingDriver.aeronDirectoryName()));
+        final Aeron receiver = client(receivingDriver.aeronDirectoryName());
         MediaDriver sendingDriver = null;
         Aeron sender = null;
         try
@@ -42,7 +45,7 @@ class AeronPipeTest
             final Subscription inbound = receiver.addSubscription("aeron:udp?endpoint=localhost:0", 10);
             final String endpoint = awaitEndpoint(inbound);
             sendingDriver = MediaDriver.launch(driverContext());
-            sender = Aeron.connect(new Aeron.Context().aeronDirectoryName(sendingDriver.aeronDirectoryName()));
+            sender = client(sendingDriver.aeronDirectoryName());
             final ExclusivePublication outbound = sender.addExclusivePublication("aeron:udp?endpoint=" + endpoint, 10);
             final AeronPipe pipe = new AeronPipe(outbound, sender.addSubscription("aeron:ipc", 11), sender.countersReader(),
                 "udp to " + endpoint, PAYLOAD_LENGTH);
@@ -98,6 +101,16 @@ class AeronPipeTest
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true)
             .threadingMode(ThreadingMode.SHARED);
+    }
+
+    /**
+     * A client that logs its errors: Aeron's default handler calls {@code System.exit} when the client
+     * outlives its driver, which kills the whole test JVM instead of failing one test.
+     */
+    static Aeron client(final String aeronDirectoryName)
+    {
+        return Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDirectoryName)
+            .errorHandler(ex -> LOG.warn("test client of {}", aeronDirectoryName, ex)));
     }
 
     private static String awaitEndpoint(final Subscription subscription)

@@ -68,7 +68,9 @@ class AeronRingBindingTest
     {
         final Ring.BoundRank rank1 = Ring.bind(udp(1).peers(List.of("localhost:0", "localhost:0")));
         final String endpoint = rank1.localEndpoint();
-        try (Aeron intruder = Aeron.connect(new Aeron.Context().aeronDirectoryName(EmbeddedMediaDriver.runningDirectory()));
+        // The intruder holds its own lease: the failed connect closes rank 1, which would stop the driver under it.
+        try (EmbeddedMediaDriver.Lease lease = EmbeddedMediaDriver.acquire(SHORT_TIMEOUT_NS);
+            Aeron intruder = AeronPipeTest.client(lease.aeronDirectoryName());
             ExclusivePublication forged = intruder.addExclusivePublication("aeron:udp?endpoint=" + endpoint,
                 RingContext.DEFAULT_STREAM_ID_BASE))
         {
