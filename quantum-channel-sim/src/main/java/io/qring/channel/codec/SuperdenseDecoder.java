@@ -15,10 +15,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Errors are sampled here, at decode time, by {@link PauliErrorSampler} from the pool's
  * {@link EprPool#heldChannel(long) held channel} (distribution, then storage since the batch was
- * distributed) followed by the online channel of the flying half. The noise stream is seeded from the
- * link seed and a noise stream id, so runs are reproducible. Without memory decoherence the channel is
- * constant and decoding is allocation-free; with it, each frame segment of one batch gets its channel
- * and a sampler seeded from the segment's first pair (two small objects per segment).
+ * distributed) followed by the online channel of the flying half. A frame's errors are drawn from a
+ * stream seeded by the link seed, a noise stream id and the frame's <em>noise key</em> (its first pair
+ * unless the caller gives one), never from a stream shared with other frames: a receiver that gets
+ * retransmissions interleaved with new frames in an order that depends on thread timing still draws the
+ * same errors for each transmission, so bit counts reproduce from the seed. Without memory decoherence
+ * the channel is constant and decoding is allocation-free; with it, each frame segment of one batch gets
+ * its channel and a sampler seeded from the segment's offset in the frame (two small objects per segment).
  *
  * <p>Every frame is checked against the pool before any pair is consumed (see
  * {@link SuperdenseFrameException.Reason}). Not thread-safe (one decoder per receiving thread of a link).
@@ -111,6 +114,44 @@ public final class SuperdenseDecoder
         final DirectBuffer wire, final int wireOffset, final int wireLength, final MutableDirectBuffer payload, final int payloadOffset)
     {
         final int length = checkFrame(wire, wireOffset, wireLength);
+        return decodeChecked(wire, wireOffset, length, payload, payloadOffset, header.firstPair());
+    }
+
+    /**
+     * Decodes one wire frame with errors drawn for the given noise key: the same key, link seed, noise
+     * stream and held channel give the same errors, whenever and in whatever order frames are decoded.
+     *
+     * @param wire          buffer holding the frame.
+     * @param wireOffset    first byte of the frame.
+     * @param wireLength    bytes of the frame.
+     * @param payload       destination of the payload.
+     * @param payloadOffset first payload byte.
+     * @param noiseKey      identifies the transmission, e.g. its message sequence and retransmission round;
+     *                      give every transmission of the link its own key.
+     * @return payload bytes written.
+     * @throws SuperdenseFrameException  if the frame is truncated, malformed, of another link or out of order.
+     * @throws IndexOutOfBoundsException if the payload does not fit the destination.
+     */
+    public int decode(
+        final DirectBuffer wire,
+        final int wireOffset,
+        final int wireLength,
+        final MutableDirectBuffer payload,
+        final int payloadOffset,
+        final long noiseKey)
+    {
+        final int length = checkFrame(wire, wireOffset, wireLength);
+        return decodeChecked(wire, wireOffset, length, payload, payloadOffset, noiseKey);
+    }
+
+    private int decodeChecked(
+        final DirectBuffer wire,
+        final int wireOffset,
+        final int length,
+        final MutableDirectBuffer payload,
+        final int payloadOffset,
+        final long noiseKey)
+    {
         SuperdenseEncoder.requireRange("payload", payload, payloadOffset, length);
         final long pairs = (long)length * PauliFrame.PAIRS_PER_BYTE;
         final long expected = header.firstPair();
@@ -127,7 +168,8 @@ public final class SuperdenseDecoder
         }
         else
         {
-            decodeWithErrors(wire, symbolsOffset, payload, payloadOffset, length, firstPair);
+            decodeWithErrors(wire, symbolsOffset, payload, payloadOffset, length, firstPair,
+                EprShares.derive(noiseSeed, EprShares.NOISE_DOMAIN, noiseKey));
         }
         return length;
     }
@@ -207,10 +249,19 @@ public final class SuperdenseDecoder
         final MutableDirectBuffer payload,
         final int payloadOffset,
         final int length,
-        final long firstPair)
+        final long firstPair,
+        final long frameNoiseSeed)
     {
         PauliErrorSampler sampler = constantSampler;
-        long segmentEnd = constantSampler != null ? Long.MAX_VALUE : firstPair;
+        long segmentEnd = Long.MAX_VALUE;
+        if (constantSampler != null)
+        {
+            constantSampler.reseed(frameNoiseSeed);
+        }
+        else
+        {
+            segmentEnd = firstPair;
+        }
         int chunk = 0;
         while (chunk < length)
         {
@@ -224,7 +275,7 @@ public final class SuperdenseDecoder
                 {
                     segmentEnd = pool.batchEndPair(pair);
                     final PauliChannel channel = pool.heldChannel(pool.distributionTimeNs(pair)).then(onlineChannel);
-                    sampler = new PauliErrorSampler(channel, EprShares.mix64(noiseSeed + pair));
+                    sampler = new PauliErrorSampler(channel, EprShares.mix64(frameNoiseSeed + (pair - firstPair)));
                 }
                 final long stop = Math.min(chunkEnd, segmentEnd);
                 sampler.xorErrors(errors, pair - chunkFirst, stop - pair);

@@ -1,5 +1,7 @@
 package io.qring.channel.epr;
 
+import io.qring.channel.noise.SplitMix64;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -24,9 +26,9 @@ public final class EprShares
     public static final long BASIS_DOMAIN = 0x4241_5349_5345_3031L;
 
     /** Counter step between consecutive share words (SplitMix64's golden gamma). */
-    public static final long SHARE_WORD_STRIDE = 0x9E37_79B9_7F4A_7C15L;
+    public static final long SHARE_WORD_STRIDE = SplitMix64.GOLDEN_GAMMA;
 
-    private static final long GOLDEN_GAMMA = SHARE_WORD_STRIDE;
+    private static final long GOLDEN_GAMMA = SplitMix64.GOLDEN_GAMMA;
     private static final long FNV_OFFSET = 0xCBF2_9CE4_8422_2325L;
     private static final long FNV_PRIME = 0x0000_0100_0000_01B3L;
 
@@ -42,9 +44,7 @@ public final class EprShares
      */
     public static long mix64(final long z)
     {
-        long x = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
-        x = (x ^ (x >>> 27)) * 0x94D0_49BB_1331_11EBL;
-        return x ^ (x >>> 31);
+        return SplitMix64.mix64(z);
     }
 
     /**

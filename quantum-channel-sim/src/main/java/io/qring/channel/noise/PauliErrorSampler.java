@@ -2,17 +2,16 @@ package io.qring.channel.noise;
 
 import io.qring.channel.frame.PauliFrame;
 
-import java.util.SplittableRandom;
-
 /**
  * Samples independent Pauli errors from a {@link PauliChannel} into a bit-packed symbol frame by
  * geometric skipping: one draw per error plus one per gap, not one per pair (Stim-style sparse
- * sampling). Seeded and therefore reproducible; not thread-safe.
+ * sampling). Seeded and therefore reproducible, and re-seedable in place ({@link #reseed}); not
+ * thread-safe.
  */
 public final class PauliErrorSampler
 {
     private final PauliChannel channel;
-    private final SplittableRandom random;
+    private final SplitMix64 random;
     private final double errorProbability;
     private final double logNoError;
 
@@ -23,9 +22,20 @@ public final class PauliErrorSampler
     public PauliErrorSampler(final PauliChannel channel, final long seed)
     {
         this.channel = channel;
-        this.random = new SplittableRandom(seed);
+        this.random = new SplitMix64(seed);
         this.errorProbability = channel.symbolErrorProbability();
         this.logNoError = Math.log1p(-Math.min(errorProbability, 1.0));
+    }
+
+    /**
+     * Restarts the sampler's stream: it then draws exactly what a new sampler of its channel built
+     * with this seed would.
+     *
+     * @param seed seed of the restarted stream.
+     */
+    public void reseed(final long seed)
+    {
+        random.reseed(seed);
     }
 
     /** @return the channel this sampler draws from. */

@@ -68,6 +68,34 @@ class SuperdenseHotPathTest
         assertFalse(Arrays.equals(a, c));
     }
 
+    /**
+     * A frame's errors depend on its noise key, not on what was decoded before it: a repair decoded
+     * before or after the next frame must not change either one's errors. Here the first frame is
+     * decoded under two different keys (so it draws different errors), and the second frame, under the
+     * same key, still decodes to the same bytes.
+     */
+    @Test
+    void shouldDrawAFramesErrorsFromItsNoiseKeyAloneWhateverWasDecodedBefore()
+    {
+        final PauliChannel online = PauliChannel.depolarizing(0.01);
+        final byte[] payload = new byte[20_000];
+        final byte[][] firstFrames = new byte[2][];
+        final byte[][] secondFrames = new byte[2][];
+        for (int run = 0; run < 2; run++)
+        {
+            final LinkFixture link = new LinkFixture("0->1", 77, 1 << 20, PauliChannel.werner(0.99), null, online);
+            final byte[] first = link.encode(payload);
+            final byte[] second = link.encode(payload);
+            firstFrames[run] = new byte[payload.length];
+            secondFrames[run] = new byte[payload.length];
+            link.decoder.decode(new UnsafeBuffer(first), 0, first.length, new UnsafeBuffer(firstFrames[run]), 0, 100 + run);
+            link.decoder.decode(new UnsafeBuffer(second), 0, second.length, new UnsafeBuffer(secondFrames[run]), 0, 200);
+        }
+        assertFalse(Arrays.equals(firstFrames[0], firstFrames[1]), "different keys draw different errors");
+        assertFalse(Arrays.equals(payload, secondFrames[0]), "the second frame has errors");
+        assertArrayEquals(secondFrames[0], secondFrames[1]);
+    }
+
     private static void roundTrips(
         final LinkFixture link, final UnsafeBuffer payload, final UnsafeBuffer wire, final UnsafeBuffer decoded, final int frames)
     {
