@@ -29,6 +29,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link ExhaustionPolicy#REFILL_ON_DEMAND} does by itself); the codec itself only depends on the
  * usable pair indices.
  *
+ * <p>A take that finds too few pairs under {@link ExhaustionPolicy#REFILL_ON_DEMAND} uses up the pool
+ * and distributes one batch of exactly {@link #capacity()} usable pairs for the rest. Whole batches
+ * make where batches start a function of how many pairs were taken since the last {@link #refill()},
+ * not of the order in which takes of different sizes came (a repair taken between two frames instead of
+ * after them): with the same pairs consumed, a link sacrifices and verifies the same batches.
+ *
  * <p>Ledger: every counter is recorded by exactly one endpoint, so the two endpoints may share one
  * {@link LinkLedger} or keep one each and merge them. The {@link Side#SENDER} pool records
  * {@link LedgerCounter#EPR_PRE_SHARED} and {@link LedgerCounter#OFFLINE_QUBITS} (every distributed
@@ -230,7 +236,19 @@ public final class EprPool
         lock.lock();
         try
         {
-            final long usable = capacity - (endPair - nextPair);
+            return distribute(capacity - (endPair - nextPair));
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    private long distribute(final long usable)
+    {
+        lock.lock();
+        try
+        {
             if (usable == 0)
             {
                 return 0;
@@ -367,7 +385,7 @@ public final class EprPool
         switch (exhaustionPolicy)
         {
             case FAIL -> throw exhausted(pairs, "no refill under policy FAIL");
-            case REFILL_ON_DEMAND -> refill();
+            case REFILL_ON_DEMAND -> distribute(capacity);
             case BLOCK -> awaitRefill(pairs);
             default -> throw new IllegalStateException("unknown exhaustion policy " + exhaustionPolicy);
         }
