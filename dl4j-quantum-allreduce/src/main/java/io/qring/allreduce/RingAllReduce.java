@@ -504,8 +504,8 @@ public final class RingAllReduce implements AllReduce
      */
     private void flushLinks()
     {
-        previous.flush();
-        next.flush();
+        previous.flush(deadline());
+        next.flush(deadline());
     }
 
     private int agree(

@@ -62,9 +62,9 @@ public abstract class DelegatingLink implements Link
 
     /** {@inheritDoc} */
     @Override
-    public void flush()
+    public void flush(final long deadlineNanos)
     {
-        delegate.flush();
+        delegate.flush(deadlineNanos);
     }
 
     /** {@inheritDoc} */

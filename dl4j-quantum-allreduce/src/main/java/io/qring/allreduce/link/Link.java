@@ -51,12 +51,16 @@ public interface Link extends AutoCloseable
 
     /**
      * Ends a collective on this link: sends now whatever a decorator holds back from the reverse
-     * direction (e.g. acknowledgements it batches), so a sender learns before it closes that nothing
-     * needs to be resent, and does what belongs between collectives (a quantum link tops up its EPR
-     * pool). The ring engine calls it on both its links after every collective that completed. Never
-     * blocks longer than a send.
+     * direction (e.g. acknowledgements it batches), so a sender learns that nothing needs to be resent,
+     * and does what belongs between collectives (a quantum link waits until its peer has everything,
+     * then tops up its EPR pool). The ring engine calls it on both its links after every collective,
+     * the previous link first: a sender's flush may wait for what its peer's flush of the reverse link
+     * sends.
+     *
+     * @param deadlineNanos {@link System#nanoTime()} by which to return or throw.
+     * @throws LinkException if the link fails, or its peer does not answer, by the deadline.
      */
-    default void flush()
+    default void flush(long deadlineNanos)
     {
     }
 

@@ -6,6 +6,7 @@ import io.qring.allreduce.link.LinkException;
 import io.qring.allreduce.link.MessageHandler;
 import io.qring.channel.codec.SuperdenseDecoder;
 import io.qring.channel.epr.EprPool;
+import io.qring.channel.epr.EprShares;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LinkLedger;
 import io.qring.channel.verify.QberVerifier;
@@ -128,6 +129,7 @@ final class QuantumReceiverLink extends DelegatingLink
             {
                 assemblies.remove(deliverSequence);
                 deliverSequence++;
+                acknowledgeDeliveredBatches();
                 try
                 {
                     assemblyView.wrap(ready.bytes, 0, ready.length);
@@ -199,7 +201,8 @@ final class QuantumReceiverLink extends DelegatingLink
         else
         {
             assemblyView.wrap(assembly.bytes);
-            decoder.decode(onHeap(buffer, bodyOffset, length - (bodyOffset - offset)), 0, length - (bodyOffset - offset), assemblyView, 0);
+            decoder.decode(onHeap(buffer, bodyOffset, length - (bodyOffset - offset)), 0, length - (bodyOffset - offset), assemblyView, 0,
+                noiseKey(sequence, 0));
             applyAlarmPolicy();
         }
         for (int i = 0; i < blocks; i++)
@@ -231,7 +234,8 @@ final class QuantumReceiverLink extends DelegatingLink
         }
         else
         {
-            gathered = decoder.decode(onHeap(buffer, bodyOffset, bodyLength), 0, bodyLength, scratch, 0);
+            gathered = decoder.decode(onHeap(buffer, bodyOffset, bodyLength), 0, bodyLength, scratch, 0,
+                noiseKey(sequence, assembly.repairRounds + 1));
             applyAlarmPolicy();
         }
         int from = 0;
@@ -274,6 +278,16 @@ final class QuantumReceiverLink extends DelegatingLink
             assembly.markIfBad(i, checksums);
         }
         endRepairRound(sequence, assembly);
+    }
+
+    /**
+     * The key a transmission's errors are drawn from: the message and which of its rounds this is (0 for
+     * the data frame). Repairs of one message and new messages reach the decoder in an order that
+     * depends on thread timing; keyed by the transmission, every one meets the same errors in every run.
+     */
+    private static long noiseKey(final long sequence, final int round)
+    {
+        return EprShares.mix64(sequence) + round;
     }
 
     /** @return the message a repair or reblock frame refers to, which must still have corrupted blocks. */
@@ -322,7 +336,6 @@ final class QuantumReceiverLink extends DelegatingLink
         if (assembly.bad.isEmpty())
         {
             assembly.complete = true;
-            acknowledgeCompleted(false);
             return;
         }
         int count = 0;
@@ -336,48 +349,59 @@ final class QuantumReceiverLink extends DelegatingLink
     }
 
     /**
-     * Acknowledges the messages completed so far that {@link #acknowledgeCompleted} held back, so the
-     * sender learns, before it may close, that nothing needs to be resent; then tops the link's pool up
-     * to capacity, the offline phase before the next collective. The ring engine calls it after every
-     * collective.
+     * Acknowledges the messages delivered since the last acknowledgement, so the sender learns, before
+     * it may close, that nothing needs to be resent; then tops the link's pool up to capacity, the
+     * offline phase before the next collective. The ring engine calls it after every collective.
      */
     @Override
-    public void flush()
+    public void flush(final long deadlineNanos)
     {
-        acknowledgeAll();
+        throwIfFailed();
+        callerDeadlineNs = deadlineNanos;
+        if (deliverSequence - 1 > acknowledgedThrough)
+        {
+            acknowledgeThrough(deliverSequence - 1);
+        }
         decoder.pool().refill();
     }
 
+    /**
+     * Acknowledges every message delivered or completed, in an unbroken run, so a closing sender does
+     * not wait for them.
+     */
     private void acknowledgeAll()
     {
         throwIfFailed();
         callerDeadlineNs = System.nanoTime() + settings.controlTimeoutNs();
-        acknowledgeCompleted(true);
+        long last = Math.max(acknowledgedThrough, deliverSequence - 1);
+        for (Assembly next = assemblies.get(last + 1); next != null && next.complete; next = assemblies.get(last + 1))
+        {
+            last++;
+        }
+        if (last > acknowledgedThrough)
+        {
+            acknowledgeThrough(last);
+        }
     }
 
     /**
-     * Acknowledges, cumulatively, every message up to the last of an unbroken run of completed ones,
-     * once {@link #acknowledgeEvery} of them are waiting (or at once when {@code now}): one
-     * acknowledgement per message woke the sender's control thread per message.
+     * One cumulative acknowledgement for every {@link #acknowledgeEvery} delivered messages (one per
+     * message woke the sender's control thread per message). Acknowledging on delivery, which follows
+     * the message sequence, rather than on completion, which follows when repairs happened to arrive,
+     * makes the acknowledgements sent (and so the ledger) a function of the messages alone.
      */
-    private void acknowledgeCompleted(final boolean now)
+    private void acknowledgeDeliveredBatches()
     {
-        long last = acknowledgedThrough;
-        while (true)
+        while (deliverSequence - 1 - acknowledgedThrough >= acknowledgeEvery)
         {
-            final Assembly next = assemblies.get(last + 1);
-            final boolean delivered = last + 1 < deliverSequence;
-            if (!delivered && (next == null || !next.complete))
-            {
-                break;
-            }
-            last++;
+            acknowledgeThrough(acknowledgedThrough + acknowledgeEvery);
         }
-        if (last > acknowledgedThrough && (now || last - acknowledgedThrough >= acknowledgeEvery))
-        {
-            sendControl(QuantumFrame.ACK, 0, last);
-            acknowledgedThrough = last;
-        }
+    }
+
+    private void acknowledgeThrough(final long sequence)
+    {
+        sendControl(QuantumFrame.ACK, 0, sequence);
+        acknowledgedThrough = sequence;
     }
 
     private void applyAlarmPolicy()

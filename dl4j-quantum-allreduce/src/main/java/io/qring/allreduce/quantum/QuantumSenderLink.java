@@ -64,6 +64,8 @@ final class QuantumSenderLink extends DelegatingLink
     private long nextSequence;
     private long acknowledgedThrough;
     private int blockLength;
+    /** Smallest block length the first repairs of the current collective's messages asked for. */
+    private int proposedBlockLength = Integer.MAX_VALUE;
     private volatile boolean classical;
     private volatile boolean closing;
     private volatile boolean awaitingAcknowledgement;
@@ -105,15 +107,41 @@ final class QuantumSenderLink extends DelegatingLink
     }
 
     /**
-     * The offline phase after a collective: tops the link's pool up to capacity, so the next
-     * collective's pairs are distributed before it starts (and stored until it uses them).
+     * Ends a collective: waits until the receiver has acknowledged every message (its flush, which the
+     * ring engine runs before this one on every rank, acknowledges the last ones), then runs the
+     * offline phase, topping the pool up to capacity so the next collective's pairs are distributed
+     * before it starts (and stored until it uses them). Messages sent from now on use blocks sized for
+     * the noise this collective's messages met (see {@link #adaptBlockLength}).
+     *
+     * <p>Waiting for the acknowledgements keeps every repair inside the collective that needed it: the
+     * pool is topped up after the same pairs in every run, whatever the thread timing, so the EPR
+     * pairs distributed and sacrificed, like every other counter of the ledger, follow from the seed.
+     *
+     * @throws LinkTimeoutException if the receiver has not acknowledged everything by the deadline.
      */
     @Override
-    public void flush()
+    public void flush(final long deadlineNanos)
     {
         throwIfFailed();
+        if (!awaitDrained(deadlineNanos))
+        {
+            throwIfFailed();
+            throw new LinkTimeoutException(peerName(), "quantum link " + ledger.link() + ": " + peerName() +
+                " did not acknowledge every message of the collective within its deadline");
+        }
+        throwIfFailed();
+        lock.lock();
+        try
+        {
+            blockLength = Math.min(blockLength, proposedBlockLength);
+            proposedBlockLength = Integer.MAX_VALUE;
+        }
+        finally
+        {
+            lock.unlock();
+        }
         pool.refill();
-        super.flush();
+        super.flush(deadlineNanos);
     }
 
     @Override
@@ -237,9 +265,9 @@ final class QuantumSenderLink extends DelegatingLink
     @Override
     public void close()
     {
-        if (failure.get() == null && !closing)
+        if (failure.get() == null && !closing && !awaitDrained(System.nanoTime() + settings.controlTimeoutNs()))
         {
-            awaitDrained(System.nanoTime() + settings.controlTimeoutNs());
+            LOG.warn("{}: closing with frames to {} unacknowledged", ledger.link(), peerName());
         }
         closing = true;
         LockSupport.unpark(controlThread);
@@ -254,7 +282,12 @@ final class QuantumSenderLink extends DelegatingLink
         super.close();
     }
 
-    private void awaitDrained(final long deadlineNanos)
+    /**
+     * Waits until the receiver has acknowledged every message sent, the link fails, or the deadline.
+     *
+     * @return false if messages were still unacknowledged at the deadline or on an interrupt.
+     */
+    private boolean awaitDrained(final long deadlineNanos)
     {
         acknowledgementWaiter = Thread.currentThread();
         try
@@ -262,17 +295,13 @@ final class QuantumSenderLink extends DelegatingLink
             while (awaitingAcknowledgement && failure.get() == null)
             {
                 final long remaining = deadlineNanos - System.nanoTime();
-                if (remaining <= 0)
+                if (remaining <= 0 || Thread.currentThread().isInterrupted())
                 {
-                    LOG.warn("{}: closing with frames to {} unacknowledged", ledger.link(), peerName());
-                    return;
+                    return false;
                 }
                 LockSupport.parkNanos(this, remaining);
-                if (Thread.currentThread().isInterrupted())
-                {
-                    return;
-                }
             }
+            return true;
         }
         finally
         {
@@ -465,10 +494,11 @@ final class QuantumSenderLink extends DelegatingLink
             final boolean sentRaw = QuantumFrame.isClassical(sent, 0);
             if (pending.repairs++ == 0)
             {
-                adaptBlockLength(count, blocks, Math.min(blockLength, length));
-                if (!sentRaw && QuantumFrame.blockCount(length, this.blockLength) > blocks)
+                final int blockBytes = Math.min(blockLength, length);
+                final int proposed = adaptBlockLength(count, blocks, blockBytes);
+                if (!sentRaw && proposed <= blockBytes / 2 && QuantumFrame.blockCount(length, proposed) > blocks)
                 {
-                    reblock(sequence, pending, count);
+                    reblock(sequence, pending, count, proposed);
                     return;
                 }
             }
@@ -526,10 +556,9 @@ final class QuantumSenderLink extends DelegatingLink
      * than the link has may fail every repair round: resent on fresh pairs, a long block meets errors
      * again (e.g. one block of 64 Ki pairs at a symbol error of 1 % survives with probability e^−655).
      */
-    private void reblock(final long sequence, final PendingMessage pending, final int failedBlocks)
+    private void reblock(final long sequence, final PendingMessage pending, final int failedBlocks, final int newBlockLength)
     {
         final int length = pending.length;
-        final int newBlockLength = blockLength;
         final int blocks = QuantumFrame.blockCount(length, newBlockLength);
         encoder.recover(pending.frame, pending.bodyOffset, 0, length, gathered, 0);
         QuantumFrame.writeHeader(repairFrame, QuantumFrame.REBLOCK, (byte)0, blocks, sequence);
@@ -580,28 +609,34 @@ final class QuantumSenderLink extends DelegatingLink
     }
 
     /**
-     * Re-estimates the symbol error probability from the share of blocks that failed on first delivery,
-     * 1 − (1 − p)^(4·blockBytes) = failed / blocks, and sizes later frames' blocks for it (noise from
-     * storage, an eavesdropper or a changed channel is only seen this way).
+     * Re-estimates the symbol error probability from the share of a message's blocks that failed on
+     * first delivery, 1 − (1 − p)^(4·blockBytes) = failed / blocks (noise from storage, an eavesdropper
+     * or a changed channel is only seen this way), and returns the block length sized for it. The
+     * message itself is split to it at once ({@link #reblock}); the link's later messages take the
+     * smallest length any message of a collective asked for from the next collective on ({@link #flush}
+     * waits until every message has been answered), whatever the thread timing, so which messages use
+     * which blocks (and so every counter of the ledger) follows from the seed alone.
      *
-     * @param blockBytes bytes of the frame's blocks: its block length, or its length if that is shorter.
+     * @param blockBytes   bytes of the message's blocks: its block length, or its length if that is shorter.
+     * @return the proposed block length, or the message's own if blocks do not adapt.
      */
-    private void adaptBlockLength(final int failed, final int blocks, final int blockBytes)
+    private int adaptBlockLength(final int failed, final int blocks, final int blockBytes)
     {
         if (!adaptiveBlocks || blocks == 0)
         {
-            return;
+            return blockBytes;
         }
         final double failedShare = Math.min((double)failed / blocks, 1 - 1e-9);
         final double pairsPerBlock = 4.0 * blockBytes;
         final double symbolError = 1 - Math.pow(1 - failedShare, 1 / pairsPerBlock);
         final int adapted = Math.max(minBlockLength, QuantumLinkSettings.blockLengthFor(symbolError));
-        if (adapted < blockLength)
+        if (adapted < proposedBlockLength)
         {
-            LOG.debug("{}: {} of {} blocks failed, estimated symbol error {}; blocks of {} bytes from now on",
+            LOG.debug("{}: {} of {} blocks failed, estimated symbol error {}; blocks of {} bytes from the next collective",
                 ledger.link(), failed, blocks, symbolError, adapted);
-            blockLength = adapted;
+            proposedBlockLength = adapted;
         }
+        return adapted;
     }
 
     /**

@@ -228,6 +228,37 @@ class QuantumLinkHandDrivenTest
         }
     }
 
+    /**
+     * The sender's flush ends a collective only once the receiver has acknowledged everything (so every
+     * repair stays inside the collective that needed it): without an acknowledgement it fails by its
+     * deadline naming the peer; once the far end acknowledges, it returns.
+     */
+    @Test
+    void shouldEndACollectiveOnlyOnceThePeerHasAcknowledgedEveryMessage()
+    {
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder().blockLength(MESSAGE_LENGTH).build();
+        try (LocalRing ring = LocalRing.start(context(quantumOn(settings, true))))
+        {
+            final Link sender = ring.rank(0).next();
+            final Link farEnd = ring.rank(1).previous();
+            sender.send(message(), 0, MESSAGE_LENGTH, System.nanoTime() + GENEROUS_NS);
+            farEnd.receive(IGNORE, System.nanoTime() + GENEROUS_NS);
+
+            final long start = System.nanoTime();
+            final LinkTimeoutException timeout = assertThrows(LinkTimeoutException.class, () -> sender.flush(start + CALL_BUDGET_NS));
+            final long flushNs = System.nanoTime() - start;
+            assertTrue(flushNs >= CALL_BUDGET_NS && flushNs < CALL_BUDGET_NS + SLACK_NS, "the flush gave up after " + millis(flushNs) +
+                " ms for a " + millis(CALL_BUDGET_NS) + " ms deadline");
+            assertEquals(sender.peerName(), timeout.peerName());
+            assertTrue(timeout.getMessage().contains("did not acknowledge every message"), timeout.getMessage());
+
+            final UnsafeBuffer acknowledgement = new UnsafeBuffer(new byte[QuantumFrame.HEADER_LENGTH]);
+            QuantumFrame.writeHeader(acknowledgement, QuantumFrame.ACK, (byte)0, 0, 0);
+            send(farEnd, acknowledgement);
+            sender.flush(System.nanoTime() + GENEROUS_NS);
+        }
+    }
+
     /** A split of frame {@code sequence}'s payload of zeros into {@code blocks} blocks, each with the checksum of zeros. */
     private static UnsafeBuffer reblockFrame(final long sequence, final int blockLength, final int blocks)
     {
