@@ -2,6 +2,7 @@ package io.qring.allreduce.quantum;
 
 import io.qring.allreduce.link.LinkWrapper;
 import io.qring.channel.epr.EprPool;
+import io.qring.channel.frame.PauliFrame;
 import io.qring.channel.ledger.LinkLedger;
 import io.qring.channel.noise.MemoryTimes;
 import io.qring.channel.noise.PauliChannel;
@@ -39,6 +40,12 @@ public final class QuantumLinkSettings
     public static final int DEFAULT_WINDOW = 16;
     /** Block length meaning "choose from the noise" ({@link #blockLength()}). */
     public static final int AUTO_BLOCK_LENGTH = 0;
+    /** Classical bits a block costs per transmission: its checksum, or its index in a repair. */
+    private static final int CHECKSUM_BITS = 32;
+    /** Block lengths are whole words of this many bytes. */
+    private static final int MIN_BLOCK_BYTES = 8;
+    /** Largest block length chosen from the noise. */
+    private static final int MAX_BLOCK_BYTES = 1 << 20;
     /** Smallest block length a link adapts down to when it observes more noise than configured. */
     public static final int MIN_ADAPTIVE_BLOCK_LENGTH = 16;
     /** Default seed of the link seeds. */
@@ -170,12 +177,11 @@ public final class QuantumLinkSettings
     /**
      * Deadline of every wait a link makes on its own account rather than within a caller's send or
      * receive: the sender's control thread handing one repair frame to the transport, the receiver
-     * handing over an acknowledgement or repair request outside a receive (on {@code flush()} and
-     * {@code close()}), and a closing sender waiting for its last acknowledgements. Inside a receive
-     * the earlier of this and the caller's deadline applies. A repair or control message that misses
-     * its deadline fails the link with the transport's error naming the peer, and the ring's next send
-     * or receive on that link throws it. Keep it no longer than the ring's operation timeout: a
-     * collective ends by flushing acknowledgements, which may take this long.
+     * handing over an acknowledgement on {@code close()}, and a closing sender waiting for its last
+     * acknowledgements. Inside a receive, and in the flush that ends a collective, the earlier of this
+     * and the caller's deadline applies. A repair or control message that misses its deadline fails the
+     * link with the transport's error naming the peer, and the ring's next send or receive on that link
+     * throws it. Keep it no longer than the ring's operation timeout.
      *
      * @return the deadline, in nanoseconds from the start of the wait.
      */
@@ -198,9 +204,9 @@ public final class QuantumLinkSettings
 
     /**
      * The checksummed block length. Configured explicitly, or chosen from the symbol error probability p
-     * of distribution and online noise: one block per frame when p = 0, otherwise about √(32/p) pairs,
-     * which minimises qubits plus 32 checksum bits spent per payload bit under selective repair,
-     * rounded up to whole 8-byte words.
+     * of distribution and online noise: one block per frame when p = 0, otherwise the whole number of
+     * 8-byte words that minimises qubits plus checksum bits spent per payload pair under selective
+     * repair ({@link #blockLengthFor}; about √(32/p) pairs for small p).
      *
      * @return bytes of payload per checksummed block.
      */
@@ -220,11 +226,16 @@ public final class QuantumLinkSettings
     }
 
     /**
-     * The block length minimising qubits plus checksum bits per payload bit at a symbol error
-     * probability p: about √(32/p) pairs, in whole 8-byte words; one block per frame when p = 0.
+     * The block length minimising what a payload pair costs under selective repair, qubits plus
+     * checksum bits: a block of B pairs costs B qubits and 32 classical bits (its CRC-32C when first
+     * sent, its index when a repair asks for it and resends it) per transmission, and needs 1/(1 − p)^B
+     * transmissions on average, so a payload pair costs (B + 32) / (B·(1 − p)^B). Its minimum over real B
+     * solves B(B + 32) = −32 / ln(1 − p) (≈ √(32/p) pairs for small p); blocks are whole 8-byte words
+     * (32 pairs), so this returns the cheaper of the two word counts around it. One block per frame when
+     * p = 0.
      *
      * @param symbolErrorProbability p in [0, 1].
-     * @return bytes per checksummed block.
+     * @return bytes per checksummed block, a multiple of 8 in [8, 2^20].
      */
     public static int blockLengthFor(final double symbolErrorProbability)
     {
@@ -232,8 +243,30 @@ public final class QuantumLinkSettings
         {
             return Integer.MAX_VALUE;
         }
-        final double bytes = Math.sqrt(32 / symbolErrorProbability) / 4;
-        return (int)Math.max(8, Math.min(1 << 20, Math.ceil(bytes / 8) * 8));
+        if (symbolErrorProbability >= 1)
+        {
+            return MIN_BLOCK_BYTES;
+        }
+        final double logNoError = Math.log1p(-symbolErrorProbability);
+        final double optimumPairs = (-CHECKSUM_BITS + Math.sqrt(CHECKSUM_BITS * CHECKSUM_BITS - 4 * CHECKSUM_BITS / logNoError)) / 2;
+        final double words = Math.min(MAX_BLOCK_BYTES / MIN_BLOCK_BYTES, optimumPairs / PauliFrame.PAIRS_PER_WORD);
+        final long fewer = Math.max(1, (long)Math.floor(words));
+        final long more = Math.min(MAX_BLOCK_BYTES / MIN_BLOCK_BYTES, fewer + 1);
+        final long bestWords = costPerPayloadPair(fewer * PauliFrame.PAIRS_PER_WORD, logNoError) <=
+            costPerPayloadPair(more * PauliFrame.PAIRS_PER_WORD, logNoError) ? fewer : more;
+        return (int)(bestWords * MIN_BLOCK_BYTES);
+    }
+
+    /**
+     * Qubits plus checksum bits a payload pair costs in blocks of the given size (see {@link #blockLengthFor}).
+     *
+     * @param blockPairs pairs per block.
+     * @param logNoError ln(1 − p).
+     * @return the expected cost per payload pair.
+     */
+    static double costPerPayloadPair(final double blockPairs, final double logNoError)
+    {
+        return (blockPairs + CHECKSUM_BITS) / (blockPairs * Math.exp(blockPairs * logNoError));
     }
 
     /**

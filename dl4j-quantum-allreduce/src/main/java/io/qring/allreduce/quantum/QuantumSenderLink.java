@@ -117,17 +117,20 @@ final class QuantumSenderLink extends DelegatingLink
      * pool is topped up after the same pairs in every run, whatever the thread timing, so the EPR
      * pairs distributed and sacrificed, like every other counter of the ledger, follow from the seed.
      *
-     * @throws LinkTimeoutException if the receiver has not acknowledged everything by the deadline.
+     * @throws LinkTimeoutException if the receiver has not acknowledged everything by the earlier of the
+     *                              deadline and the control timeout.
      */
     @Override
     public void flush(final long deadlineNanos)
     {
         throwIfFailed();
-        if (!awaitDrained(deadlineNanos))
+        final long controlDeadlineNs = System.nanoTime() + settings.controlTimeoutNs();
+        if (!awaitDrained(deadlineNanos - controlDeadlineNs < 0 ? deadlineNanos : controlDeadlineNs))
         {
             throwIfFailed();
             throw new LinkTimeoutException(peerName(), "quantum link " + ledger.link() + ": " + peerName() +
-                " did not acknowledge every message of the collective within its deadline");
+                " did not acknowledge every message of the collective within the collective's deadline or the control timeout of " +
+                TimeUnit.NANOSECONDS.toMillis(settings.controlTimeoutNs()) + " ms");
         }
         throwIfFailed();
         lock.lock();

@@ -346,9 +346,21 @@ class QuantumLinkTest
     void shouldChooseBlocksFromTheNoise()
     {
         assertEquals(Integer.MAX_VALUE, QuantumLinkSettings.builder().build().blockLength());
-        assertEquals(48, QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-3)).build().blockLength());
-        assertEquals(16, QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-2)).build().blockLength());
+        assertEquals(40, QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-3)).build().blockLength());
+        assertEquals(8, QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-2)).build().blockLength());
         assertEquals(64, QuantumLinkSettings.builder().blockLength(64).build().blockLength());
+        assertEquals(1 << 20, QuantumLinkSettings.blockLengthFor(1e-15));
+        for (final double p : new double[]{1e-6, 1e-5, 1e-4, 1e-3, 5e-3, 1e-2, 0.1})
+        {
+            final int bytes = QuantumLinkSettings.blockLengthFor(p);
+            final double logNoError = Math.log1p(-p);
+            final double cost = QuantumLinkSettings.costPerPayloadPair(4.0 * bytes, logNoError);
+            for (int other = 8; other <= 4096; other += 8)
+            {
+                assertTrue(cost <= QuantumLinkSettings.costPerPayloadPair(4.0 * other, logNoError),
+                    "p = " + p + ": blocks of " + other + " bytes cost less than the chosen " + bytes);
+            }
+        }
     }
 
     static Stream<Arguments> rings()
