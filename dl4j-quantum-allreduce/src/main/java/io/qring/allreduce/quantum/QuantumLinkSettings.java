@@ -6,6 +6,7 @@ import io.qring.channel.frame.PauliFrame;
 import io.qring.channel.ledger.LinkLedger;
 import io.qring.channel.noise.MemoryTimes;
 import io.qring.channel.noise.PauliChannel;
+import io.qring.channel.noise.SplitMix64;
 import io.qring.channel.verify.InterceptResendEavesdropper;
 import io.qring.channel.verify.VerificationResult;
 import io.qring.channel.verify.VerificationSettings;
@@ -278,10 +279,7 @@ public final class QuantumLinkSettings
      */
     public long linkSeed(final int fromRank, final int toRank)
     {
-        long z = seed + 0x9E3779B97F4A7C15L * (((long)fromRank << 32) | (toRank & 0xFFFF_FFFFL));
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return SplitMix64.mix64(seed + SplitMix64.GOLDEN_GAMMA * (((long)fromRank << 32) | (toRank & 0xFFFF_FFFFL)));
     }
 
     /**
