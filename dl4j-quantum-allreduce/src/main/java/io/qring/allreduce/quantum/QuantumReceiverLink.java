@@ -176,6 +176,12 @@ final class QuantumReceiverLink extends DelegatingLink
         {
             throw protocolError("data frame " + sequence + " arrived where frame " + expectedDataSequence + " was due");
         }
+        if (sequence - acknowledgedThrough > settings.window())
+        {
+            throw protocolError("data frame " + sequence + " arrived with the frames after " + acknowledgedThrough +
+                " unacknowledged: more than the " + settings.window() + " messages a sender may have in flight (do both ends use the" +
+                " same window?)");
+        }
         final int payloadLength = QuantumFrame.count(buffer, offset);
         final int blockLength = buffer.getInt(offset + QuantumFrame.BLOCK_LENGTH_OFFSET, QuantumFrame.ORDER);
         if (payloadLength < 0 || payloadLength > maxMessageLength || blockLength <= 0)

@@ -18,10 +18,12 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -229,6 +231,34 @@ class QuantumLinkHandDrivenTest
     }
 
     /**
+     * A member holding the secret that sends data frames beyond the window (messages a sender may have
+     * unacknowledged) would make the receiver hold one assembly per frame; the receiver rejects the
+     * first such frame. Here frame 0 awaits a repair, so nothing is delivered or acknowledged, and with a
+     * window of 2 frame 2 is one too many.
+     */
+    @Test
+    void shouldRejectADataFrameBeyondTheWindowOfUnacknowledgedMessages() throws Exception
+    {
+        try (LocalRing ring = LocalRing.start(context(quantumOn(QuantumLinkSettings.builder().window(2).build(), false))))
+        {
+            final Link peer = ring.rank(0).next();
+            final Link receiver = ring.rank(1).previous();
+            final CompletableFuture<Void> received = CompletableFuture.runAsync(() ->
+                receiver.receive(IGNORE, System.nanoTime() + GENEROUS_NS));
+            send(peer, corruptedClassicalFrame(0));
+            assertEquals(List.of(0), nackedBlocks(peer));
+            send(peer, classicalFrame(1));
+            send(peer, classicalFrame(2));
+
+            final Throwable failure = assertThrows(ExecutionException.class, () -> received.get(GENEROUS_NS, TimeUnit.NANOSECONDS))
+                .getCause();
+            assertInstanceOf(QuantumLinkException.class, failure);
+            assertTrue(failure.getMessage().contains("data frame 2 arrived with the frames after -1 unacknowledged: more than the 2" +
+                " messages a sender may have in flight"), failure.getMessage());
+        }
+    }
+
+    /**
      * The sender's flush ends a collective only once the receiver has acknowledged everything (so every
      * repair stays inside the collective that needed it): without an acknowledgement it fails by its
      * deadline naming the peer; once the far end acknowledges, it returns.
@@ -352,15 +382,22 @@ class QuantumLinkHandDrivenTest
         return System.nanoTime();
     }
 
-    /** A classical-flagged data frame of one block whose checksum is wrong, so the receiver asks for it again. */
-    private static UnsafeBuffer corruptedClassicalFrame(final long sequence)
+    /** A classical-flagged data frame of one block of zeros with its checksum. */
+    private static UnsafeBuffer classicalFrame(final long sequence)
     {
         final int overhead = QuantumFrame.dataOverhead(1);
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[overhead + MESSAGE_LENGTH]);
         QuantumFrame.writeHeader(frame, QuantumFrame.DATA, QuantumFrame.FLAG_CLASSICAL, MESSAGE_LENGTH, sequence);
         frame.putInt(QuantumFrame.BLOCK_LENGTH_OFFSET, MESSAGE_LENGTH, QuantumFrame.ORDER);
-        final int crc = new BlockChecksums().block(new byte[MESSAGE_LENGTH], 0, MESSAGE_LENGTH, MESSAGE_LENGTH, 0);
-        frame.putInt(QuantumFrame.DATA_CRCS_OFFSET, ~crc, QuantumFrame.ORDER);
+        frame.putInt(QuantumFrame.DATA_CRCS_OFFSET, zeroBlockCrc(MESSAGE_LENGTH), QuantumFrame.ORDER);
+        return frame;
+    }
+
+    /** A classical-flagged data frame of one block whose checksum is wrong, so the receiver asks for it again. */
+    private static UnsafeBuffer corruptedClassicalFrame(final long sequence)
+    {
+        final UnsafeBuffer frame = classicalFrame(sequence);
+        frame.putInt(QuantumFrame.DATA_CRCS_OFFSET, ~zeroBlockCrc(MESSAGE_LENGTH), QuantumFrame.ORDER);
         return frame;
     }
 
