@@ -113,6 +113,23 @@ class MultiJvmRingTest
         assertTrue(ring.goodputBitsPerQubit() < 2.0, ring.toString());
     }
 
+    /**
+     * The same noisy ring in three fresh JVMs again: thread and process timing differ, the ledgers of
+     * the last all-reduce (retransmissions, acknowledgements, EPR pairs distributed and sacrificed) do
+     * not (DESIGN §7: bit counts reproduce from the seed and config).
+     */
+    @Test
+    void shouldReproduceTheNoisyRingsLedgersInFreshProcesses() throws Exception
+    {
+        final RankOptions noisyOptions = BASE.withLink(RankOptions.LinkKind.QUANTUM).withDepolarizing(1e-2);
+        final ChildRingRun noisy = run("quantum-depolarizing-1e-2", noisyOptions);
+        final ChildRingRun again = run("quantum-depolarizing-1e-2-again", noisyOptions);
+
+        assertEquals(ChildRings.byLink(noisy.lastOperationLedgers()), ChildRings.byLink(again.lastOperationLedgers()));
+        assertTrue(ChildRings.byLink(again.lastOperationLedgers()).values().stream()
+            .allMatch(link -> link.get(LedgerCounter.RETRANSMITTED_QUBITS) > 0), "every link needed repairs");
+    }
+
     private static synchronized ChildRingRun run(final String name, final RankOptions options) throws InterruptedException, IOException
     {
         final ChildRingRun cached = RUNS.get(name);
