@@ -51,7 +51,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * or an all-reduce on ranks with different {@link NonFinitePolicy non-finite policies}) or
  * {@link NonFiniteValueException}, and the ring stays usable. This adds N − 1 small messages per rank
  * per collective ({@link #DESCRIPTOR_LENGTH} bytes each). After a collective the engine
- * {@link Link#flush() flushes} both links: a decorator that batches acknowledgements sends the last of
+ * {@link Link#flush(long) flushes} both links: a decorator that batches acknowledgements sends the last of
  * them, and a quantum link tops up its EPR pool for the next collective.
  * <p>
  * <b>Ledgers.</b> {@link #linkLedgers()} counts what this rank's two outbound links carried since the
@@ -483,19 +483,29 @@ public final class RingAllReduce implements AllReduce
      * over the links, so they are flushed as after any collective (a quantum receiver that holds back
      * their acknowledgements would otherwise keep its sender waiting when the ring closes).
      *
-     * @return the rejection, to be thrown; a flush that fails is attached to it as suppressed.
+     * @return the rejection, to be thrown; if the flush fails, the ring fails with the flush's error,
+     *         which is returned instead with the rejection attached as suppressed (the links may no
+     *         longer agree on what they hold, e.g. a quantum sender that could not top up its pool).
      */
     private RuntimeException endRejected(final RuntimeException rejection)
     {
         try
         {
             flushLinks();
+            return rejection;
+        }
+        catch (final LinkException ex)
+        {
+            final RuntimeException failed = fail(ex.withContext(where()));
+            failed.addSuppressed(rejection);
+            return failed;
         }
         catch (final RuntimeException ex)
         {
-            rejection.addSuppressed(ex);
+            final RuntimeException failed = fail(new IllegalStateException(where() + ": " + ex.getMessage(), ex));
+            failed.addSuppressed(rejection);
+            return failed;
         }
-        return rejection;
     }
 
     /**

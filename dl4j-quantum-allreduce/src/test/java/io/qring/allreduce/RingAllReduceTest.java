@@ -10,6 +10,7 @@ import io.qring.allreduce.link.FrameHeaderFlyweight;
 import io.qring.allreduce.link.InMemoryNetwork;
 import io.qring.allreduce.link.Link;
 import io.qring.allreduce.link.LinkException;
+import io.qring.allreduce.link.LinkTimeoutException;
 import io.qring.allreduce.link.LinkWrapper;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerSnapshot;
@@ -229,6 +230,55 @@ class RingAllReduceTest
                 assertTrue(ex.getMessage().contains("rank 2 holds NaN at index 17"), ex.getMessage());
             }
             assertFloatResults(allReduceFloats(ring, SEED, 64, ReduceOp.SUM), SEED, ReduceOp.SUM);
+        }
+    }
+
+    /**
+     * A collective rejected before data moved still flushes its links; if that flush fails (a quantum
+     * sender whose neighbour never acknowledged, say), the links may no longer agree on what they hold,
+     * so the ring fails with the flush's error, the rejection attached, and refuses later collectives.
+     */
+    @Test
+    void shouldFailTheRingWhenTheFlushAfterARejectedCollectiveFails()
+    {
+        final LinkWrapper failingFlush = new LinkWrapper()
+        {
+            @Override
+            public Link wrapNext(final Link link, final int selfRank, final int nextRank)
+            {
+                return selfRank != 1 ? link : new DelegatingLink(link)
+                {
+                    @Override
+                    public void flush(final long deadlineNanos)
+                    {
+                        throw new LinkTimeoutException(peerName(), "simulated: no acknowledgement by the deadline");
+                    }
+                };
+            }
+
+            @Override
+            public Link wrapPrevious(final Link link, final int selfRank, final int previousRank)
+            {
+                return link;
+            }
+        };
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, 3).linkWrapper(failingFlush)))
+        {
+            final List<LocalRing.Outcome<float[]>> outcomes = ring.runEach(rank ->
+            {
+                final float[] data = floats(SEED, rank.rank(), 64);
+                data[5] = Float.NaN;
+                rank.allReduce(data, ReduceOp.SUM);
+                return data;
+            }, RUN_TIMEOUT_NS);
+
+            final LinkTimeoutException failed = assertInstanceOf(LinkTimeoutException.class, outcomes.get(1).failure());
+            assertTrue(failed.getMessage().contains("no acknowledgement by the deadline"), failed.getMessage());
+            assertInstanceOf(NonFiniteValueException.class, failed.getSuppressed()[0]);
+            assertInstanceOf(NonFiniteValueException.class, outcomes.get(0).failure());
+            final RuntimeException later = assertThrows(RuntimeException.class,
+                () -> ring.rank(1).allReduce(floats(SEED, 1, 64), ReduceOp.SUM));
+            assertTrue(later.getMessage().contains("no acknowledgement by the deadline"), later.getMessage());
         }
     }
 

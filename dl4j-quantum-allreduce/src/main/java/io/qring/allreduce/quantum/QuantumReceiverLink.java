@@ -26,11 +26,12 @@ import java.util.concurrent.TimeUnit;
  * decoded as they arrive, in the order their pairs were taken; each block's CRC-32C is checked and
  * failed blocks are requested again until every block's holds, so a message is handed to the engine
  * only when it is exactly what was sent. Verification of every distributed batch runs here
- * (the receiver holds the noise); an alarm applies the configured {@link AlarmPolicy}. Completed
- * messages are acknowledged cumulatively, every half window and on {@link #flush()} and on closing.
+ * (the receiver holds the noise); an alarm applies the configured {@link AlarmPolicy}. Delivered
+ * messages are acknowledged cumulatively, every half window and on {@link #flush(long)}; completed ones
+ * on closing.
  * <p>
- * Acknowledgements and repair requests go back on the caller's thread: within a receive by the
- * earlier of its deadline and {@link QuantumLinkSettings#controlTimeoutNs()}, on a flush within the
+ * Acknowledgements and repair requests go back on the caller's thread: within a receive or a flush by
+ * the earlier of its deadline and {@link QuantumLinkSettings#controlTimeoutNs()}, on closing within the
  * control timeout. One that misses its deadline fails the link (the sender would wait for it
  * forever), and every later receive throws that failure.
  */

@@ -9,6 +9,7 @@ import io.qring.allreduce.link.LinkTimeoutException;
 import io.qring.allreduce.link.MessageHandler;
 import io.qring.channel.codec.SuperdenseEncoder;
 import io.qring.channel.epr.EprPool;
+import io.qring.channel.frame.PauliFrame;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LinkLedger;
 import org.agrona.DirectBuffer;
@@ -43,6 +44,8 @@ final class QuantumSenderLink extends DelegatingLink
     static final long CONTROL_POLL_NS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long NO_REPAIR = -1;
 
+    /** First-transmission blocks a block length adaptation needs as evidence. */
+    private static final int MIN_ADAPTATION_BLOCKS = 64;
     private static final Logger LOG = LoggerFactory.getLogger(QuantumSenderLink.class);
 
     private final QuantumLinkSettings settings;
@@ -64,8 +67,10 @@ final class QuantumSenderLink extends DelegatingLink
     private long nextSequence;
     private long acknowledgedThrough;
     private int blockLength;
-    /** Smallest block length the first repairs of the current collective's messages asked for. */
-    private int proposedBlockLength = Integer.MAX_VALUE;
+    /** Blocks of quantum messages sent since the block length last adapted, their pairs, and how many failed at first. */
+    private long sentBlocks;
+    private long sentBlockPairs;
+    private long failedBlocks;
     private volatile boolean classical;
     private volatile boolean closing;
     private volatile boolean awaitingAcknowledgement;
@@ -111,7 +116,7 @@ final class QuantumSenderLink extends DelegatingLink
      * ring engine runs before this one on every rank, acknowledges the last ones), then runs the
      * offline phase, topping the pool up to capacity so the next collective's pairs are distributed
      * before it starts (and stored until it uses them). Messages sent from now on use blocks sized for
-     * the noise this collective's messages met (see {@link #adaptBlockLength}).
+     * the noise the messages sent so far met (see {@link #adaptBlockLength}).
      *
      * <p>Waiting for the acknowledgements keeps every repair inside the collective that needed it: the
      * pool is topped up after the same pairs in every run, whatever the thread timing, so the EPR
@@ -128,16 +133,16 @@ final class QuantumSenderLink extends DelegatingLink
         if (!awaitDrained(deadlineNanos - controlDeadlineNs < 0 ? deadlineNanos : controlDeadlineNs))
         {
             throwIfFailed();
-            throw new LinkTimeoutException(peerName(), "quantum link " + ledger.link() + ": " + peerName() +
-                " did not acknowledge every message of the collective within the collective's deadline or the control timeout of " +
-                TimeUnit.NANOSECONDS.toMillis(settings.controlTimeoutNs()) + " ms");
+            throw new LinkTimeoutException(peerName(), "quantum link " + ledger.link() + ": " +
+                (Thread.currentThread().isInterrupted() ? "interrupted while waiting for " + peerName() + " to acknowledge" :
+                peerName() + " did not acknowledge") + " every message of the collective within the collective's deadline or the" +
+                " control timeout of " + TimeUnit.NANOSECONDS.toMillis(settings.controlTimeoutNs()) + " ms");
         }
         throwIfFailed();
         lock.lock();
         try
         {
-            blockLength = Math.min(blockLength, proposedBlockLength);
-            proposedBlockLength = Integer.MAX_VALUE;
+            adaptBlockLength();
         }
         finally
         {
@@ -163,6 +168,7 @@ final class QuantumSenderLink extends DelegatingLink
             pending.length = length;
             pending.blockLength = blockLength;
             pending.repairs = 0;
+            pending.answered = false;
             pending.bodyOffset = QuantumFrame.dataOverhead(QuantumFrame.blockCount(length, blockLength));
             final boolean onHeap = null != buffer.byteArray();
             if (!onHeap)
@@ -194,6 +200,8 @@ final class QuantumSenderLink extends DelegatingLink
             else
             {
                 body = encoder.encode(payload, payloadOffset, length, sent, overhead);
+                sentBlocks += blocks;
+                sentBlockPairs += (long)PauliFrame.PAIRS_PER_BYTE * length;
             }
             nextSequence++;
             outstanding.put(sequence, pending); // only once encoded: a pool that cannot supply the pairs changes nothing
@@ -495,10 +503,15 @@ final class QuantumSenderLink extends DelegatingLink
             final int blockLength = pending.blockLength;
             final int blocks = QuantumFrame.blockCount(length, blockLength);
             final boolean sentRaw = QuantumFrame.isClassical(sent, 0);
+            if (!pending.answered && !sentRaw)
+            {
+                failedBlocks += count;
+            }
+            pending.answered = true;
             if (pending.repairs++ == 0)
             {
                 final int blockBytes = Math.min(blockLength, length);
-                final int proposed = adaptBlockLength(count, blocks, blockBytes);
+                final int proposed = proposedBlockLength(count, blocks, blockBytes);
                 if (!sentRaw && proposed <= blockBytes / 2 && QuantumFrame.blockCount(length, proposed) > blocks)
                 {
                     reblock(sequence, pending, count, proposed);
@@ -612,34 +625,57 @@ final class QuantumSenderLink extends DelegatingLink
     }
 
     /**
-     * Re-estimates the symbol error probability from the share of a message's blocks that failed on
-     * first delivery, 1 − (1 − p)^(4·blockBytes) = failed / blocks (noise from storage, an eavesdropper
-     * or a changed channel is only seen this way), and returns the block length sized for it. The
-     * message itself is split to it at once ({@link #reblock}); the link's later messages take the
-     * smallest length any message of a collective asked for from the next collective on ({@link #flush}
-     * waits until every message has been answered), whatever the thread timing, so which messages use
-     * which blocks (and so every counter of the ledger) follows from the seed alone.
+     * Sizes the blocks of later messages for the symbol error probability p that the quantum messages
+     * sent since the last adaptation met on their first transmission, all pooled: with F of B blocks of
+     * P pairs on average failed, 1 − (1 − p)^P = F / B (noise from storage, an eavesdropper or a changed
+     * channel is only seen this way). It waits for {@link #MIN_ADAPTATION_BLOCKS} blocks, keeps the length
+     * while none failed (no evidence of noise), and runs only between collectives, when every message has
+     * been answered: which messages use which blocks (and so every counter of the ledger) then follows
+     * from the seed alone, and an unlucky small message cannot drag the link's blocks down.
+     */
+    private void adaptBlockLength()
+    {
+        if (!adaptiveBlocks || sentBlocks < MIN_ADAPTATION_BLOCKS)
+        {
+            return;
+        }
+        if (failedBlocks > 0)
+        {
+            final double symbolError = symbolErrorFor((double)failedBlocks / sentBlocks, (double)sentBlockPairs / sentBlocks);
+            final int adapted = Math.max(minBlockLength, QuantumLinkSettings.blockLengthFor(symbolError));
+            if (adapted != blockLength)
+            {
+                LOG.debug("{}: {} of {} blocks failed, estimated symbol error {}; blocks of {} bytes from now on",
+                    ledger.link(), failedBlocks, sentBlocks, symbolError, adapted);
+                blockLength = adapted;
+            }
+        }
+        sentBlocks = 0;
+        sentBlockPairs = 0;
+        failedBlocks = 0;
+    }
+
+    /**
+     * The block length one message's first failures call for, to decide whether to split its blocks
+     * at once ({@link #reblock}).
      *
-     * @param blockBytes   bytes of the message's blocks: its block length, or its length if that is shorter.
+     * @param blockBytes bytes of the message's blocks: its block length, or its length if that is shorter.
      * @return the proposed block length, or the message's own if blocks do not adapt.
      */
-    private int adaptBlockLength(final int failed, final int blocks, final int blockBytes)
+    private int proposedBlockLength(final int failed, final int blocks, final int blockBytes)
     {
         if (!adaptiveBlocks || blocks == 0)
         {
             return blockBytes;
         }
-        final double failedShare = Math.min((double)failed / blocks, 1 - 1e-9);
-        final double pairsPerBlock = 4.0 * blockBytes;
-        final double symbolError = 1 - Math.pow(1 - failedShare, 1 / pairsPerBlock);
-        final int adapted = Math.max(minBlockLength, QuantumLinkSettings.blockLengthFor(symbolError));
-        if (adapted < proposedBlockLength)
-        {
-            LOG.debug("{}: {} of {} blocks failed, estimated symbol error {}; blocks of {} bytes from the next collective",
-                ledger.link(), failed, blocks, symbolError, adapted);
-            proposedBlockLength = adapted;
-        }
-        return adapted;
+        return Math.max(minBlockLength, QuantumLinkSettings.blockLengthFor(
+            symbolErrorFor((double)failed / blocks, (double)PauliFrame.PAIRS_PER_BYTE * blockBytes)));
+    }
+
+    /** @return p such that a block of {@code pairsPerBlock} pairs fails with probability {@code failedShare}. */
+    private static double symbolErrorFor(final double failedShare, final double pairsPerBlock)
+    {
+        return 1 - Math.pow(1 - Math.min(failedShare, 1 - 1e-9), 1 / pairsPerBlock);
     }
 
     /**
@@ -663,6 +699,8 @@ final class QuantumSenderLink extends DelegatingLink
         private int blockLength;
         /** Repair requests answered at the current block length. */
         private int repairs;
+        /** Whether a repair request for its first transmission arrived. */
+        private boolean answered;
         /** Where the encoded payload starts in {@link #frame} (after the checksums of the blocks it was sent in). */
         private int bodyOffset;
 
