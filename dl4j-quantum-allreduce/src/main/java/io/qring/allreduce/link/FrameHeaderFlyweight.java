@@ -32,10 +32,12 @@ public final class FrameHeaderFlyweight
     /**
      * Version of the protocol a ring speaks, checked on every frame: 2 since session payloads travel
      * sealed with AES-256-GCM; 3 since quantum data frames carry block checksums only, quantum links
-     * may split blocks (REBLOCK), and the all-reduce descriptor carries the non-finite policy. Ranks of
-     * different versions cannot form a ring.
+     * may split blocks (REBLOCK), and the all-reduce descriptor carries the non-finite policy; 4 since
+     * quantum receivers acknowledge on delivery and reject data beyond the window, and quantum senders
+     * end a collective only once everything is acknowledged (what makes ledgers reproducible needs
+     * both ends). Ranks of different versions cannot form a ring.
      */
-    public static final byte VERSION = 3;
+    public static final byte VERSION = 4;
 
     /** Handshake: announces the sender's fresh nonce. */
     public static final byte TYPE_HELLO = 1;
