@@ -12,6 +12,7 @@ import io.qring.allreduce.link.LinkTimeoutException;
 import io.qring.allreduce.link.LinkWrapper;
 import io.qring.allreduce.link.MessageHandler;
 import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.noise.PauliChannel;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -228,6 +229,43 @@ class QuantumLinkHandDrivenTest
             assertTrue(ex.getMessage().contains("reblock frame for frame 0 announces 3 blocks of 256 bytes for a 1024-byte payload"),
                 ex.getMessage());
         }
+    }
+
+    /**
+     * Blocks sized for the configured noise (40 bytes at depolarizing 1e-3) are not split for one failed
+     * block; but a block that fails four repair rounds running is far too long for the noise it meets
+     * (pairs stored longer than expected, say), so the fifth request is answered by splitting the blocks.
+     */
+    @Test
+    void shouldSplitTheBlocksOfAMessageWhoseBlockKeepsFailing()
+    {
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-3)).build();
+        assertEquals(40, settings.blockLength());
+        try (LocalRing ring = LocalRing.start(context(quantumOn(settings, true))))
+        {
+            final Link sender = ring.rank(0).next();
+            final Link farEnd = ring.rank(1).previous();
+            sender.send(message(), 0, MESSAGE_LENGTH, System.nanoTime() + GENEROUS_NS);
+            assertEquals(QuantumFrame.DATA, nextFrameType(farEnd));
+            final List<Byte> answers = new ArrayList<>();
+            for (int request = 0; request < 5; request++)
+            {
+                final UnsafeBuffer nack = new UnsafeBuffer(new byte[QuantumFrame.HEADER_LENGTH + 4]);
+                QuantumFrame.writeHeader(nack, QuantumFrame.NACK, (byte)0, 1, 0);
+                nack.putInt(QuantumFrame.HEADER_LENGTH, 3, QuantumFrame.ORDER);
+                send(farEnd, nack);
+                answers.add(nextFrameType(farEnd));
+            }
+            assertEquals(List.of(QuantumFrame.REPAIR, QuantumFrame.REPAIR, QuantumFrame.REPAIR, QuantumFrame.REPAIR, QuantumFrame.REBLOCK),
+                answers);
+        }
+    }
+
+    private static byte nextFrameType(final Link farEnd)
+    {
+        final byte[] type = new byte[1];
+        farEnd.receive((buffer, offset, length) -> type[0] = QuantumFrame.type(buffer, offset), System.nanoTime() + GENEROUS_NS);
+        return type[0];
     }
 
     /**
