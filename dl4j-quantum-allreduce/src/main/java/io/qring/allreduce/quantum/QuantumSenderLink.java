@@ -665,9 +665,11 @@ final class QuantumSenderLink extends DelegatingLink
     }
 
     /**
-     * The block length one message's first failures call for, to decide whether to split its blocks
-     * at once ({@link #reblock}).
+     * The block length a message's failures call for, to decide whether to split its blocks at once
+     * ({@link #reblock}).
      *
+     * @param failed     blocks that failed among those just checked.
+     * @param blocks     blocks just checked: all of the message's at first, then those the last repair resent.
      * @param blockBytes bytes of the message's blocks: its block length, or its length if that is shorter.
      * @return the proposed block length, or the message's own if blocks do not adapt.
      */
