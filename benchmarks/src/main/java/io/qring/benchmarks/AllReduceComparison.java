@@ -31,7 +31,11 @@ import java.util.concurrent.TimeUnit;
  * <li>per ring: median and fastest all-reduce time over the timed repetitions (after warm-up), algbw =
  * bytes / time and busbw = algbw · 2(N−1)/N (nccl-tests), in GB/s (10^9 bytes), and the median CPU
  * time all threads of the process used per all-reduce, waiting threads' spinning and yielding included;</li>
- * <li>per case: quantum/classical median time ratio and CPU time ratio, both yardsticks, busbw / yardstick for each ring and
+ * <li>per case: quantum/classical median time ratio and CPU time ratio; the quantum ring's extra CPU time per all-reduce
+ * (median quantum minus median classical) and, measured on its own on the main thread ({@link CodingCost}), the CPU
+ * time of the superdense coding and block checksums of one all-reduce's volume, with its share of that extra (null
+ * when the quantum ring used no more CPU);
+ * both yardsticks, busbw / yardstick for each ring and
  * each yardstick, and on link 0→1 in one all-reduce: the classical ring's payload bits and the quantum
  * ring's online qubits (and online classical side bits);</li>
  * <li>the targets (quantum/classical ≤ 1.10, busbw ≥ 0.5 of raw Aeron, checked against each yardstick)
@@ -224,6 +228,9 @@ public final class AllReduceComparison implements Callable<Integer>
         final double rawRingBytesPerSecond = Figures.median(RawAeronRingThroughput.measure(
             context(transport), classical.chunkLength(), rawBytesPerRep, rawWarmUp, repetitions));
 
+        final long codingCpuNs = Figures.median(new CodingCost(quantum.chunkLength(), (long)(ranks * bytes * busFactor))
+            .measure(warmUp, repetitions));
+
         final ObjectNode result = JSON.createObjectNode()
             .put("transport", transport.name().toLowerCase(Locale.ROOT))
             .put("floats", elements)
@@ -234,6 +241,17 @@ public final class AllReduceComparison implements Callable<Integer>
         final double timeRatio = (double)quantum.medianNs() / classical.medianNs();
         result.put("quantumOverClassicalTime", Figures.round(timeRatio));
         result.put("quantumOverClassicalCpu", Figures.round((double)quantum.medianCpuNs() / classical.medianCpuNs()));
+        final long quantumExtraCpuNs = quantum.medianCpuNs() - classical.medianCpuNs();
+        result.put("quantumExtraCpuMs", Figures.round(quantumExtraCpuNs / 1e6));
+        result.put("codingCpuMs", Figures.round(codingCpuNs / 1e6));
+        if (quantumExtraCpuNs > 0)
+        {
+            result.put("codingShareOfQuantumExtraCpu", Figures.round((double)codingCpuNs / quantumExtraCpuNs));
+        }
+        else
+        {
+            result.putNull("codingShareOfQuantumExtraCpu");
+        }
         result.put("rawAeronGBps", Figures.round(rawBytesPerSecond / 1e9));
         result.put("rawAeronMessageBytes", classical.chunkLength());
         result.put("classicalBusbwOverRawAeron", Figures.round(classicalBusbw / rawBytesPerSecond));

@@ -60,6 +60,21 @@ class AllReduceComparisonTest
             assertTrue(result.path("quantumOverClassicalTime").asDouble() > 0, result.toString());
             assertEquals(result.path("quantum").path("medianCpuMs").asDouble() / result.path("classical").path("medianCpuMs").asDouble(),
                 result.path("quantumOverClassicalCpu").asDouble(), 1e-3, "CPU ratio of the two rings' medians");
+            final double extraCpuMs = result.path("quantumExtraCpuMs").asDouble();
+            assertEquals(result.path("quantum").path("medianCpuMs").asDouble() - result.path("classical").path("medianCpuMs").asDouble(),
+                extraCpuMs, 2e-4, "quantum minus classical median CPU");
+            final double codingCpuMs = result.path("codingCpuMs").asDouble();
+            assertTrue(codingCpuMs > 0, "coding used CPU: " + result);
+            final JsonNode codingShare = result.path("codingShareOfQuantumExtraCpu");
+            if (extraCpuMs > 0)
+            {
+                final double share = codingShare.asDouble();
+                assertEquals(codingCpuMs, share * extraCpuMs, 1e-4 * extraCpuMs + 2e-4 * share + 1e-3, "coding share of the extra");
+            }
+            else
+            {
+                assertTrue(codingShare.isNull(), "no share of a non-positive extra: " + result);
+            }
             final JsonNode link = result.path("link0to1");
             final long payloadBits = link.path("classicalPayloadBits").asLong();
             final long segmentBits = 8L * 4 * (FLOATS / RANKS);
