@@ -51,6 +51,12 @@ abstract class ElementArray
 
     abstract double valueAt(int index);
 
+    /** @return the end of the scan block starting at {@code start}, in long arithmetic: arrays may end near 2^31. */
+    static int scanBlockEnd(final int start, final int length)
+    {
+        return (int)Math.min(length, (long)start + SCAN_BLOCK);
+    }
+
     /** float[] elements. */
     static final class Floats extends ElementArray
     {
@@ -151,9 +157,9 @@ abstract class ElementArray
         int firstNonFinite()
         {
             final float[] d = data;
-            for (int start = 0; start < d.length; start += SCAN_BLOCK)
+            for (int start = 0; start < d.length; start = scanBlockEnd(start, d.length))
             {
-                final int end = Math.min(d.length, start + SCAN_BLOCK);
+                final int end = scanBlockEnd(start, d.length);
                 int exponentOverflow = 0;
                 for (int i = start; i < end; i++)
                 {
@@ -280,9 +286,9 @@ abstract class ElementArray
         int firstNonFinite()
         {
             final double[] d = data;
-            for (int start = 0; start < d.length; start += SCAN_BLOCK)
+            for (int start = 0; start < d.length; start = scanBlockEnd(start, d.length))
             {
-                final int end = Math.min(d.length, start + SCAN_BLOCK);
+                final int end = scanBlockEnd(start, d.length);
                 long exponentOverflow = 0;
                 for (int i = start; i < end; i++)
                 {

@@ -99,18 +99,25 @@ public final class LocalRing implements AutoCloseable
             }
             final List<RingAllReduce> ranks = new ArrayList<>(worldSize);
             RuntimeException firstFailure = null;
-            final long deadline = System.nanoTime() + shared.connectTimeoutNs() + START_MARGIN_NS;
+            final long start = System.nanoTime();
+            final long budgetNs = shared.connectTimeoutNs() > Long.MAX_VALUE - START_MARGIN_NS ?
+                Long.MAX_VALUE : shared.connectTimeoutNs() + START_MARGIN_NS;
             for (int r = 0; r < worldSize && null == firstFailure; r++)
             {
                 try
                 {
-                    ranks.add(futures.get(r).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+                    ranks.add(futures.get(r).get(Math.max(0, budgetNs - (System.nanoTime() - start)), TimeUnit.NANOSECONDS));
                 }
-                catch (final ExecutionException | TimeoutException ex)
+                catch (final ExecutionException ex)
                 {
-                    final Throwable cause = ex instanceof ExecutionException ? ex.getCause() : ex;
                     firstFailure = new IllegalStateException("rank " + r + " of a local " + shared.transport() +
-                        " ring failed to connect: " + cause.getMessage(), cause);
+                        " ring failed to connect: " + ex.getCause(), ex.getCause());
+                }
+                catch (final TimeoutException ex)
+                {
+                    firstFailure = new IllegalStateException("rank " + r + " of a local " + shared.transport() +
+                        " ring did not connect within " + TimeUnit.NANOSECONDS.toMillis(budgetNs) +
+                        " ms (connect timeout plus " + TimeUnit.NANOSECONDS.toMillis(START_MARGIN_NS) + " ms)", ex);
                 }
                 catch (final InterruptedException ex)
                 {

@@ -23,6 +23,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -191,6 +192,7 @@ public final class RingAllReduce implements AllReduce
     @Override
     public void allReduce(final float[] data, final ReduceOp op)
     {
+        requireArguments(data, op);
         begin();
         try
         {
@@ -213,6 +215,7 @@ public final class RingAllReduce implements AllReduce
     @Override
     public void allReduce(final double[] data, final ReduceOp op)
     {
+        requireArguments(data, op);
         begin();
         try
         {
@@ -234,6 +237,7 @@ public final class RingAllReduce implements AllReduce
     @Override
     public byte[][] allGather(final byte[] local)
     {
+        Objects.requireNonNull(local, "allGather needs a byte array, got null");
         begin();
         try
         {
@@ -681,6 +685,16 @@ public final class RingAllReduce implements AllReduce
         return "rank " + rank + ", " + operationName + ", " + phase + " step " + step + " chunk " + chunk;
     }
 
+    /**
+     * Checks a call's arguments before it counts as a collective: a null rejected later would leave this
+     * rank's operation count ahead of the others', and every later collective would then mismatch.
+     */
+    private static void requireArguments(final Object data, final ReduceOp op)
+    {
+        Objects.requireNonNull(data, "allReduce needs an array, got null");
+        Objects.requireNonNull(op, "allReduce needs a ReduceOp, got null");
+    }
+
     private void begin()
     {
         if (closed)
@@ -726,9 +740,10 @@ public final class RingAllReduce implements AllReduce
         return length / worldSize + (segment < length % worldSize ? 1 : 0);
     }
 
-    private static int chunks(final int length, final int chunk)
+    /** @return chunks of at most {@code chunk} covering {@code length}, in long arithmetic: lengths may reach 2^31 − 1. */
+    static int chunks(final int length, final int chunk)
     {
-        return (length + chunk - 1) / chunk;
+        return (int)(((long)length + chunk - 1) / chunk);
     }
 
     private static List<LedgerSnapshot> difference(final List<LedgerSnapshot> before, final List<LedgerSnapshot> after)

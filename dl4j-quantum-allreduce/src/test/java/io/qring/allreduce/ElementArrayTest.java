@@ -127,6 +127,18 @@ class ElementArrayTest
     }
 
     @Test
+    void blockAndChunkCountsStayExactForArraysEndingNearTheIntLimit()
+    {
+        assertEquals(Integer.MAX_VALUE, ElementArray.scanBlockEnd(Integer.MAX_VALUE - 10, Integer.MAX_VALUE));
+        assertEquals(2 * ElementArray.SCAN_BLOCK, ElementArray.scanBlockEnd(ElementArray.SCAN_BLOCK, 10_000));
+        assertEquals(100, ElementArray.scanBlockEnd(0, 100));
+        assertEquals(16_384, RingAllReduce.chunks(Integer.MAX_VALUE, 131_072));
+        assertEquals(16_384, RingAllReduce.chunks(2_147_483_547, 131_072));
+        assertEquals(Integer.MAX_VALUE, RingAllReduce.chunks(Integer.MAX_VALUE, 1));
+        assertEquals(0, RingAllReduce.chunks(0, 8));
+    }
+
+    @Test
     void extremeFiniteValuesPassTheScan()
     {
         assertEquals(-1, new ElementArray.Floats().wrap(finiteFloats()).firstNonFinite());

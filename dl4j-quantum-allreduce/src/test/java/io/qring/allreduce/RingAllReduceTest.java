@@ -187,6 +187,36 @@ class RingAllReduceTest
     }
 
     @Test
+    void shouldRejectNullArgumentsOnTheCallingRankWithoutCountingACollective()
+    {
+        final int worldSize = 3;
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize)))
+        {
+            final RingAllReduce rank0 = ring.rank(0);
+            assertTrue(assertThrows(NullPointerException.class, () -> rank0.allReduce((float[])null, ReduceOp.SUM))
+                .getMessage().contains("allReduce needs an array"));
+            assertTrue(assertThrows(NullPointerException.class, () -> rank0.allReduce((double[])null, ReduceOp.SUM))
+                .getMessage().contains("allReduce needs an array"));
+            assertTrue(assertThrows(NullPointerException.class, () -> rank0.allReduce(new float[4], null))
+                .getMessage().contains("allReduce needs a ReduceOp"));
+            assertTrue(assertThrows(NullPointerException.class, () -> rank0.allGather(null))
+                .getMessage().contains("allGather needs a byte array"));
+            assertFloatResults(allReduceFloats(ring, SEED, 1000, ReduceOp.SUM), SEED, ReduceOp.SUM);
+            assertFloatResults(allReduceFloats(ring, SEED, 1000, ReduceOp.AVERAGE), SEED, ReduceOp.AVERAGE);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"IN_MEMORY", "IPC"})
+    void shouldStartAndRunWithAnUnboundedConnectTimeout(final TransportKind transport)
+    {
+        try (LocalRing ring = LocalRing.start(context(transport, 2).connectTimeoutNs(Long.MAX_VALUE)))
+        {
+            assertFloatResults(allReduceFloats(ring, SEED, 100, ReduceOp.SUM), SEED, ReduceOp.SUM);
+        }
+    }
+
+    @Test
     void shouldRejectNonFiniteInputOnEveryRankNamingRankAndIndex()
     {
         final int worldSize = 4;
