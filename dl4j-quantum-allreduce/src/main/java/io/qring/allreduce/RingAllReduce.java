@@ -446,7 +446,7 @@ public final class RingAllReduce implements AllReduce
                 final int from = sendStart + k * chunkElements;
                 final int count = Math.min(chunkElements, sendLength - k * chunkElements);
                 array.copyOut(from, count, sendView);
-                next.send(sendBuffer, 0, count * elementBytes, deadline());
+                sendNext(sendBuffer, 0, count * elementBytes);
             }
             if (k < receiveChunks)
             {
@@ -456,6 +456,13 @@ public final class RingAllReduce implements AllReduce
             }
         }
         receiveArray = null;
+    }
+
+    /** Sends one message to the next rank and counts it in that link's ledger ({@link LedgerCounter#MESSAGES}). */
+    private void sendNext(final DirectBuffer buffer, final int offset, final int length)
+    {
+        next.send(buffer, offset, length, deadline());
+        next.ledger().add(LedgerCounter.MESSAGES, 1);
     }
 
     private void exchangeBytes(final byte[] send, final byte[] receive, final int chunkBytes)
@@ -470,7 +477,7 @@ public final class RingAllReduce implements AllReduce
             if (k < sendChunks)
             {
                 final int from = k * chunkBytes;
-                next.send(gatherSendBuffer, from, Math.min(chunkBytes, send.length - from), deadline());
+                sendNext(gatherSendBuffer, from, Math.min(chunkBytes, send.length - from));
             }
             if (k < receiveChunks)
             {
@@ -545,7 +552,7 @@ public final class RingAllReduce implements AllReduce
         for (int t = 0; t < worldSize - 1; t++)
         {
             step = t;
-            next.send(descriptors, mod(rank - t) * DESCRIPTOR_LENGTH, DESCRIPTOR_LENGTH, deadline());
+            sendNext(descriptors, mod(rank - t) * DESCRIPTOR_LENGTH, DESCRIPTOR_LENGTH);
             receiveSlot = mod(rank - t - 1);
             previous.receive(descriptorHandler, deadline());
         }

@@ -42,9 +42,8 @@ class PacedRingTest
         final Paced quantum = runPaced(context(TransportKind.IN_MEMORY, RANKS)
             .linkWrapper(QuantumLinkSettings.builder().build().wrapper().then(MODEL.pacing())));
 
-        final int steps = 0;
-        final ModelledTime classicalModel = MODEL.classicalRing(classical.links, steps);
-        final ModelledTime quantumModel = MODEL.quantumRing(quantum.links, steps);
+        final ModelledTime classicalModel = MODEL.classicalRing(classical.links);
+        final ModelledTime quantumModel = MODEL.quantumRing(quantum.links);
         assertTrue(classicalModel.totalSeconds() > 0.1, "the test must pace for a measurable time: " + classicalModel);
         assertTrue(classical.seconds >= 0.95 * classicalModel.totalSeconds(),
             "classical ring took " + classical.seconds + " s, its links need " + classicalModel.totalSeconds() + " s");

@@ -115,6 +115,25 @@ class RingAllReduceTest
     }
 
     @Test
+    void shouldCountTheEnginesMessagesOnEveryLinkOnePerLockstepRound()
+    {
+        final int worldSize = 4;
+        final int length = 4003;
+        final int chunkFloats = 128;
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize).chunkLength(chunkFloats * Float.BYTES)))
+        {
+            allReduceFloats(ring, SEED, length, ReduceOp.SUM);
+            final long rounds = (worldSize - 1) + 2L * (worldSize - 1) * RingAllReduce.chunks((length + worldSize - 1) / worldSize, chunkFloats);
+            assertEquals(51, rounds, "segments of 1000 and 1001 floats take 8 chunks of 128 each");
+            for (final RingAllReduce rank : ring.ranks())
+            {
+                assertEquals(rounds, rank.lastOperationLedgers().get(0).get(LedgerCounter.MESSAGES), "next link of rank " + rank.rank());
+                assertEquals(0, rank.lastOperationLedgers().get(1).get(LedgerCounter.MESSAGES), "a receiving end counts none");
+            }
+        }
+    }
+
+    @Test
     void shouldAllGatherVariableLengthMessagesEachCrossingEveryLinkOnce()
     {
         final int worldSize = 3;

@@ -7,18 +7,25 @@ import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerSnapshot;
 
 import java.util.Collection;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * Models how long the online phase of a collective would take on a real network, from what the
  * ledger says crossed each link (DESIGN §4, optional link-rate model).
  * <ul>
- *   <li>classical ring, per link: {@code CLASSICAL_EQUIVALENT_BITS / classicalBitsPerSecond + steps * latency}</li>
+ *   <li>classical ring, per link: {@code CLASSICAL_EQUIVALENT_BITS / classicalBitsPerSecond + MESSAGES * latency}</li>
  *   <li>quantum ring, per link: {@code (ONLINE_QUBITS + RETRANSMITTED_QUBITS) / qubitsPerSecond
- *       + (ONLINE_CLASSICAL_BITS + FALLBACK_CLASSICAL_BITS) / classicalBitsPerSecond + steps * latency}
+ *       + (ONLINE_CLASSICAL_BITS + FALLBACK_CLASSICAL_BITS) / classicalBitsPerSecond + MESSAGES * latency}
  *       (qubit and classical traffic are not overlapped: a conservative model)</li>
  *   <li>a ring: its links transmit in parallel, so the ring takes as long as its slowest link</li>
  * </ul>
+ * {@code MESSAGES} counts the messages the ring engine sent over the link. The engine exchanges them in
+ * lockstep: in each round every rank sends one message (a descriptor or a chunk) to its next rank and
+ * waits for one from its previous rank before the next round, so every round pays the hop latency once.
+ * An all-reduce of M elements in chunks of c elements over N ranks takes (N − 1) rounds for the ranks'
+ * agreement on the call plus ⌈⌈M/N⌉/c⌉ rounds for each of the 2(N − 1) reduce-scatter and all-gather
+ * steps. Not counted: the repair round trips of a noisy quantum link, and the acknowledgement a quantum
+ * sender waits for at the end of a collective (one more hop each).
  * A classical ring's ledger has {@code CLASSICAL_EQUIVALENT_BITS == ONLINE_CLASSICAL_BITS}; a quantum
  * ring's ledger also carries what a classical ring would have sent, so both times can be modelled
  * from it. {@link #pacing()} makes a ring run at these rates.
@@ -72,75 +79,62 @@ public record LinkRateModel(double classicalBitsPerSecond, double qubitsPerSecon
     }
 
     /**
-     * Sequential message hops of one all-reduce of this engine: N − 1 for the agreement of the ranks
-     * on length, type and operation, then N − 1 for reduce-scatter and N − 1 for all-gather.
-     *
-     * @param worldSize number of ranks.
-     * @return 3 (N − 1).
-     */
-    public static int allReduceSteps(final int worldSize)
-    {
-        return 3 * (worldSize - 1);
-    }
-
-    /**
      * Modelled online time of one link as part of a classical ring.
      *
-     * @param link  what crossed the link (e.g. one all-reduce's ledger difference).
-     * @param steps sequential hops of the collective, each paying the latency once.
+     * @param link what crossed the link (e.g. one all-reduce's ledger difference).
      * @return the modelled time.
      */
-    public ModelledTime classical(final LedgerSnapshot link, final int steps)
+    public ModelledTime classical(final LedgerSnapshot link)
     {
-        return new ModelledTime(0.0, link.get(LedgerCounter.CLASSICAL_EQUIVALENT_BITS) / classicalBitsPerSecond,
-            steps * latencySeconds);
+        return new ModelledTime(0.0, link.get(LedgerCounter.CLASSICAL_EQUIVALENT_BITS) / classicalBitsPerSecond, latency(link));
     }
 
     /**
      * Modelled online time of one link as part of a quantum ring.
      *
-     * @param link  what crossed the link.
-     * @param steps sequential hops of the collective.
+     * @param link what crossed the link.
      * @return the modelled time.
      */
-    public ModelledTime quantum(final LedgerSnapshot link, final int steps)
+    public ModelledTime quantum(final LedgerSnapshot link)
     {
         final long qubits = link.get(LedgerCounter.ONLINE_QUBITS) + link.get(LedgerCounter.RETRANSMITTED_QUBITS);
         final long bits = link.get(LedgerCounter.ONLINE_CLASSICAL_BITS) + link.get(LedgerCounter.FALLBACK_CLASSICAL_BITS);
-        return new ModelledTime(qubits / qubitsPerSecond, bits / classicalBitsPerSecond, steps * latencySeconds);
+        return new ModelledTime(qubits / qubitsPerSecond, bits / classicalBitsPerSecond, latency(link));
     }
 
     /**
      * Modelled online time of a classical ring: its slowest link.
      *
      * @param links per-directed-link snapshots of the collective.
-     * @param steps sequential hops of the collective.
-     * @return the slowest link's modelled time.
+     * @return the slowest link's modelled time (zero for no links).
      */
-    public ModelledTime classicalRing(final Collection<LedgerSnapshot> links, final int steps)
+    public ModelledTime classicalRing(final Collection<LedgerSnapshot> links)
     {
-        return slowest(links, steps, this::classical);
+        return slowest(links, this::classical);
     }
 
     /**
      * Modelled online time of a quantum ring: its slowest link.
      *
      * @param links per-directed-link snapshots of the collective.
-     * @param steps sequential hops of the collective.
-     * @return the slowest link's modelled time.
+     * @return the slowest link's modelled time (zero for no links).
      */
-    public ModelledTime quantumRing(final Collection<LedgerSnapshot> links, final int steps)
+    public ModelledTime quantumRing(final Collection<LedgerSnapshot> links)
     {
-        return slowest(links, steps, this::quantum);
+        return slowest(links, this::quantum);
     }
 
-    private ModelledTime slowest(
-        final Collection<LedgerSnapshot> links, final int steps, final BiFunction<LedgerSnapshot, Integer, ModelledTime> model)
+    private double latency(final LedgerSnapshot link)
     {
-        ModelledTime slowest = new ModelledTime(0.0, 0.0, steps * latencySeconds);
+        return link.get(LedgerCounter.MESSAGES) * latencySeconds;
+    }
+
+    private static ModelledTime slowest(final Collection<LedgerSnapshot> links, final Function<LedgerSnapshot, ModelledTime> model)
+    {
+        ModelledTime slowest = new ModelledTime(0.0, 0.0, 0.0);
         for (final LedgerSnapshot link : links)
         {
-            final ModelledTime time = model.apply(link, steps);
+            final ModelledTime time = model.apply(link);
             if (time.totalSeconds() > slowest.totalSeconds())
             {
                 slowest = time;
@@ -154,7 +148,7 @@ public record LinkRateModel(double classicalBitsPerSecond, double qubitsPerSecon
      *
      * @param qubitSeconds     time spent sending qubits.
      * @param classicalSeconds time spent sending classical bits.
-     * @param latencySeconds   latency paid by the sequential steps.
+     * @param latencySeconds   latency paid by the sequential message rounds.
      */
     public record ModelledTime(double qubitSeconds, double classicalSeconds, double latencySeconds)
     {

@@ -27,7 +27,13 @@ public enum LedgerCounter
     /** Bits sent over the classical fallback link after a verification alarm. */
     FALLBACK_CLASSICAL_BITS("fallbackClassicalBits"),
     /** Verification rounds that raised an alarm. */
-    VERIFICATION_ALARMS("verificationAlarms");
+    VERIFICATION_ALARMS("verificationAlarms"),
+    /**
+     * Messages the ring engine sent over the link (descriptors and chunks; not a link's own control
+     * frames or repairs). The engine exchanges them in lockstep, one per link per round, so each costs
+     * the collective one hop of latency.
+     */
+    MESSAGES("messages");
 
     private final String key;
 

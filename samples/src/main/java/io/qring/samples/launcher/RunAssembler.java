@@ -1,7 +1,6 @@
 package io.qring.samples.launcher;
 
 import io.qring.allreduce.config.LinkRateModel;
-import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerSnapshot;
 import io.qring.samples.report.Evaluation;
 import io.qring.channel.ledger.LedgerDeltas;
@@ -23,8 +22,8 @@ import java.util.Map;
  *       sending end counts payload, qubits and EPR pairs, its receiving end the classical control bits);</li>
  *   <li>evaluations: rank 0's; QBER estimates: every rank's, by iteration;</li>
  *   <li>modelled online time: per iteration, each link's time on the plan's {@link LinkRateModel} (quantum or
- *       classical formula by the run's link kind) with 3(N − 1) sequential hops when the iteration moved
- *       data; a link's total is the sum over iterations, the ring's the sum of each iteration's slowest link.</li>
+ *       classical formula by the run's link kind, one hop of latency per message the ring engine sent over
+ *       the link); a link's total is the sum over iterations, the ring's the sum of each iteration's slowest link.</li>
  * </ul>
  */
 public final class RunAssembler
@@ -59,7 +58,7 @@ public final class RunAssembler
         }
         final int iterations = ranks.stream().mapToInt(RankResult::iterations).min().orElse(0);
         final RunRecorder recorder = new RunRecorder(kind.label());
-        final ModelledTime modelled = new ModelledTime(kind, plan.rateModel(), LinkRateModel.allReduceSteps(plan.worldSize()));
+        final ModelledTime modelled = new ModelledTime(kind, plan.rateModel());
         for (int i = 0; i < iterations; i++)
         {
             double lossSum = 0;
@@ -99,30 +98,24 @@ public final class RunAssembler
     {
         private final LinkKind kind;
         private final LinkRateModel model;
-        private final int steps;
         private final LedgerDeltas ledgerDeltas = new LedgerDeltas();
         private final Map<String, Double> perLink = new LinkedHashMap<>();
         private double ring;
 
-        ModelledTime(final LinkKind kind, final LinkRateModel model, final int steps)
+        ModelledTime(final LinkKind kind, final LinkRateModel model)
         {
             this.kind = kind;
             this.model = model;
-            this.steps = steps;
         }
 
         void add(final List<LedgerSnapshot> cumulative)
         {
             final List<LedgerSnapshot> deltas = ledgerDeltas.next(cumulative);
-            final LedgerSnapshot moved = LedgerSnapshot.merge(RunRecord.RING, deltas);
-            final boolean active = moved.get(LedgerCounter.ONLINE_CLASSICAL_BITS) + moved.get(LedgerCounter.ONLINE_QUBITS) +
-                moved.get(LedgerCounter.FALLBACK_CLASSICAL_BITS) > 0;
-            final int hops = active ? steps : 0;
             for (final LedgerSnapshot delta : deltas)
             {
-                perLink.merge(delta.link(), time(delta, hops), Double::sum);
+                perLink.merge(delta.link(), time(delta), Double::sum);
             }
-            ring += (LinkKind.QUANTUM == kind ? model.quantumRing(deltas, hops) : model.classicalRing(deltas, hops)).totalSeconds();
+            ring += (LinkKind.QUANTUM == kind ? model.quantumRing(deltas) : model.classicalRing(deltas)).totalSeconds();
         }
 
         Map<String, Double> perLinkSeconds()
@@ -135,9 +128,9 @@ public final class RunAssembler
             return ring;
         }
 
-        private double time(final LedgerSnapshot delta, final int hops)
+        private double time(final LedgerSnapshot delta)
         {
-            return (LinkKind.QUANTUM == kind ? model.quantum(delta, hops) : model.classical(delta, hops)).totalSeconds();
+            return (LinkKind.QUANTUM == kind ? model.quantum(delta) : model.classical(delta)).totalSeconds();
         }
     }
 }
