@@ -32,8 +32,10 @@ import static io.qring.allreduce.link.FrameHeaderFlyweight.TYPE_PROOF;
  * from {@link SecureRandom}; on a HELLO each side answers PROOF(echo of the peer's nonce, own nonce),
  * both tagged with the handshake key. A valid PROOF echoing our nonce shows the peer holds the secret
  * now (not a replay); then both derive per-direction session keys from the secret and the two nonces,
- * and the link locks onto the peer's stream. Driven without blocking by {@link #doHandshakeWork()},
- * so a rank can progress both of its links at once.
+ * and the link locks onto the peer's stream. Since a HELLO may be replayed, only such a PROOF is
+ * judged (its world size must match), and its nonce is answered even if the peer's HELLO was lost.
+ * Driven without blocking by {@link #doHandshakeWork()}, so a rank can progress both of its links at
+ * once.
  * <p>
  * <b>Frames</b>: every message carries a {@link FrameHeaderFlyweight} with a 128-bit tag and a
  * strictly consecutive sequence number; DATA and ABORT payloads travel sealed with AES-256-GCM under
@@ -41,9 +43,12 @@ import static io.qring.allreduce.link.FrameHeaderFlyweight.TYPE_PROOF;
  * malformed, unauthenticated, misaddressed or replayed are <em>dropped and counted</em>
  * ({@link #rejectedFrames()}), not thrown: a process without the secret can then neither join nor
  * inject, nor make a member fail by injecting garbage; if the awaited authentic frame never comes,
- * the receive times out and its message reports the rejected frames. The one exception is an
- * authentic frame arriving after a gap: an authentic frame was lost, the stream can no longer be
- * trusted, and {@link FrameRejectedException} ({@code SEQUENCE_GAP}) is thrown.
+ * the receive (or the handshake) times out at its deadline however fast garbage keeps arriving, and
+ * its message reports the rejected frames. The one exception is an authentic frame arriving after a
+ * gap: an authentic frame was lost, the stream can no longer be trusted, and
+ * {@link FrameRejectedException} ({@code SEQUENCE_GAP}) is thrown. A frame the transport refused
+ * (a send that timed out) spends no sequence number, so an {@link #abort} after it still reaches the
+ * peer.
  * <p>
  * <b>Ledger</b> (outbound direction): {@code PAYLOAD_BITS} counts DATA payload; {@code ONLINE_CLASSICAL_BITS}
  * and {@code CLASSICAL_EQUIVALENT_BITS} count every frame sent, header included (handshake and abort
@@ -53,7 +58,10 @@ public final class AuthenticatedLink implements Link
 {
     /** Length of each side's handshake nonce, bytes. */
     public static final int NONCE_LENGTH = 16;
-    /** Longest abort reason carried to the peer, bytes of UTF-8. */
+    /**
+     * Longest abort reason carried to the peer, bytes of UTF-8; a link carrying shorter messages
+     * ({@link #maxMessageLength()}) cuts the reason to fit, at a character boundary.
+     */
     public static final int MAX_ABORT_REASON_LENGTH = 1024;
     /** How long {@link #abort} keeps trying to hand its frame to the transport. */
     public static final long ABORT_SEND_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(200);
@@ -333,6 +341,10 @@ public final class AuthenticatedLink implements Link
                 {
                     throw new PeerFailedException(peerName, peerName + " aborted: " + peerAbortReason, peerAbortReason, null);
                 }
+                if (closed)
+                {
+                    throw new LinkClosedException(peerName, "link to " + peerName + " was closed");
+                }
                 if (0 == work)
                 {
                     final String gone = pipe.peerGoneReason();
@@ -340,17 +352,16 @@ public final class AuthenticatedLink implements Link
                     {
                         throw new PeerFailedException(peerName, peerName + " is gone: " + gone);
                     }
-                    if (closed)
-                    {
-                        throw new LinkClosedException(peerName, "link to " + peerName + " was closed");
-                    }
-                    final long now = System.nanoTime();
-                    if (now - deadlineNanos >= 0)
-                    {
-                        throw new LinkTimeoutException(peerName, "timed out after " +
-                            TimeUnit.NANOSECONDS.toMillis(now - start) + " ms waiting for a message from " + peerName +
-                            " (" + pipe.describe() + ")" + rejectionSummary());
-                    }
+                }
+                final long now = System.nanoTime();
+                if (now - deadlineNanos >= 0)
+                {
+                    throw new LinkTimeoutException(peerName, "timed out after " +
+                        TimeUnit.NANOSECONDS.toMillis(now - start) + " ms waiting for a message from " + peerName +
+                        " (" + pipe.describe() + ")" + rejectionSummary());
+                }
+                if (0 == work)
+                {
                     receiveIdle.idle();
                 }
                 else
@@ -378,11 +389,11 @@ public final class AuthenticatedLink implements Link
         {
             return;
         }
-        final byte[] utf8 = reason.getBytes(StandardCharsets.UTF_8);
-        final int length = Math.min(utf8.length, MAX_ABORT_REASON_LENGTH);
-        controlBuffer.putBytes(0, utf8, 0, length);
         try
         {
+            final byte[] utf8 = reason.getBytes(StandardCharsets.UTF_8);
+            final int length = utf8Prefix(utf8, Math.min(MAX_ABORT_REASON_LENGTH, maxMessageLength()));
+            controlBuffer.putBytes(0, utf8, 0, length);
             final DirectBuffer header = codec.encode(TYPE_ABORT, controlBuffer, 0, length);
             final long deadline = System.nanoTime() + ABORT_SEND_TIMEOUT_NS;
             while (true)
@@ -391,7 +402,7 @@ public final class AuthenticatedLink implements Link
                     header, 0, HEADER_LENGTH, codec.outgoingPayload(), codec.outgoingPayloadOffset(), length);
                 if (MessagePipe.OfferStatus.SENT == status)
                 {
-                    recordFrame(length);
+                    onFrameSent(length);
                     break;
                 }
                 if (MessagePipe.OfferStatus.BACK_PRESSURED != status && MessagePipe.OfferStatus.ADMIN_ACTION != status ||
@@ -450,6 +461,12 @@ public final class AuthenticatedLink implements Link
         }
     }
 
+    /**
+     * Queues a PROOF for the HELLO's nonce. A HELLO may be an authentic one replayed from an earlier
+     * run, so it decides nothing: its world size is not judged (only a PROOF echoing this side's fresh
+     * nonce is), a nonce already queued or answered is not queued again, and when the queue is full
+     * the oldest entry makes room, so replays ahead of the genuine HELLO cannot crowd it out.
+     */
     private void onHello(final DirectBuffer buffer, final int offset, final int length)
     {
         if (length != HELLO_LENGTH)
@@ -457,16 +474,17 @@ public final class AuthenticatedLink implements Link
             countRejection(FrameRejectedException.Reason.TRUNCATED, "HELLO of " + length + " bytes");
             return;
         }
-        if (!checkWorldSize(buffer.getInt(offset + NONCE_LENGTH, ByteOrder.LITTLE_ENDIAN)))
+        final byte[] nonce = new byte[NONCE_LENGTH];
+        buffer.getBytes(offset, nonce);
+        if (hasAnswered(nonce) || isPending(nonce))
         {
             return;
         }
-        final byte[] nonce = new byte[NONCE_LENGTH];
-        buffer.getBytes(offset, nonce);
-        if (!hasAnswered(nonce) && pendingProofs.size() < MAX_PENDING_PROOFS)
+        if (pendingProofs.size() == MAX_PENDING_PROOFS)
         {
-            pendingProofs.addLast(nonce);
+            pendingProofs.pollFirst();
         }
+        pendingProofs.addLast(nonce);
     }
 
     private void onProof(final DirectBuffer buffer, final int offset, final int length, final int sessionId)
@@ -494,6 +512,10 @@ public final class AuthenticatedLink implements Link
             secret.sessionKey(ringId, codec.receiveDirection(), peerRank, selfRank, nonce, selfNonce));
         pipe.acceptOnlySession(sessionId);
         peerNonce = nonce;
+        if (!hasAnswered(nonce) && !isPending(nonce))
+        {
+            pendingProofs.addFirst(nonce);
+        }
     }
 
     private void onData(final DirectBuffer buffer, final int offset, final int length)
@@ -528,9 +550,19 @@ public final class AuthenticatedLink implements Link
 
     private boolean hasAnswered(final byte[] nonce)
     {
-        for (final byte[] answered : answeredNonces)
+        return contains(answeredNonces, nonce);
+    }
+
+    private boolean isPending(final byte[] nonce)
+    {
+        return contains(pendingProofs, nonce);
+    }
+
+    private static boolean contains(final Iterable<byte[]> nonces, final byte[] nonce)
+    {
+        for (final byte[] candidate : nonces)
         {
-            if (MembershipSecret.constantTimeEquals(answered, nonce, NONCE_LENGTH))
+            if (MembershipSecret.constantTimeEquals(candidate, nonce, NONCE_LENGTH))
             {
                 return true;
             }
@@ -547,7 +579,7 @@ public final class AuthenticatedLink implements Link
         {
             case SENT ->
             {
-                recordFrame(length);
+                onFrameSent(length);
                 return true;
             }
             case CLOSED, MAX_POSITION_EXCEEDED ->
@@ -571,7 +603,7 @@ public final class AuthenticatedLink implements Link
             {
                 case SENT ->
                 {
-                    recordFrame(length);
+                    onFrameSent(length);
                     return;
                 }
                 case NOT_CONNECTED -> throw new PeerFailedException(peerName, peerName + " is no longer reading (" +
@@ -594,8 +626,9 @@ public final class AuthenticatedLink implements Link
         }
     }
 
-    private void recordFrame(final int payloadLength)
+    private void onFrameSent(final int payloadLength)
     {
+        codec.frameSent();
         final long bits = 8L * (HEADER_LENGTH + payloadLength);
         ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, bits);
         ledger.add(LedgerCounter.CLASSICAL_EQUIVALENT_BITS, bits);
@@ -644,6 +677,26 @@ public final class AuthenticatedLink implements Link
         {
             throw new IllegalStateException("link to " + peerName + " is not authenticated yet");
         }
+    }
+
+    /**
+     * @param utf8      UTF-8 bytes.
+     * @param maxLength most bytes wanted.
+     * @return the length of the longest prefix of at most {@code maxLength} bytes that does not cut a
+     *         character in two.
+     */
+    static int utf8Prefix(final byte[] utf8, final int maxLength)
+    {
+        if (utf8.length <= maxLength)
+        {
+            return utf8.length;
+        }
+        int length = Math.max(0, maxLength);
+        while (length > 0 && (utf8[length] & 0xC0) == 0x80)
+        {
+            length--;
+        }
+        return length;
     }
 
     private static void rethrow(final Throwable ex)

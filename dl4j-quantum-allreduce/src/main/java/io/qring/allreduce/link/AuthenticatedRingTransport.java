@@ -142,20 +142,24 @@ public final class AuthenticatedRingTransport implements RingTransport
             final long start = System.nanoTime();
             final long deadline = start + timeoutNs;
             idleStrategy.reset();
-            while (!next.isEstablished() || !previous.isEstablished())
+            while (true)
             {
                 final int work = next.doHandshakeWork() + previous.doHandshakeWork();
+                if (next.isEstablished() && previous.isEstablished())
+                {
+                    return transport;
+                }
+                final long now = System.nanoTime();
+                if (now - deadline >= 0)
+                {
+                    final AuthenticatedLink late = next.isEstablished() ? previous : next;
+                    throw new LinkTimeoutException(late.peerName(), "rank " + rank + " could not authenticate with its " +
+                        "neighbours within " + TimeUnit.NANOSECONDS.toMillis(now - start) + " ms: next link " +
+                        next.handshakeProgress() + "; previous link " + previous.handshakeProgress() +
+                        " (do all ranks run and hold the same shared secret?)");
+                }
                 if (0 == work)
                 {
-                    final long now = System.nanoTime();
-                    if (now - deadline >= 0)
-                    {
-                        final AuthenticatedLink late = next.isEstablished() ? previous : next;
-                        throw new LinkTimeoutException(late.peerName(), "rank " + rank + " could not authenticate with its " +
-                            "neighbours within " + TimeUnit.NANOSECONDS.toMillis(now - start) + " ms: next link " +
-                            next.handshakeProgress() + "; previous link " + previous.handshakeProgress() +
-                            " (do all ranks run and hold the same shared secret?)");
-                    }
                     idleStrategy.idle();
                 }
                 else
@@ -163,7 +167,6 @@ public final class AuthenticatedRingTransport implements RingTransport
                     idleStrategy.reset();
                 }
             }
-            return transport;
         }
         catch (final RuntimeException ex)
         {

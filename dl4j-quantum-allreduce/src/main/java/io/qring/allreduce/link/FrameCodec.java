@@ -36,6 +36,14 @@ import static io.qring.allreduce.link.FrameHeaderFlyweight.VERSION;
  *       800-38D; the JDK runs it on AES-NI/VAES and carry-less-multiply instructions at several
  *       times the speed of HMAC-SHA256, which was the ring's largest per-byte cost.</li>
  * </ul>
+ * {@link #encode} seals a session frame with the next sequence number, but that number is spent only
+ * when the caller reports with {@link #frameSent()} that the transport took the frame: a frame the
+ * transport refused (back-pressure, no reader, closed) was never published, so the next frame reuses
+ * its number and the peer sees no gap. Reusing the GCM nonce is safe there because the refused
+ * ciphertext never left this process ({@link MessagePipe#offer} hands over a whole message or nothing:
+ * an Aeron publication reserves a message's whole extent, fragments included, or writes none of it).
+ * The JDK's GCM refuses to encrypt twice in a row under one key and nonce, a guard against exactly
+ * the misuse this rule rules out, so such a reuse seals with a fresh cipher instance.
  * {@link #decode} either accepts a frame, advancing the expected sequence number, or throws
  * {@link FrameRejectedException} and changes nothing. Not thread-safe: the sending side
  * ({@link #encode}) and receiving side ({@link #decode}) may be used from two threads, but each from one.
@@ -82,6 +90,8 @@ public final class FrameCodec
     private DirectBuffer outgoingPayload;
     private int outgoingPayloadOffset;
     private long nextSendSequence = 1;
+    private long lastSealedSequence;
+    private boolean sessionFrameUnsent;
     private long lastReceivedSequence;
     private DirectBuffer lastPayloadBuffer;
     private int lastPayloadOffset;
@@ -155,8 +165,9 @@ public final class FrameCodec
     /**
      * Writes and tags the header for a frame; a session frame's payload is sealed into this codec's
      * buffer. Send the header, then {@code length} bytes of {@link #outgoingPayload()} from
-     * {@link #outgoingPayloadOffset()} (the GCM tag travels in the header). Session frames take the
-     * next sequence number.
+     * {@link #outgoingPayloadOffset()} (the GCM tag travels in the header). A session frame takes the
+     * next sequence number, which {@link #frameSent()} spends once the transport has taken the frame;
+     * until then the next {@code encode} reuses it.
      *
      * @param type    frame type.
      * @param payload the payload.
@@ -173,7 +184,8 @@ public final class FrameCodec
             throw new IllegalStateException("cannot send " + FrameHeaderFlyweight.typeName(type) + " to " + peerName +
                 " before the handshake has completed");
         }
-        final long sequence = handshake ? 0 : nextSendSequence++;
+        final long sequence = handshake ? 0 : nextSendSequence;
+        sessionFrameUnsent = !handshake;
         sendHeader.encode(type, sendDirection, ringId, selfRank, peerRank, sequence, length);
         if (handshake)
         {
@@ -188,6 +200,21 @@ public final class FrameCodec
             outgoingPayloadOffset = 0;
         }
         return headerBuffer;
+    }
+
+    /**
+     * Records that the transport took the frame last {@link #encode encoded}, in whole: a session frame's
+     * sequence number is spent and the next session frame takes the following one. Call it exactly
+     * when an offer returned {@link MessagePipe.OfferStatus#SENT}; after any other outcome nothing of
+     * the frame was published and its sequence number (with its GCM nonce) is reused.
+     */
+    public void frameSent()
+    {
+        if (sessionFrameUnsent)
+        {
+            sessionFrameUnsent = false;
+            nextSendSequence++;
+        }
     }
 
     /** @return the buffer holding the payload bytes of the frame last {@link #encode encoded}. */
@@ -372,7 +399,12 @@ public final class FrameCodec
         }
         try
         {
+            if (sequence == lastSealedSequence)
+            {
+                sendCipher = newSessionCipher();
+            }
             init(sendCipher, Cipher.ENCRYPT_MODE, sendKey, sendNonce, sequence);
+            lastSealedSequence = sequence;
             sendCipher.updateAAD(headerBuffer.byteArray(), 0, TAG_OFFSET);
             sendCipher.doFinal(input, inputOffset, length, sealed, 0);
         }

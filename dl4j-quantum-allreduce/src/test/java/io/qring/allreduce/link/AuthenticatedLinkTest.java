@@ -2,6 +2,7 @@ package io.qring.allreduce.link;
 
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LinkLedger;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -27,6 +28,10 @@ class AuthenticatedLinkTest
     private static final byte[] SECRET = "a shared secret of the test ring".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_MESSAGE = 1024;
     private static final long SHORT_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How much longer than its deadline a flooded receive or connect may take (a noisy, shared machine). */
+    private static final long FLOOD_SLACK_NS = TimeUnit.MILLISECONDS.toNanos(1500);
+    /** How long a {@link RiggedPipe} floods at most. */
+    private static final long FLOOD_CAP_NS = TimeUnit.SECONDS.toNanos(4);
 
     private InMemoryNetwork network;
     private AuthenticatedLink sender;
@@ -209,6 +214,112 @@ class AuthenticatedLinkTest
     }
 
     @Test
+    void shouldTimeOutReceivingAtTheDeadlineWhileGarbageKeepsArriving()
+    {
+        final RiggedPipe pipe = new RiggedPipe(network.previousPipe(1));
+        final AuthenticatedLink flooded = link(pipe, SECRET, 1, 0, 2, false);
+        handshake(sender, flooded);
+        pipe.flood();
+        final long start = System.nanoTime();
+        final LinkTimeoutException ex = assertThrows(LinkTimeoutException.class,
+            () -> flooded.receive((buffer, offset, length) -> { }, System.nanoTime() + SHORT_NS));
+        final long elapsed = System.nanoTime() - start;
+        assertTrue(elapsed < SHORT_NS + FLOOD_SLACK_NS, "receive took " + TimeUnit.NANOSECONDS.toMillis(elapsed) + " ms");
+        assertTrue(flooded.rejectedFrames(FrameRejectedException.Reason.BAD_MAGIC) > 0);
+        assertTrue(ex.getMessage().contains("rejected") && ex.getMessage().contains("BAD_MAGIC"), ex.getMessage());
+        flooded.close();
+    }
+
+    @Test
+    void shouldTimeOutConnectingAtTheDeadlineWhileGarbageKeepsArriving()
+    {
+        final RiggedPipe nextPipe = new RiggedPipe(null);
+        final RiggedPipe previousPipe = new RiggedPipe(null);
+        nextPipe.flood();
+        previousPipe.flood();
+        final AuthenticatedLink next = link(nextPipe, SECRET, 0, 1, 3, true);
+        final AuthenticatedLink previous = link(previousPipe, SECRET, 0, 2, 3, false);
+        final long start = System.nanoTime();
+        final LinkTimeoutException ex = assertThrows(LinkTimeoutException.class, () -> AuthenticatedRingTransport.connect(
+            0, 3, next, previous, SHORT_NS, new BackoffIdleStrategy(), List.of()));
+        final long elapsed = System.nanoTime() - start;
+        assertTrue(elapsed < SHORT_NS + FLOOD_SLACK_NS, "connect took " + TimeUnit.NANOSECONDS.toMillis(elapsed) + " ms");
+        assertTrue(ex.getMessage().contains("rejected") && ex.getMessage().contains("BAD_MAGIC"), ex.getMessage());
+    }
+
+    @Test
+    void shouldCarryTheAbortReasonAfterASendTimedOut()
+    {
+        handshake(sender, receiver);
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[8]);
+        int sent = 0;
+        try
+        {
+            while (sent < 100)
+            {
+                sender.send(message, 0, 8, System.nanoTime() + SHORT_NS);
+                sent++;
+            }
+        }
+        catch (final LinkTimeoutException ex)
+        {
+            assertTrue(ex.getMessage().contains("BACK_PRESSURED"), ex.getMessage());
+        }
+        assertTrue(sent < 100, "the reader never fell behind");
+
+        receiveBytes(receiver);
+        sender.abort("rank 0 failed: a send timed out");
+        for (int i = 1; i < sent; i++)
+        {
+            receiveBytes(receiver);
+        }
+        final PeerFailedException ex = assertThrows(PeerFailedException.class, () -> receiveBytes(receiver));
+        assertEquals("rank 0 failed: a send timed out", ex.abortReason());
+        assertEquals(0, receiver.rejectedFrames());
+    }
+
+    @Test
+    void shouldReportALocalCloseDuringAReceiveAsAClosedLink()
+    {
+        final RiggedPipe pipe = new RiggedPipe(network.previousPipe(1));
+        final AuthenticatedLink closing = link(pipe, SECRET, 1, 0, 2, false);
+        handshake(sender, closing);
+        pipe.beforePoll(closing::close);
+        final LinkClosedException ex = assertThrows(LinkClosedException.class,
+            () -> closing.receive((buffer, offset, length) -> { }, deadline()));
+        assertTrue(ex.getMessage().contains("was closed"), ex.getMessage());
+    }
+
+    @Test
+    void shouldCutTheAbortReasonToWhatTheLinkCarries()
+    {
+        final int maxPayload = 40;
+        final InMemoryNetwork narrow = new InMemoryNetwork(2, HEADER_LENGTH + maxPayload, 8);
+        final AuthenticatedLink narrowSender = link(narrow.nextPipe(0), SECRET, 0, 1, 2, true);
+        final AuthenticatedLink narrowReceiver = link(narrow.previousPipe(1), SECRET, 1, 0, 2, false);
+        handshake(narrowSender, narrowReceiver);
+        narrowSender.abort("x" + "\u00e9".repeat(100));
+        final PeerFailedException ex = assertThrows(PeerFailedException.class, () -> narrowReceiver.receive(
+            (buffer, offset, length) -> { }, System.nanoTime() + TimeUnit.SECONDS.toNanos(1)));
+        assertEquals("x" + "\u00e9".repeat(19), ex.abortReason());
+        narrowSender.close();
+        narrowReceiver.close();
+    }
+
+    @Test
+    void shouldCutUtf8AtACharacterBoundary()
+    {
+        final byte[] utf8 = "a\u00e9\u20ac".getBytes(StandardCharsets.UTF_8);
+        assertEquals(6, AuthenticatedLink.utf8Prefix(utf8, 10));
+        assertEquals(6, AuthenticatedLink.utf8Prefix(utf8, 6));
+        assertEquals(3, AuthenticatedLink.utf8Prefix(utf8, 5));
+        assertEquals(3, AuthenticatedLink.utf8Prefix(utf8, 4));
+        assertEquals(3, AuthenticatedLink.utf8Prefix(utf8, 3));
+        assertEquals(1, AuthenticatedLink.utf8Prefix(utf8, 2));
+        assertEquals(0, AuthenticatedLink.utf8Prefix(utf8, 0));
+    }
+
+    @Test
     void shouldConsumeTheMessageWhenTheHandlerThrows()
     {
         handshake(sender, receiver);
@@ -248,6 +359,47 @@ class AuthenticatedLinkTest
     }
 
     @Test
+    void shouldIgnoreTheWorldSizeOfAReplayedHello()
+    {
+        inject(network.nextPipe(0), recordedHello(3));
+        handshake(sender, receiver);
+        assertEquals(1, sender.rejectedFrames(FrameRejectedException.Reason.REPLAYED), "the replay was answered, harmlessly");
+    }
+
+    @Test
+    void shouldAuthenticateDespiteReplayedHellosAheadOfTheGenuineOne()
+    {
+        final InMemoryNetwork roomy = new InMemoryNetwork(2, MAX_MESSAGE, 64);
+        final AuthenticatedLink roomySender = link(roomy.nextPipe(0), SECRET, 0, 1, 2, true);
+        final AuthenticatedLink roomyReceiver = link(roomy.previousPipe(1), SECRET, 1, 0, 2, false);
+        final List<byte[]> replays = new ArrayList<>();
+        for (int i = 0; i < 20; i++)
+        {
+            replays.add(recordedHello(2));
+        }
+        final MessagePipe injector = roomy.nextPipe(0);
+        for (int round = 0; round < 2; round++)
+        {
+            replays.forEach(replay -> inject(injector, replay));
+        }
+        roomySender.doHandshakeWork();
+        final MessagePipe jammer = roomy.previousPipe(1);
+        final UnsafeBuffer garbage = new UnsafeBuffer(new byte[HEADER_LENGTH]);
+        while (MessagePipe.OfferStatus.SENT == jammer.offer(garbage, 0, HEADER_LENGTH, garbage, 0, 0))
+        {
+            assertFalse(roomySender.isEstablished());
+        }
+        for (int i = 0; i < 4; i++)
+        {
+            roomyReceiver.doHandshakeWork();
+        }
+
+        handshake(roomySender, roomyReceiver);
+        roomySender.close();
+        roomyReceiver.close();
+    }
+
+    @Test
     void shouldCloseThePipesAndResourcesWhenBuildingTheLinksFails()
     {
         final List<String> closed = new ArrayList<>();
@@ -265,6 +417,117 @@ class AuthenticatedLinkTest
         assertEquals(List.of("next pipe", "previous pipe", "driver"), closed);
     }
 
+    /**
+     * A pipe that can be made to deliver garbage on every poll (for {@link AuthenticatedLinkTest#FLOOD_CAP_NS} at most, so a
+     * receive that ignores its deadline still ends and fails its test instead of spinning forever), run
+     * a hook before a poll, and, like an Aeron pipe whose subscription closed its images, report the
+     * peer gone once closed. Offers go to the delegate, or find nobody reading without one.
+     */
+    private static final class RiggedPipe implements MessagePipe
+    {
+        private final MessagePipe delegate;
+        private final UnsafeBuffer garbage = new UnsafeBuffer(new byte[64]);
+        private long floodUntilNs;
+        private boolean flooding;
+        private Runnable beforePoll;
+        private boolean closed;
+
+        RiggedPipe(final MessagePipe delegate)
+        {
+            this.delegate = delegate;
+        }
+
+        void flood()
+        {
+            flooding = true;
+            floodUntilNs = System.nanoTime() + FLOOD_CAP_NS;
+        }
+
+        void beforePoll(final Runnable hook)
+        {
+            beforePoll = hook;
+        }
+
+        @Override
+        public OfferStatus offer(
+            final DirectBuffer header,
+            final int headerOffset,
+            final int headerLength,
+            final DirectBuffer payload,
+            final int payloadOffset,
+            final int payloadLength)
+        {
+            if (closed)
+            {
+                return OfferStatus.CLOSED;
+            }
+            return null == delegate ? OfferStatus.NOT_CONNECTED :
+                delegate.offer(header, headerOffset, headerLength, payload, payloadOffset, payloadLength);
+        }
+
+        @Override
+        public int poll(final MessageConsumer consumer, final int fragmentLimit)
+        {
+            if (null != beforePoll)
+            {
+                final Runnable hook = beforePoll;
+                beforePoll = null;
+                hook.run();
+            }
+            if (closed)
+            {
+                return 0;
+            }
+            if (flooding && System.nanoTime() - floodUntilNs < 0)
+            {
+                consumer.onMessage(garbage, 0, garbage.capacity(), 7);
+                return 1;
+            }
+            return null == delegate ? 0 : delegate.poll(consumer, fragmentLimit);
+        }
+
+        @Override
+        public void acceptOnlySession(final int sessionId)
+        {
+            if (null != delegate)
+            {
+                delegate.acceptOnlySession(sessionId);
+            }
+        }
+
+        @Override
+        public String peerGoneReason()
+        {
+            if (closed)
+            {
+                return "its stream went away (image closed)";
+            }
+            return null == delegate ? null : delegate.peerGoneReason();
+        }
+
+        @Override
+        public int maxMessageLength()
+        {
+            return null == delegate ? MAX_MESSAGE : delegate.maxMessageLength();
+        }
+
+        @Override
+        public String describe()
+        {
+            return "rigged pipe";
+        }
+
+        @Override
+        public void close()
+        {
+            closed = true;
+            if (null != delegate)
+            {
+                delegate.close();
+            }
+        }
+    }
+
     private static MessagePipe closeRecorder(final String name, final List<String> closed)
     {
         return (MessagePipe)Proxy.newProxyInstance(MessagePipe.class.getClassLoader(), new Class<?>[]{MessagePipe.class},
@@ -277,6 +540,33 @@ class AuthenticatedLinkTest
                 closed.add(name);
                 return null;
             });
+    }
+
+    /**
+     * @param worldSize the world size of the earlier run.
+     * @return the HELLO rank 0 sent rank 1 in an earlier run of the ring (same secret and ring id).
+     */
+    private static byte[] recordedHello(final int worldSize)
+    {
+        final InMemoryNetwork past = new InMemoryNetwork(2, MAX_MESSAGE, 8);
+        final AuthenticatedLink pastSender = link(past.nextPipe(0), SECRET, 0, 1, worldSize, true);
+        pastSender.doHandshakeWork();
+        final List<byte[]> recorded = new ArrayList<>();
+        assertEquals(1, past.previousPipe(1).poll((buffer, offset, length, session) ->
+        {
+            final byte[] copy = new byte[length];
+            buffer.getBytes(offset, copy);
+            recorded.add(copy);
+        }, 1));
+        pastSender.close();
+        return recorded.get(0);
+    }
+
+    private static void inject(final MessagePipe injector, final byte[] frame)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(frame);
+        assertEquals(MessagePipe.OfferStatus.SENT,
+            injector.offer(buffer, 0, HEADER_LENGTH, buffer, HEADER_LENGTH, frame.length - HEADER_LENGTH));
     }
 
     private static void handshake(final AuthenticatedLink a, final AuthenticatedLink b)

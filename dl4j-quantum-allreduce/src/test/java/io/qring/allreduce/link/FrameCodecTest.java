@@ -84,6 +84,23 @@ class FrameCodecTest
     }
 
     @Test
+    void shouldGiveTheSequenceNumberOfAFrameNeverSentToTheNextFrame()
+    {
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[]{9, 9});
+        sender.encode(TYPE_DATA, payload, 0, 2);
+        sender.encode(TYPE_DATA, payload, 0, 2);
+        final UnsafeBuffer first = frame(sender, TYPE_DATA, new byte[]{1});
+        assertEquals(TYPE_DATA, receiver.decode(first, 0, first.capacity()));
+        assertEquals(1, receiver.lastReceivedSequence());
+
+        frame(sender, TYPE_HELLO, new byte[20]);
+        sender.frameSent();
+        final UnsafeBuffer second = frame(sender, TYPE_DATA, new byte[]{2});
+        assertEquals(TYPE_DATA, receiver.decode(second, 0, second.capacity()));
+        assertEquals(2, receiver.lastReceivedSequence());
+    }
+
+    @Test
     void shouldRejectFrameTaggedWithAnotherSecret()
     {
         final MembershipSecret other = new MembershipSecret("another-secret-of-16+bytes".getBytes(StandardCharsets.US_ASCII));
@@ -245,6 +262,7 @@ class FrameCodecTest
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[HEADER_LENGTH + payload.length]);
         frame.putBytes(0, header, 0, HEADER_LENGTH);
         frame.putBytes(HEADER_LENGTH, codec.outgoingPayload(), codec.outgoingPayloadOffset(), payload.length);
+        codec.frameSent();
         return frame;
     }
 
