@@ -137,6 +137,15 @@ abstract class HostBuffer implements Comparable<HostBuffer>
     abstract void add(HostBuffer addend, int count);
 
     /**
+     * Sets a range of elements to one value.
+     *
+     * @param from  first element.
+     * @param to    one past the last element.
+     * @param value the value, rounded to the buffer's dtype.
+     */
+    abstract void fill(int from, int to, double value);
+
+    /**
      * Divides a range of elements by a number.
      *
      * @param from    first element.
@@ -247,6 +256,12 @@ abstract class HostBuffer implements Comparable<HostBuffer>
         }
 
         @Override
+        void fill(final int from, final int to, final double value)
+        {
+            Arrays.fill(values, from, to, (float)value);
+        }
+
+        @Override
         void divide(final int from, final int to, final double divisor)
         {
             final float d = (float)divisor;
@@ -344,6 +359,12 @@ abstract class HostBuffer implements Comparable<HostBuffer>
             {
                 values[i] += other[i];
             }
+        }
+
+        @Override
+        void fill(final int from, final int to, final double value)
+        {
+            Arrays.fill(values, from, to, value);
         }
 
         @Override

@@ -122,7 +122,8 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
 
     /**
      * Takes the per-link differences since the last report, logs them and writes them to the configured
-     * files, unless this iteration was the last one reported.
+     * files, unless this iteration was the last one reported. An iteration counts as reported once its
+     * snapshots were read: when the source throws, a later call for the same iteration reads it again.
      *
      * @param iteration the iteration just completed.
      * @param epoch     its epoch.
@@ -134,8 +135,8 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
         {
             return;
         }
-        lastReported = key;
         final List<LedgerSnapshot> iterationDeltas = deltas.next(source.get());
+        lastReported = key;
         final LedgerSnapshot total = LedgerSnapshot.merge(TOTAL_LINK, iterationDeltas);
         lastDeltas = List.copyOf(iterationDeltas);
         log(iteration, epoch, iterationDeltas, total);

@@ -3,6 +3,8 @@ package io.qring.dl4j;
 import io.qring.allreduce.AllReduce;
 import io.qring.channel.ledger.LedgerSnapshot;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.OptimizationAlgorithm;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.ResidualPostProcessor;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.ThresholdAlgorithm;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
@@ -19,17 +21,24 @@ import java.util.function.Supplier;
  *
  * <pre>{@code
  * QuantumRing ring = QuantumRing.builder().allReduce(allReduce).build();
- * model.setGradientsAccumulator(ring.accumulator());          // synchronous ring, one rank per JVM
+ * model.setGradientsAccumulator(ring.accumulator(model));     // synchronous ring, one rank per JVM
  * // or: new ParallelWrapper.Builder<>(model).workers(2).trainingMode(TrainingMode.CUSTOM)
- * //         .gradientsAccumulator(ring.accumulator()).build();
+ * //         .gradientsAccumulator(ring.accumulator(model)).build();
  * }</pre>
  *
- * Closing the ring closes the {@link AllReduce} it was built with.
+ * In DL4J 1.0.0-M2.1 only {@link OptimizationAlgorithm#STOCHASTIC_GRADIENT_DESCENT} hands updates to a
+ * gradients accumulator; with any other optimization algorithm each rank would silently train alone, so
+ * the accumulators obtained for a model reject such models.
+ *
+ * <p>Closing the ring closes the {@link AllReduce} it was built with.
  */
 public final class QuantumRing implements AutoCloseable
 {
     /** Default for {@link Builder#exchangeTimeout(Duration)}: 60 s. */
     public static final Duration DEFAULT_EXCHANGE_TIMEOUT = Duration.ofSeconds(60);
+
+    /** Longest {@link Builder#exchangeTimeout(Duration)}: 2^63 - 1 ns, about 292 years (deadlines are kept in ns). */
+    public static final Duration MAX_EXCHANGE_TIMEOUT = Duration.ofNanos(Long.MAX_VALUE);
 
     /** Default for {@link Builder#nonFiniteUpdatePolicy(NonFiniteUpdatePolicy)}: fail loudly. */
     public static final NonFiniteUpdatePolicy DEFAULT_NON_FINITE_UPDATE_POLICY = NonFiniteUpdatePolicy.FAIL;
@@ -82,6 +91,20 @@ public final class QuantumRing implements AutoCloseable
     }
 
     /**
+     * As {@link #accumulator()}, after checking that the model trains with stochastic gradient descent, the
+     * only DL4J optimizer that calls a gradients accumulator.
+     *
+     * @param model the model (or, for {@code ParallelWrapper}, the wrapped model) this accumulator will serve.
+     * @return the accumulator.
+     * @throws IllegalArgumentException when the model is configured with another optimization algorithm.
+     */
+    public QuantumRingGradientsAccumulator accumulator(final Model model)
+    {
+        requireStochasticGradientDescent(model);
+        return accumulator();
+    }
+
+    /**
      * A new DL4J {@code EncodedGradientsAccumulator} with DL4J's {@code SHARED_GRADIENTS} defaults
      * ({@link AdaptiveThresholdAlgorithm}, no residual post-processing) whose encoded updates travel the ring.
      *
@@ -89,9 +112,12 @@ public final class QuantumRing implements AutoCloseable
      * @param localWorkers training threads of this rank: 1 for {@code model.setGradientsAccumulator},
      *                     or the {@code ParallelWrapper} worker count.
      * @return the accumulator.
+     * @throws IllegalArgumentException when the model is configured with an optimization algorithm other than
+     *                                  stochastic gradient descent, which would not call the accumulator.
      */
     public RingEncodedGradientsAccumulator sparseAccumulator(final Model model, final int localWorkers)
     {
+        requireStochasticGradientDescent(model);
         return sparseAccumulator(model.numParams(), localWorkers, new AdaptiveThresholdAlgorithm(), null);
     }
 
@@ -127,7 +153,7 @@ public final class QuantumRing implements AutoCloseable
         final RingEncodingHandler handler = new RingEncodingHandler(
             allReduce, thresholdAlgorithm, residualProcessor, (int)Math.min(Integer.MAX_VALUE, maxMessageInts), exchangeTimeoutNs);
         final long memoryBytes = maxMessageInts * Integer.BYTES * (localWorkers + 3);
-        return new RingEncodedGradientsAccumulator(localWorkers, handler, memoryBytes, localWorkers + 2);
+        return new RingEncodedGradientsAccumulator(localWorkers, handler, memoryBytes, localWorkers + 2, exchangeTimeoutNs);
     }
 
     /**
@@ -157,6 +183,19 @@ public final class QuantumRing implements AutoCloseable
     public LedgerTrainingListener ledgerListener(final Supplier<List<LedgerSnapshot>> source)
     {
         return LedgerTrainingListener.builder(source).build();
+    }
+
+    private static void requireStochasticGradientDescent(final Model model)
+    {
+        final NeuralNetConfiguration conf = Objects.requireNonNull(model, "model").conf();
+        final OptimizationAlgorithm algorithm = conf == null ? null : conf.getOptimizationAlgo();
+        if (algorithm != null && algorithm != OptimizationAlgorithm.STOCHASTIC_GRADIENT_DESCENT)
+        {
+            throw new IllegalArgumentException("the model uses optimization algorithm " + algorithm + ", but in DL4J " +
+                "1.0.0-M2.1 only " + OptimizationAlgorithm.STOCHASTIC_GRADIENT_DESCENT + " calls a gradients accumulator: " +
+                "with " + algorithm + " every rank would train alone; configure " +
+                "NeuralNetConfiguration.Builder.optimizationAlgo(OptimizationAlgorithm.STOCHASTIC_GRADIENT_DESCENT)");
+        }
     }
 
     /** Closes the {@link AllReduce}. */
@@ -199,7 +238,7 @@ public final class QuantumRing implements AutoCloseable
 
         /**
          * @param timeout longest a local worker waits for its iteration's exchange (the other local workers
-         *                plus the ring); the ring's own deadlines apply inside it.
+         *                plus the ring), at most {@link #MAX_EXCHANGE_TIMEOUT}; the ring's own deadlines apply inside it.
          * @return this builder.
          */
         public Builder exchangeTimeout(final Duration timeout)
@@ -211,7 +250,8 @@ public final class QuantumRing implements AutoCloseable
         /**
          * @return the ring view.
          * @throws IllegalStateException when no {@link AllReduce} was given.
-         * @throws IllegalArgumentException for a null non-finite update policy or a non-positive timeout.
+         * @throws IllegalArgumentException for a null non-finite update policy, or a timeout that is not
+         *                                  positive or exceeds {@link #MAX_EXCHANGE_TIMEOUT}.
          */
         public QuantumRing build()
         {
@@ -226,6 +266,11 @@ public final class QuantumRing implements AutoCloseable
             if (exchangeTimeout == null || exchangeTimeout.isNegative() || exchangeTimeout.isZero())
             {
                 throw new IllegalArgumentException("exchangeTimeout must be positive: " + exchangeTimeout);
+            }
+            if (exchangeTimeout.compareTo(MAX_EXCHANGE_TIMEOUT) > 0)
+            {
+                throw new IllegalArgumentException("exchangeTimeout must be at most " + MAX_EXCHANGE_TIMEOUT +
+                    " (2^63 - 1 ns, about 292 years): " + exchangeTimeout);
             }
             return new QuantumRing(this);
         }

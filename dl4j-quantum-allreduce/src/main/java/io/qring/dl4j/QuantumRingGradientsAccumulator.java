@@ -44,13 +44,18 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
 {
     private static final Logger LOG = LoggerFactory.getLogger(QuantumRingGradientsAccumulator.class);
 
-    /** Extra elements after the update in the exchanged vector: worker count, non-finite worker count. */
-    private static final int TRAILER = 2;
+    /**
+     * Extra elements after the update in the exchanged vector: worker count, non-finite worker count, and
+     * count of ranks whose local sum of finite updates overflowed. A rank with a non-finite worker update or
+     * local sum sends zeros in place of the update, so the ring only ever carries finite numbers (its own
+     * non-finite policy, by default {@code REJECT}, never fires) and every rank reads the same counts.
+     */
+    private static final int TRAILER = 3;
 
     private final transient AllReduce allReduce;
     private final transient NonFiniteUpdatePolicy nonFiniteUpdatePolicy;
     private final transient WorkerRendezvous<WorkerSlot, Boolean> rendezvous;
-    private final transient ThreadLocal<WorkerSlot> slots = new ThreadLocal<>();
+    private transient volatile ThreadLocal<WorkerSlot> slots = new ThreadLocal<>();
     private final transient List<WorkerSlot> allSlots = new CopyOnWriteArrayList<>();
     private final transient List<ExchangeListener> exchangeListeners = new CopyOnWriteArrayList<>();
     private final transient AtomicLong exchanges = new AtomicLong();
@@ -59,6 +64,7 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
     private transient volatile int consumers = 1;
     private transient volatile boolean singleConsumer;
 
+    private transient volatile RingTrainingException listenerFailure;
     private transient HostBuffer combined;
     private transient boolean verified;
 
@@ -88,15 +94,35 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
      * @param iterationNumber the model's iteration count, for messages.
      * @param epochNumber     the model's epoch count, for messages.
      * @throws RingTrainingException when ranks train different models, the ring fails, a local worker does
-     *                               not arrive in time, or an update is not finite under {@link NonFiniteUpdatePolicy#FAIL}.
+     *                               not arrive in time, an update is not finite under {@link NonFiniteUpdatePolicy#FAIL},
+     *                               or an {@link ExchangeListener} failed in this or an earlier iteration.
      */
     @Override
     public void storeUpdate(final INDArray array, final int iterationNumber, final int epochNumber)
     {
-        final WorkerSlot slot = slotFor(array);
-        slot.staging.assign(array.rank() == 1 ? array : array.reshape(array.length()));
-        slot.update.read(slot.staging, 0);
-        slot.finite = slot.update.allFinite(0, slot.update.length());
+        final RingTrainingException failedListener = listenerFailure;
+        if (failedListener != null)
+        {
+            throw new RingTrainingException("gradient exchange at iteration " + iterationNumber + ", epoch " + epochNumber +
+                " on rank " + allReduce.rank() + " of " + allReduce.worldSize() +
+                ": the accumulator stopped after an exchange listener failed (" + failedListener.getMessage() + ")", failedListener);
+        }
+        final WorkerSlot slot;
+        try
+        {
+            slot = slotFor(array);
+            slot.staging.assign(array.rank() == 1 ? array : array.reshape(array.length()));
+            slot.update.read(slot.staging, 0);
+            slot.finite = slot.update.allFinite(0, slot.update.length());
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            if (parties() > 1)
+            {
+                rendezvous.abandon(ex);
+            }
+            throw ex;
+        }
         rendezvous.round(
             parties(),
             slot,
@@ -178,7 +204,10 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
         singleConsumer = reallyFallback;
     }
 
-    /** Drops any average not yet applied (ParallelWrapper calls this when a fit ends). */
+    /**
+     * Drops any average not yet applied and forgets every worker's buffers (ParallelWrapper calls this when a
+     * fit ends; its next fit runs on new threads, which get new buffers on their first update).
+     */
     @Override
     public void reset()
     {
@@ -186,6 +215,8 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
         {
             slot.pending = false;
         }
+        slots = new ThreadLocal<>();
+        allSlots.clear();
     }
 
     /** Nothing to prepare per worker: buffers are made on a worker's first update. */
@@ -238,7 +269,9 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
     }
 
     /**
-     * @param listener told after every exchange of this rank (e.g. a {@link LedgerTrainingListener}).
+     * @param listener told after every exchange of this rank (e.g. a {@link LedgerTrainingListener}); if it
+     *                 throws, the iteration fails on this rank and so does every later one (see
+     *                 {@link ExchangeListener}).
      * @return this accumulator.
      */
     public QuantumRingGradientsAccumulator addExchangeListener(final ExchangeListener listener)
@@ -247,7 +280,7 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
         return this;
     }
 
-    /** @return how many iterations this rank has averaged and applied. */
+    /** @return how many iterations this rank has averaged and handed to its workers to apply. */
     public long exchanges()
     {
         return exchanges.get();
@@ -259,6 +292,12 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
         return skipped.get();
     }
 
+    /** @return how many training threads currently hold buffers (each model-sized) in this accumulator. */
+    int workerSlots()
+    {
+        return allSlots.size();
+    }
+
     private int parties()
     {
         return singleConsumer ? 1 : consumers;
@@ -266,6 +305,7 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
 
     private WorkerSlot slotFor(final INDArray array)
     {
+        final ThreadLocal<WorkerSlot> slots = this.slots;
         final WorkerSlot current = slots.get();
         final int length = HostBuffer.checkedLength(array.length());
         if (current != null && current.update.length() == length && current.update.dataType() == array.dataType())
@@ -316,23 +356,48 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
         }
         final double contributions = combined.get(length);
         final double nonFinite = combined.get(length + 1);
-        final boolean apply = nonFinite == 0 && combined.allFinite(0, length);
+        final double overflowedRanks = combined.get(length + 2);
+        final boolean apply = nonFinite == 0 && overflowedRanks == 0 && combined.allFinite(0, length);
         if (apply)
         {
             combined.divide(0, length, contributions);
-            exchanges.incrementAndGet();
         }
         else
         {
-            failOrSkip(workers, iteration, epoch, length, type, (long)contributions, (long)nonFinite);
+            failOrSkip(workers, iteration, epoch, length, type, (long)contributions, (long)nonFinite, (long)overflowedRanks);
         }
-        for (final ExchangeListener listener : exchangeListeners)
-        {
-            listener.exchangeDone(iteration, epoch, apply);
-        }
+        notifyListeners(iteration, epoch, apply, length, type);
+        (apply ? exchanges : skipped).incrementAndGet();
         return apply;
     }
 
+    /**
+     * Tells every listener; the first failure stops the accumulator on this rank for good, because this
+     * rank's workers then do not apply an average the other ranks apply.
+     */
+    private void notifyListeners(final int iteration, final int epoch, final boolean apply, final int length, final DataType type)
+    {
+        try
+        {
+            for (final ExchangeListener listener : exchangeListeners)
+            {
+                listener.exchangeDone(iteration, epoch, apply);
+            }
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            final RingTrainingException failure = new RingTrainingException(context(iteration, epoch, length, type) +
+                ": an exchange listener failed (" + ex + "); this rank does not apply the iteration and the accumulator " +
+                "stops, so its replicas cannot go on out of step with the other ranks", ex);
+            listenerFailure = failure;
+            throw failure;
+        }
+    }
+
+    /**
+     * Sums the local workers' updates in an order fixed by their contents; when an update or the sum is not
+     * finite, puts zeros in its place and counts it in the trailer instead.
+     */
     private void sumInFixedOrder(final List<WorkerSlot> workers, final int length)
     {
         final List<WorkerSlot> ordered = new ArrayList<>(workers);
@@ -341,17 +406,27 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
             Collections.sort(ordered, (a, b) -> a.update.compareTo(b.update));
         }
         int nonFinite = 0;
-        combined.copyFrom(ordered.get(0).update, length);
-        for (int i = 1; i < ordered.size(); i++)
-        {
-            combined.add(ordered.get(i).update, length);
-        }
         for (final WorkerSlot worker : ordered)
         {
             nonFinite += worker.finite ? 0 : 1;
         }
+        boolean overflowed = false;
+        if (nonFinite == 0)
+        {
+            combined.copyFrom(ordered.get(0).update, length);
+            for (int i = 1; i < ordered.size(); i++)
+            {
+                combined.add(ordered.get(i).update, length);
+            }
+            overflowed = !combined.allFinite(0, length);
+        }
+        if (nonFinite > 0 || overflowed)
+        {
+            combined.fill(0, length, 0);
+        }
         combined.set(length, ordered.size());
         combined.set(length + 1, nonFinite);
+        combined.set(length + 2, overflowed ? 1 : 0);
     }
 
     private void failOrSkip(
@@ -361,18 +436,29 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
         final int length,
         final DataType type,
         final long contributions,
-        final long nonFinite)
+        final long nonFinite,
+        final long overflowedRanks)
     {
         final long local = workers.stream().filter(w -> !w.finite).count();
-        final String what = nonFinite > 0 ?
-            nonFinite + " of " + contributions + " worker updates contain NaN or infinity (" + local + " on this rank)" :
-            "the sum of " + contributions + " finite worker updates overflows";
+        final String what;
+        if (nonFinite > 0)
+        {
+            what = nonFinite + " of " + contributions + " worker updates contain NaN or infinity (" + local + " on this rank)";
+        }
+        else if (overflowedRanks > 0)
+        {
+            what = "the sum of the finite worker updates of " + overflowedRanks + " of " + allReduce.worldSize() +
+                " ranks overflows";
+        }
+        else
+        {
+            what = "the sum of " + contributions + " finite worker updates overflows";
+        }
         if (nonFiniteUpdatePolicy == NonFiniteUpdatePolicy.FAIL)
         {
             throw new RingTrainingException(context(iteration, epoch, length, type) + ": " + what +
                 "; non-finite update policy " + NonFiniteUpdatePolicy.FAIL, null);
         }
-        skipped.incrementAndGet();
         LOG.warn("{}: {}; every rank skips this iteration (non-finite update policy {})",
             context(iteration, epoch, length, type), what, NonFiniteUpdatePolicy.SKIP_WITH_WARNING);
     }

@@ -36,6 +36,7 @@ public class RingEncodingHandler extends EncodingHandler
     private final transient WorkerRendezvous<Outgoing, Boolean> rendezvous;
     private final transient ThreadLocal<int[]> staged = new ThreadLocal<>();
     private final transient List<ExchangeListener> exchangeListeners = new CopyOnWriteArrayList<>();
+    private transient volatile RingTrainingException listenerFailure;
     private transient boolean verified;
 
     /**
@@ -58,7 +59,9 @@ public class RingEncodingHandler extends EncodingHandler
     }
 
     /**
-     * @param listener told after every exchange of this rank (e.g. a {@link LedgerTrainingListener}).
+     * @param listener told after every exchange of this rank (e.g. a {@link LedgerTrainingListener}); if it
+     *                 throws, the iteration fails on this rank and so does every later one (see
+     *                 {@link ExchangeListener}).
      * @return this handler.
      */
     public RingEncodingHandler addExchangeListener(final ExchangeListener listener)
@@ -69,7 +72,8 @@ public class RingEncodingHandler extends EncodingHandler
 
     /**
      * Encodes the worker's residual as DL4J does, then joins this iteration's ring exchange (with or without
-     * a message).
+     * a message). When encoding or queueing the update for the local workers fails, the other local workers
+     * of the round fail at once with that cause rather than wait for this one.
      *
      * @param updates         the worker's accumulated residual; encoded values are subtracted from it.
      * @param iterationNumber the model's iteration count.
@@ -79,8 +83,27 @@ public class RingEncodingHandler extends EncodingHandler
     @Override
     public boolean broadcastUpdates(final INDArray updates, final int iterationNumber, final int epochNumber)
     {
+        final RingTrainingException failedListener = listenerFailure;
+        if (failedListener != null)
+        {
+            throw new RingTrainingException("sparse update exchange at iteration " + iterationNumber + ", epoch " +
+                epochNumber + " on rank " + allReduce.rank() + " of " + allReduce.worldSize() +
+                ": the accumulator stopped after an exchange listener failed (" + failedListener.getMessage() + ")", failedListener);
+        }
         staged.remove();
-        final boolean sent = super.broadcastUpdates(updates, iterationNumber, epochNumber);
+        final boolean sent;
+        try
+        {
+            sent = super.broadcastUpdates(updates, iterationNumber, epochNumber);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            if (consumersThisRound() > 1)
+            {
+                rendezvous.abandon(ex);
+            }
+            throw ex;
+        }
         final Outgoing outgoing = new Outgoing(iterationNumber, epochNumber, updates.length(), updates.dataType(), staged.get());
         staged.remove();
         rendezvous.round(consumersThisRound(), outgoing, this::exchange, (mine, done) -> { });
@@ -99,6 +122,12 @@ public class RingEncodingHandler extends EncodingHandler
     {
         super.sendMessage(message, iterationNumber, epochNumber);
         staged.set(message.toIntVector());
+    }
+
+    /** @return this rank. */
+    int rank()
+    {
+        return allReduce.rank();
     }
 
     private int consumersThisRound()
@@ -132,15 +161,30 @@ public class RingEncodingHandler extends EncodingHandler
         }
         catch (final RuntimeException ex)
         {
-            throw new RingTrainingException("sparse update exchange at iteration " + first.iteration() + ", epoch " +
-                first.epoch() + " on rank " + allReduce.rank() + " of " + allReduce.worldSize() + " (model with " +
-                first.length() + " " + first.type() + " parameters): " + ex.getMessage(), ex);
+            throw new RingTrainingException(context(first) + ": " + ex.getMessage(), ex);
         }
-        for (final ExchangeListener listener : exchangeListeners)
+        try
         {
-            listener.exchangeDone(first.iteration(), first.epoch(), true);
+            for (final ExchangeListener listener : exchangeListeners)
+            {
+                listener.exchangeDone(first.iteration(), first.epoch(), true);
+            }
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            final RingTrainingException failure = new RingTrainingException(context(first) + ": an exchange listener failed (" +
+                ex + "); the accumulator stops, so this rank cannot go on out of step with the other ranks", ex);
+            listenerFailure = failure;
+            throw failure;
         }
         return Boolean.TRUE;
+    }
+
+    private String context(final Outgoing first)
+    {
+        return "sparse update exchange at iteration " + first.iteration() + ", epoch " + first.epoch() + " on rank " +
+            allReduce.rank() + " of " + allReduce.worldSize() + " (model with " + first.length() + " " + first.type() +
+            " parameters)";
     }
 
     private IndexedTail externalSource()

@@ -15,7 +15,8 @@ import java.util.function.Function;
  * starts only after every party of the previous one has taken its share, so the combining party may
  * reuse its buffers. Waiting for the other parties has a deadline; the combining step itself runs under the
  * lock and is bounded by its own deadlines (the ring's), and a result that arrives late still counts. Once a
- * party times out the rendezvous stays broken: every later round fails with the same cause.
+ * party times out, or {@link #abandon abandons} because it cannot contribute, the rendezvous stays broken:
+ * parties waiting then, and every later round, fail with the same cause.
  *
  * @param <T> what each party contributes.
  * @param <R> what the combining step returns to every party.
@@ -32,8 +33,8 @@ final class WorkerRendezvous<T, R>
     private int sharing;
     private long generation;
     private R result;
-    private RuntimeException failure;
-    private RuntimeException broken;
+    private Throwable failure;
+    private Throwable broken;
 
     /**
      * @param timeoutNs longest a party waits for its round to complete.
@@ -51,7 +52,8 @@ final class WorkerRendezvous<T, R>
      * @param roundParties how many parties this round has (the same value from every party of the round).
      * @param contribution this party's contribution.
      * @param combine      run once per round, by the last party to arrive, on all contributions in
-     *                     arrival order; its result (or exception) goes to every party.
+     *                     arrival order; its result, or whatever it throws (an {@link Error} included),
+     *                     goes to every party, and the next round may start.
      * @param share        run by each party, outside the lock, with its own contribution and the result,
      *                     before the next round may start.
      */
@@ -92,7 +94,7 @@ final class WorkerRendezvous<T, R>
             {
                 sharing--;
                 changed.signalAll();
-                throw failure;
+                throw rethrow(failure);
             }
             outcome = result;
         }
@@ -119,13 +121,33 @@ final class WorkerRendezvous<T, R>
         }
     }
 
+    /**
+     * Breaks the rendezvous because the calling party cannot contribute to its round (it failed before
+     * {@link #round}): the parties already waiting, and every later round, fail at once with {@code cause}
+     * instead of waiting for the deadline.
+     *
+     * @param cause why the party cannot take part.
+     */
+    void abandon(final Throwable cause)
+    {
+        lock.lock();
+        try
+        {
+            markBroken(cause);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
     private void combineAndRelease(final Function<List<T>, R> combine)
     {
         try
         {
             result = combine.apply(List.copyOf(contributions));
         }
-        catch (final RuntimeException ex)
+        catch (final Throwable ex)
         {
             failure = ex;
         }
@@ -133,6 +155,19 @@ final class WorkerRendezvous<T, R>
         contributions.clear();
         generation++;
         changed.signalAll();
+    }
+
+    private static RuntimeException rethrow(final Throwable cause)
+    {
+        if (cause instanceof RuntimeException runtime)
+        {
+            return runtime;
+        }
+        if (cause instanceof Error error)
+        {
+            throw error;
+        }
+        return new IllegalStateException(cause);
     }
 
     private void awaitPreviousRound(final long deadline)
@@ -143,7 +178,7 @@ final class WorkerRendezvous<T, R>
         }
         if (broken != null)
         {
-            throw broken;
+            throw rethrow(broken);
         }
     }
 
@@ -155,7 +190,7 @@ final class WorkerRendezvous<T, R>
         }
         if (generation == myGeneration)
         {
-            throw broken;
+            throw rethrow(broken);
         }
     }
 
@@ -180,11 +215,16 @@ final class WorkerRendezvous<T, R>
 
     private RuntimeException breakWith(final RuntimeException cause)
     {
+        markBroken(cause);
+        return rethrow(broken);
+    }
+
+    private void markBroken(final Throwable cause)
+    {
         if (broken == null)
         {
             broken = cause;
         }
         changed.signalAll();
-        return broken;
     }
 }

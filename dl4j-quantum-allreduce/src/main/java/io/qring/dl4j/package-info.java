@@ -7,7 +7,7 @@
  * <pre>{@code
  * // before: MultiLayerNetwork model = ...; model.fit(iterator);
  * QuantumRing ring = QuantumRing.builder().allReduce(allReduce).build();
- * model.setGradientsAccumulator(ring.accumulator());
+ * model.setGradientsAccumulator(ring.accumulator(model));
  * model.fit(iteratorOverThisRanksShard);
  * }</pre>
  *
@@ -17,7 +17,7 @@
  * QuantumRing ring = QuantumRing.builder().allReduce(allReduce).build();
  * new ParallelWrapper.Builder<>(model).workers(2)
  *     .trainingMode(ParallelWrapper.TrainingMode.CUSTOM)
- *     .gradientsAccumulator(ring.accumulator())
+ *     .gradientsAccumulator(ring.accumulator(model))
  *     .build().fit(iterator);
  * }</pre>
  *
@@ -41,6 +41,10 @@
  * whose step function subtracts ({@code params -= update}). So the ring averages <em>updates</em>: with
  * plain SGD, N ranks on equal shards match one process on the concatenated minibatch; with Adam each rank
  * takes its own Adam step and the ring averages the steps.
+ *
+ * <p>Only {@code OptimizationAlgorithm.STOCHASTIC_GRADIENT_DESCENT} (DL4J's default) calls a gradients
+ * accumulator in M2.1; with LBFGS, conjugate gradient or line gradient descent every rank would train alone,
+ * so {@code ring.accumulator(model)} and {@code ring.sparseAccumulator(model, n)} reject such models.
  *
  * <p>ParallelWrapper notes (M2.1): its listener support loads deeplearning4j-core classes (kept off this
  * project's classpath), so inside ParallelWrapper attach a {@link io.qring.dl4j.LedgerTrainingListener} to

@@ -3,13 +3,24 @@ package io.qring.dl4j;
 import io.qring.dl4j.support.Fixtures;
 import io.qring.dl4j.support.Ranks;
 import io.qring.dl4j.support.ThreadedAllReduce;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.OptimizationAlgorithm;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -151,6 +162,66 @@ class BadInputTest
         assertThrows(IllegalArgumentException.class, () -> ring.parameterAveraging(0));
         assertThrows(UnsupportedOperationException.class, () -> ring.accumulator().receiveUpdate(null));
         assertThrows(IllegalArgumentException.class, () -> ring.accumulator().registerConsumers(0));
+    }
+
+    @Test
+    void shouldRejectAnExchangeTimeoutBeyondTheNanosecondRangeNamingTheLimit()
+    {
+        final ThreadedAllReduce single = ThreadedAllReduce.ring(1, DEADLINE).get(0);
+
+        final IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
+            () -> QuantumRing.builder().allReduce(single).exchangeTimeout(ChronoUnit.FOREVER.getDuration()).build());
+
+        assertTrue(failure.getMessage().contains("exchangeTimeout must be at most " + QuantumRing.MAX_EXCHANGE_TIMEOUT), failure.getMessage());
+        assertTrue(failure.getMessage().contains("about 292 years"), failure.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> QuantumRing.builder().allReduce(single)
+            .exchangeTimeout(QuantumRing.MAX_EXCHANGE_TIMEOUT.plusNanos(1)).build());
+        assertNotNull(QuantumRing.builder().allReduce(single).exchangeTimeout(QuantumRing.MAX_EXCHANGE_TIMEOUT).build().accumulator());
+    }
+
+    /** In DL4J M2.1 only stochastic gradient descent calls a gradients accumulator; the others train alone. */
+    @ParameterizedTest
+    @EnumSource(value = OptimizationAlgorithm.class, names = {"LBFGS", "CONJUGATE_GRADIENT", "LINE_GRADIENT_DESCENT"})
+    void shouldRejectAModelWhoseOptimizerNeverCallsTheAccumulator(final OptimizationAlgorithm algorithm)
+    {
+        final QuantumRing ring = QuantumRing.builder().allReduce(ThreadedAllReduce.ring(1, DEADLINE).get(0)).build();
+
+        for (final Model model : List.of(network(algorithm), graph(algorithm)))
+        {
+            final IllegalArgumentException sync = assertThrows(IllegalArgumentException.class, () -> ring.accumulator(model));
+            assertTrue(sync.getMessage().contains("optimization algorithm " + algorithm), sync.getMessage());
+            assertTrue(sync.getMessage().contains("every rank would train alone"), sync.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> ring.sparseAccumulator(model, 1));
+        }
+        final Model sgd = network(OptimizationAlgorithm.STOCHASTIC_GRADIENT_DESCENT);
+        assertNotNull(ring.accumulator(sgd));
+        assertNotNull(ring.sparseAccumulator(sgd, 1));
+    }
+
+    private static MultiLayerNetwork network(final OptimizationAlgorithm algorithm)
+    {
+        final MultiLayerNetwork network = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+            .optimizationAlgo(algorithm)
+            .list()
+            .layer(new DenseLayer.Builder().nIn(4).nOut(3).activation(Activation.TANH).build())
+            .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(3).nOut(1).activation(Activation.IDENTITY).build())
+            .build());
+        network.init();
+        return network;
+    }
+
+    private static ComputationGraph graph(final OptimizationAlgorithm algorithm)
+    {
+        final ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder()
+            .optimizationAlgo(algorithm)
+            .graphBuilder()
+            .addInputs("in")
+            .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(4).nOut(1)
+                .activation(Activation.IDENTITY).build(), "in")
+            .setOutputs("out")
+            .build());
+        graph.init();
+        return graph;
     }
 
     static RingTrainingException ringFailure(final Throwable thrown)

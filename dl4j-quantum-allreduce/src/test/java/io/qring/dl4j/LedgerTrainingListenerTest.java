@@ -112,6 +112,35 @@ class LedgerTrainingListenerTest
         assertEquals("2,0,0->0,100,", rows.get(5).substring(0, "2,0,0->0,100,".length()));
     }
 
+    /**
+     * The source may be a collective ({@code gatherRingLedgers}): when reading it fails, a retry of the same
+     * iteration must read it again, or this rank would skip a collective the other ranks enter.
+     */
+    @Test
+    void shouldReadTheSourceAgainWhenAReportFailedToReadIt()
+    {
+        final LinkLedger link = new LinkLedger(LinkLedger.linkName(0, 1));
+        final AtomicInteger reads = new AtomicInteger();
+        final IllegalStateException unavailable = new IllegalStateException("peer did not answer");
+        final LedgerTrainingListener listener = LedgerTrainingListener.builder(() ->
+        {
+            if (reads.incrementAndGet() == 2)
+            {
+                throw unavailable;
+            }
+            return List.of(link.snapshot());
+        }).build();
+        link.add(LedgerCounter.PAYLOAD_BITS, 64);
+
+        assertSame(unavailable, assertThrows(IllegalStateException.class, () -> listener.report(0, 0)));
+        listener.report(0, 0);
+
+        assertEquals(3, reads.get(), "baseline, failed read, retried read");
+        assertEquals(64, listener.lastDeltas().get(0).get(LedgerCounter.PAYLOAD_BITS));
+        listener.exchangeDone(0, 0, true);
+        assertEquals(3, reads.get(), "a reported iteration is not read again");
+    }
+
     @Test
     void shouldCloseTheCsvFileWhenTheJsonLinesFileCannotBeOpened()
     {

@@ -66,6 +66,37 @@ class WorkerRendezvousTest
         assertSame(cause, outcomes.get(1).failure());
     }
 
+    /**
+     * An {@link Error} thrown while combining (an OutOfMemoryError allocating a buffer, an AssertionError in a
+     * listener) must reach every party at once, not leave the others to time out waiting for workers that
+     * already arrived, and must not break later rounds.
+     */
+    @Test
+    void shouldGiveEveryPartyAnErrorThrownWhileCombiningAndStayUsable()
+    {
+        final OutOfMemoryError cause = new OutOfMemoryError("Java heap space");
+        final WorkerRendezvous<Integer, Integer> rendezvous = new WorkerRendezvous<>(TimeUnit.SECONDS.toNanos(20), "test");
+        final long start = System.nanoTime();
+
+        final List<Ranks.Outcome<Integer>> outcomes = Ranks.runCollecting(2, DEADLINE, party ->
+        {
+            rendezvous.round(2, party, all -> { throw cause; }, (mine, result) -> { });
+            return party;
+        });
+
+        final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertSame(cause, outcomes.get(0).failure());
+        assertSame(cause, outcomes.get(1).failure());
+        assertTrue(elapsedMs < 10_000, "the waiting party was released at once, not after the timeout: " + elapsedMs + " ms");
+        final List<Integer> next = Ranks.run(2, DEADLINE, party ->
+        {
+            final int[] sum = new int[1];
+            rendezvous.round(2, party + 1, all -> all.stream().mapToInt(Integer::intValue).sum(), (mine, result) -> sum[0] = result);
+            return sum[0];
+        });
+        assertEquals(List.of(3, 3), next, "the next round completes");
+    }
+
     @Test
     void shouldTimeOutWhenALocalWorkerNeverArrives()
     {

@@ -103,7 +103,7 @@ public final class TrainingJob implements RankJob
     {
         switch (settings.mode())
         {
-            case SYNC -> model.setGradientsAccumulator(quantumRing.accumulator());
+            case SYNC -> model.setGradientsAccumulator(quantumRing.accumulator(model));
             case SPARSE -> model.setGradientsAccumulator(quantumRing.sparseAccumulator(model, 1));
             case AVERAGING -> model.addListeners(quantumRing.parameterAveraging(settings.averageEvery()));
             default -> throw new IllegalStateException("unknown exchange mode " + settings.mode());

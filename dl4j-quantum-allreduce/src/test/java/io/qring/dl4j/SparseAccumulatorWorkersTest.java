@@ -1,0 +1,187 @@
+package io.qring.dl4j;
+
+import io.qring.dl4j.support.Fixtures;
+import io.qring.dl4j.support.Ranks;
+import io.qring.dl4j.support.ThreadedAllReduce;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.solvers.accumulation.IndexedTail;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The sparse accumulator used by a number of training threads other than the one it was built for. */
+class SparseAccumulatorWorkersTest
+{
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+    private static final Duration SHORT_TIMEOUT = Duration.ofMillis(500);
+    private static final int HIDDEN = 8;
+
+    /** Built for two ParallelWrapper workers, used by one training thread: no round is ever registered. */
+    @Test
+    void shouldFailWithinTheExchangeTimeoutWhenASingleThreadUsesAnAccumulatorForTwoWorkers()
+    {
+        final DataSet data = Fixtures.regression(5, 16, DataType.FLOAT);
+        final QuantumRing ring = QuantumRing.builder()
+            .allReduce(ThreadedAllReduce.ring(1, DEADLINE).get(0))
+            .exchangeTimeout(SHORT_TIMEOUT)
+            .build();
+        final MultiLayerNetwork network = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), HIDDEN);
+        network.setGradientsAccumulator(ring.sparseAccumulator(network, 2));
+        final long start = System.nanoTime();
+
+        final Throwable failure = failureWithin(Duration.ofSeconds(20), () -> network.fit(data));
+
+        final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        final String message = messageContaining(failure, "built for 2 local workers");
+        assertTrue(message.contains("1 training thread(s) have used it"), message);
+        assertTrue(message.contains("within 500 ms"), message);
+        assertTrue(message.contains("QuantumRing.sparseAccumulator(model, 1)"), message);
+        assertTrue(elapsedMs >= 500, "waited " + elapsedMs + " ms");
+    }
+
+    /** Built for two workers, fed by a ParallelWrapper of three. */
+    @Test
+    void shouldRejectAParallelWrapperWithMoreWorkersThanTheAccumulatorWasBuiltFor()
+    {
+        final List<DataSet> batches = Fixtures.batches(Fixtures.regression(7, 3 * 16 * 2, DataType.FLOAT), 16);
+        final QuantumRing ring = QuantumRing.builder()
+            .allReduce(ThreadedAllReduce.ring(1, DEADLINE).get(0))
+            .exchangeTimeout(SHORT_TIMEOUT)
+            .build();
+        final MultiLayerNetwork model = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), HIDDEN);
+        final RingEncodedGradientsAccumulator accumulator = ring.sparseAccumulator(model, 2);
+
+        final Throwable failure = failureWithin(Duration.ofSeconds(30),
+            () -> SynchronousRingTrainingTest.fitWithParallelWrapper(model, 3, accumulator, batches));
+
+        final String message = messageContaining(failure, "built for 2 local workers");
+        assertTrue(message.contains("a round has 3 workers"), message);
+        assertTrue(message.contains("QuantumRing.sparseAccumulator(model, 3)"), message);
+    }
+
+    /**
+     * Built for three workers, fed by a ParallelWrapper of two: the third worker's queue fills up with the
+     * updates nobody takes, which used to block the sending worker forever; now both workers fail with that
+     * cause as soon as the queue is full.
+     */
+    @Test
+    void shouldFailWhenFewerWorkersTrainThanTheAccumulatorWasBuiltFor()
+    {
+        final List<DataSet> batches = Fixtures.batches(Fixtures.regression(9, 2 * 16 * 12, DataType.FLOAT), 16);
+        final QuantumRing ring = QuantumRing.builder()
+            .allReduce(ThreadedAllReduce.ring(1, DEADLINE).get(0))
+            .exchangeTimeout(SHORT_TIMEOUT)
+            .build();
+        final MultiLayerNetwork model = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), HIDDEN);
+        final RingEncodedGradientsAccumulator accumulator = ring.sparseAccumulator(model, 3);
+
+        final Throwable failure = failureWithin(Duration.ofSeconds(30),
+            () -> SynchronousRingTrainingTest.fitWithParallelWrapper(model, 2, accumulator, batches));
+
+        final String message = messageContaining(failure, "built for 3 local workers");
+        assertTrue(message.contains("local worker 3 of 3 has not taken its encoded updates (its queue of 5 is full and it never joined)"), message);
+        assertTrue(message.contains("2 training threads have joined"), message);
+    }
+
+    /**
+     * One party, each fit on a new thread (as when a caller trains from a thread pool): every thread is
+     * worker 0 and takes over the previous thread's position in the external source, so no position of a
+     * thread that stopped training keeps remote updates alive.
+     */
+    @Test
+    void shouldLetSuccessiveFitsOfOnePartyRunOnDifferentThreads()
+    {
+        final int worldSize = 2;
+        final int fits = 3;
+        final int shard = 16;
+        final List<DataSet> batches = Fixtures.batches(Fixtures.regression(11, worldSize * shard * fits, DataType.FLOAT), worldSize * shard);
+        final List<ThreadedAllReduce> endpoints = ThreadedAllReduce.ring(worldSize, DEADLINE);
+
+        final List<INDArray> params = Ranks.run(worldSize, DEADLINE, rank ->
+        {
+            final MultiLayerNetwork network = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), HIDDEN);
+            final INDArray initial = network.params().dup();
+            final RingEncodedGradientsAccumulator accumulator =
+                QuantumRing.builder().allReduce(endpoints.get(rank)).build().sparseAccumulator(network, 1);
+            network.setGradientsAccumulator(accumulator);
+            for (int fit = 0; fit < fits; fit++)
+            {
+                final DataSet mine = Fixtures.rows(batches.get(fit), rank * shard, (rank + 1) * shard);
+                final Throwable failure = failureWithin(DEADLINE, () -> network.fit(mine));
+                if (failure != null)
+                {
+                    throw new AssertionError("fit " + fit + " on a new thread failed", failure);
+                }
+            }
+            final IndexedTail tail = accumulator.getExternalSource();
+            assertEquals(1, tail.getPositions().size(), "only the current training thread holds a position");
+            assertEquals(0, tail.updatesSize(), "every remote update was applied and released");
+            assertFalse(network.params().equals(initial), "training moved the parameters");
+            return network.params().dup();
+        });
+
+        assertEquals(worldSize, params.size());
+        assertEquals(fits, endpoints.get(0).allGatherCalls() - 1, "one exchange per fit after the handshake");
+    }
+
+    /**
+     * Runs {@code work} on a daemon thread (so a training loop that never returns cannot hang the test run).
+     *
+     * @return what it threw, or {@code null}.
+     */
+    private static Throwable failureWithin(final Duration limit, final Runnable work)
+    {
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final Thread thread = new Thread(() ->
+        {
+            try
+            {
+                work.run();
+            }
+            catch (final Throwable ex)
+            {
+                failure.set(ex);
+            }
+        }, "training-thread");
+        thread.setDaemon(true);
+        thread.start();
+        try
+        {
+            thread.join(limit.toMillis());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", ex);
+        }
+        if (thread.isAlive())
+        {
+            throw new AssertionError("training did not return within " + limit.toMillis() + " ms");
+        }
+        return failure.get();
+    }
+
+    private static String messageContaining(final Throwable thrown, final String part)
+    {
+        assertNotNull(thrown, "training should have failed");
+        for (Throwable t = thrown; t != null; t = t.getCause())
+        {
+            if (t.getMessage() != null && t.getMessage().contains(part))
+            {
+                return t.getMessage();
+            }
+        }
+        throw new AssertionError("no message containing \"" + part + "\" in the cause chain", thrown);
+    }
+}
