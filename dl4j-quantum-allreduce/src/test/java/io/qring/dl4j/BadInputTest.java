@@ -15,7 +15,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -63,45 +62,8 @@ class BadInputTest
     @Test
     void shouldSkipANonFiniteIterationOnEveryRankAndTrainOn()
     {
-        final int iterations = 3;
-        final int poisoned = 1;
-        final List<DataSet> batches = Fixtures.batches(Fixtures.regression(5, WORLD * SHARD * iterations, DataType.FLOAT), WORLD * SHARD);
         final List<ThreadedAllReduce> ring = ThreadedAllReduce.ring(WORLD, DEADLINE);
-
-        final List<INDArray> params = Ranks.run(WORLD, DEADLINE, rank ->
-        {
-            final MultiLayerNetwork network = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), 8);
-            final QuantumRingGradientsAccumulator accumulator = QuantumRing.builder()
-                .allReduce(ring.get(rank))
-                .nonFiniteUpdatePolicy(NonFiniteUpdatePolicy.SKIP_WITH_WARNING)
-                .build()
-                .accumulator();
-            network.setGradientsAccumulator(accumulator);
-            for (int i = 0; i < iterations; i++)
-            {
-                final DataSet shard = Fixtures.rows(batches.get(i), rank * SHARD, (rank + 1) * SHARD);
-                if (i == poisoned && rank == 1)
-                {
-                    shard.getFeatures().putScalar(0, 0, Float.NaN);
-                }
-                network.fit(shard);
-            }
-            assertEquals(1, accumulator.skippedIterations());
-            assertEquals(iterations - 1, accumulator.exchanges());
-            return network.params().dup();
-        });
-
-        final MultiLayerNetwork reference = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), 8);
-        for (int i = 0; i < iterations; i++)
-        {
-            if (i != poisoned)
-            {
-                reference.fit(batches.get(i));
-            }
-        }
-        SynchronousRingTrainingTest.assertBitIdentical(params);
-        assertTrue(Fixtures.relativeError(params.get(0), reference.params()) <= 1e-5,
-            () -> "relative error " + Fixtures.relativeError(params.get(0), reference.params()));
+        RingNonFiniteUpdateTest.assertSkipsThePoisonedIterationOnEveryRank(ring::get);
     }
 
     @Test

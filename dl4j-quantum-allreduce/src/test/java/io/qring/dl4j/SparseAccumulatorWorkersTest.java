@@ -25,6 +25,12 @@ class SparseAccumulatorWorkersTest
 {
     private static final Duration DEADLINE = Duration.ofSeconds(60);
     private static final Duration SHORT_TIMEOUT = Duration.ofMillis(500);
+    /**
+     * Exchange timeout of the ParallelWrapper cases: their failures come from the worker counts, not from
+     * a timeout, so it is long enough that a worker slowed down by a busy machine never times out first
+     * waiting for the other in an exchange (at 500 ms one did, and its timeout hid the real cause).
+     */
+    private static final Duration WRAPPER_EXCHANGE_TIMEOUT = Duration.ofSeconds(10);
     private static final int HIDDEN = 8;
 
     /** Built for two ParallelWrapper workers, used by one training thread: no round is ever registered. */
@@ -54,18 +60,7 @@ class SparseAccumulatorWorkersTest
     @Test
     void shouldRejectAParallelWrapperWithMoreWorkersThanTheAccumulatorWasBuiltFor()
     {
-        final List<DataSet> batches = Fixtures.batches(Fixtures.regression(7, 3 * 16 * 2, DataType.FLOAT), 16);
-        final QuantumRing ring = QuantumRing.builder()
-            .allReduce(ThreadedAllReduce.ring(1, DEADLINE).get(0))
-            .exchangeTimeout(SHORT_TIMEOUT)
-            .build();
-        final MultiLayerNetwork model = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), HIDDEN);
-        final RingEncodedGradientsAccumulator accumulator = ring.sparseAccumulator(model, 2);
-
-        final Throwable failure = failureWithin(Duration.ofSeconds(30),
-            () -> SynchronousRingTrainingTest.fitWithParallelWrapper(model, 3, accumulator, batches));
-
-        final String message = messageContaining(failure, "built for 2 local workers");
+        final String message = parallelWrapperFailure(2, 3, 7, 2);
         assertTrue(message.contains("a round has 3 workers"), message);
         assertTrue(message.contains("QuantumRing.sparseAccumulator(model, 3)"), message);
     }
@@ -78,20 +73,30 @@ class SparseAccumulatorWorkersTest
     @Test
     void shouldFailWhenFewerWorkersTrainThanTheAccumulatorWasBuiltFor()
     {
-        final List<DataSet> batches = Fixtures.batches(Fixtures.regression(9, 2 * 16 * 12, DataType.FLOAT), 16);
-        final QuantumRing ring = QuantumRing.builder()
-            .allReduce(ThreadedAllReduce.ring(1, DEADLINE).get(0))
-            .exchangeTimeout(SHORT_TIMEOUT)
-            .build();
-        final MultiLayerNetwork model = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), HIDDEN);
-        final RingEncodedGradientsAccumulator accumulator = ring.sparseAccumulator(model, 3);
-
-        final Throwable failure = failureWithin(Duration.ofSeconds(30),
-            () -> SynchronousRingTrainingTest.fitWithParallelWrapper(model, 2, accumulator, batches));
-
-        final String message = messageContaining(failure, "built for 3 local workers");
+        final String message = parallelWrapperFailure(3, 2, 9, 12);
         assertTrue(message.contains("local worker 3 of 3 has not taken its encoded updates (its queue of 5 is full and it never joined)"), message);
         assertTrue(message.contains("2 training threads have joined"), message);
+    }
+
+    /**
+     * Fits a one-rank ring's sparse accumulator built for {@code builtFor} workers inside a ParallelWrapper of
+     * {@code workers}, with batches of 16 examples, {@code batchesPerWorker} for each worker.
+     *
+     * @return the message of the failure, which must name the worker count the accumulator was built for.
+     */
+    private static String parallelWrapperFailure(final int builtFor, final int workers, final long seed, final int batchesPerWorker)
+    {
+        final List<DataSet> batches = Fixtures.batches(Fixtures.regression(seed, workers * 16 * batchesPerWorker, DataType.FLOAT), 16);
+        final QuantumRing ring = QuantumRing.builder()
+            .allReduce(ThreadedAllReduce.ring(1, DEADLINE).get(0))
+            .exchangeTimeout(WRAPPER_EXCHANGE_TIMEOUT)
+            .build();
+        final MultiLayerNetwork model = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), HIDDEN);
+        final RingEncodedGradientsAccumulator accumulator = ring.sparseAccumulator(model, builtFor);
+
+        final Throwable failure = failureWithin(Duration.ofSeconds(30),
+            () -> SynchronousRingTrainingTest.fitWithParallelWrapper(model, workers, accumulator, batches));
+        return messageContaining(failure, "built for " + builtFor + " local workers");
     }
 
     /**
