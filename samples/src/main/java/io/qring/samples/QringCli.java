@@ -1,5 +1,6 @@
 package io.qring.samples;
 
+import io.qring.allreduce.aeron.EmbeddedMediaDriver;
 import io.qring.samples.cli.AllReduceCommand;
 import io.qring.samples.cli.Cifar10Command;
 import io.qring.samples.cli.MnistCommand;
@@ -46,6 +47,8 @@ public final class QringCli implements Runnable
     public static final String DEFAULT_COMMAND = "java -jar samples/target/qring-samples.jar";
 
     private static final String SIMPLE_LOGGER_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+    /** Level of the embedded driver's log, which simplelogger.properties keeps at error unless {@code --verbose}. */
+    private static final String DRIVER_LOGGER_LEVEL = "org.slf4j.simpleLogger.log." + EmbeddedMediaDriver.class.getName();
 
     @Spec
     private CommandSpec spec;
@@ -73,6 +76,7 @@ public final class QringCli implements Runnable
         if (List.of(args).contains("-v") || List.of(args).contains("--verbose"))
         {
             System.setProperty(SIMPLE_LOGGER_LEVEL, "info");
+            System.setProperty(DRIVER_LOGGER_LEVEL, "info");
         }
         final int status = execute(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8),
             new PrintWriter(System.err, true, StandardCharsets.UTF_8));

@@ -17,14 +17,17 @@ import io.qring.samples.report.Reproduction;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -107,6 +110,11 @@ public abstract class RingCommand implements Callable<Integer>
         final RingPlan plan = new RingPlan(placement.worldSize(), placement.transport(), linkOptions.links(),
             linkOptions.quantumPlan(spec), seed, ringOptions.connectTimeout(), ringOptions.operationTimeout(),
             linkOptions.rateModel(spec), linkOptions.paced());
+        final Path directory = null != reportDirectory ? reportDirectory : Path.of("qring-report", spec.name());
+        if (placement.reports())
+        {
+            requireWritable(directory);
+        }
         final PreparedJob job = prepare(spec, placement, seed);
         if (child)
         {
@@ -133,12 +141,28 @@ public abstract class RingCommand implements Callable<Integer>
         }
         ConsoleSummary.print(out, outcomes);
         printDetails(out, outcomes);
-        final Path directory = null != reportDirectory ? reportDirectory : Path.of("qring-report", spec.name());
         final ReportFiles files = ReportWriter.write(new Report(job.title(), new Reproduction(cli.commandLine(), seed, configuration),
             outcomes.stream().map(RunOutcome::record).toList()), directory);
         out.println("Report: " + files.index().toAbsolutePath().normalize());
         out.flush();
         return 0;
+    }
+
+    /** Creates the report directory before anything runs, so a run is never lost to a report it cannot write. */
+    private void requireWritable(final Path directory)
+    {
+        try
+        {
+            Files.createDirectories(directory);
+        }
+        catch (final IOException ex)
+        {
+            throw new ParameterException(spec.commandLine(), "--report " + directory + ": cannot create the directory (" + ex + ")");
+        }
+        if (!Files.isWritable(directory))
+        {
+            throw new ParameterException(spec.commandLine(), "--report " + directory + ": the directory is not writable");
+        }
     }
 
     private Map<String, String> configuration(final Placement placement, final PreparedJob job)

@@ -7,15 +7,24 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /** Options saying where the ranks run and how long they may take: shared by every subcommand. */
 public final class RingOptions
 {
     /** Ranks when {@code --ranks} is not given. */
     public static final int DEFAULT_RANKS = 4;
+    /** Shortest timeout the options take, seconds. */
+    public static final double MIN_TIMEOUT_SECONDS = 1e-3;
+    /**
+     * Longest timeout the options take, seconds (about 11.6 days): the launchers add timeouts and double
+     * the operation timeout for the training exchange, which must stay far inside 2^63 ns.
+     */
+    public static final double MAX_TIMEOUT_SECONDS = 1e6;
 
     @Option(names = "--ranks", paramLabel = "N",
         description = "Ranks in the ring, at least 2 (default: " + DEFAULT_RANKS + "; with --peers: the number of peers).")
@@ -106,15 +115,21 @@ public final class RingOptions
 
     /**
      * @param spec the command, for error messages.
-     * @throws ParameterException if a timeout is not positive.
+     * @throws ParameterException if a timeout lies outside [{@value #MIN_TIMEOUT_SECONDS}, {@value #MAX_TIMEOUT_SECONDS}] seconds.
      */
     public void validateTimeouts(final CommandSpec spec)
     {
-        if (!(connectTimeoutSeconds > 0) || !(operationTimeoutSeconds > 0))
+        if (!inTimeoutRange(connectTimeoutSeconds) || !inTimeoutRange(operationTimeoutSeconds))
         {
-            throw new ParameterException(spec.commandLine(), "--connect-timeout and --operation-timeout must be positive, got " +
-                connectTimeoutSeconds + " and " + operationTimeoutSeconds);
+            throw new ParameterException(spec.commandLine(), "--connect-timeout and --operation-timeout must lie in [" +
+                MIN_TIMEOUT_SECONDS + ", " + MAX_TIMEOUT_SECONDS + "] seconds, got " + connectTimeoutSeconds + " and " +
+                operationTimeoutSeconds);
         }
+    }
+
+    private static boolean inTimeoutRange(final double seconds)
+    {
+        return seconds >= MIN_TIMEOUT_SECONDS && seconds <= MAX_TIMEOUT_SECONDS;
     }
 
     private Placement multiHost(final CommandSpec spec, final Map<String, String> environment)
@@ -136,6 +151,14 @@ public final class RingOptions
             catch (final IllegalArgumentException ex)
             {
                 throw new ParameterException(spec.commandLine(), "--peers: " + ex.getMessage());
+            }
+        }
+        final Set<String> distinct = new HashSet<>();
+        for (final String endpoint : endpoints)
+        {
+            if (!distinct.add(endpoint))
+            {
+                throw new ParameterException(spec.commandLine(), "--peers names " + endpoint + " twice: every rank needs its own endpoint");
             }
         }
         if (null != ranks && ranks != endpoints.size())

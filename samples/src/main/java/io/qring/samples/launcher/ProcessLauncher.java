@@ -40,6 +40,8 @@ public final class ProcessLauncher
     public static final Duration EXIT_ALLOWANCE = Duration.ofSeconds(30);
     /** Time to wait, after a first failure, for the failures of the other children (to name the first cause). */
     private static final Duration FAILURE_GRACE = Duration.ofSeconds(3);
+    /** How long children asked to stop may take before they are killed. */
+    private static final Duration DESTROY_GRACE = Duration.ofSeconds(5);
     private static final int SECRET_BYTES = 32;
 
     private final RingPlan plan;
@@ -323,12 +325,32 @@ public final class ProcessLauncher
         }
     }
 
+    /**
+     * Asks every child still running to stop (SIGTERM, so its shutdown hooks delete its embedded driver's
+     * directory), waits up to {@link #DESTROY_GRACE} for them, then kills those left.
+     */
     private void destroyChildren()
     {
         for (final Process child : children)
         {
             if (child.isAlive())
             {
+                child.destroy();
+            }
+        }
+        final long deadline = System.nanoTime() + DESTROY_GRACE.toNanos();
+        for (final Process child : children)
+        {
+            try
+            {
+                if (!child.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS))
+                {
+                    child.destroyForcibly();
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
                 child.destroyForcibly();
             }
         }

@@ -1,0 +1,75 @@
+package io.qring.samples.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Options that cannot work are refused before anything runs, and the all-reduce summary's median is a median. */
+class CliInputChecksTest
+{
+    private static final Pattern MEDIAN_AND_MEAN = Pattern.compile("median ([0-9.]+) ms, mean ([0-9.]+) ms");
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void shouldRefuseTimeoutsOutsideTheirRangeBeforeRunning()
+    {
+        for (final String[] timeout : new String[][]{{"--operation-timeout", "1e10"}, {"--connect-timeout", "1e-10"}})
+        {
+            final CliRun run = CliRun.run("allreduce", "--ranks", "2", "--elements", "10", timeout[0], timeout[1]);
+
+            assertEquals(2, run.status(), run::describe);
+            assertTrue(run.err().contains("must lie in [0.001, 1000000.0] seconds"), run::describe);
+            assertFalse(run.out().contains("all-reduces of"), run::describe);
+        }
+    }
+
+    @Test
+    void shouldRefuseTheSameEndpointForTwoRanks()
+    {
+        final CliRun run = CliRun.run(Map.of("QRING_SECRET", "a-test-secret-of-enough-length"), "allreduce",
+            "--rank", "0", "--peers", "127.0.0.1:40170,127.0.0.1:40170");
+
+        assertEquals(2, run.status(), run::describe);
+        assertTrue(run.err().contains("--peers names 127.0.0.1:40170 twice"), run::describe);
+    }
+
+    @Test
+    void shouldRefuseAReportDirectoryItCannotCreateBeforeRunning() throws IOException
+    {
+        final Path file = Files.writeString(directory.resolve("not-a-directory"), "x");
+
+        final CliRun run = CliRun.run("allreduce", "--ranks", "2", "--elements", "10", "--report", file.resolve("sub").toString());
+
+        assertEquals(2, run.status(), run::describe);
+        assertTrue(run.err().contains("cannot create the directory"), run::describe);
+        assertFalse(run.out().contains("all-reduces of"), "nothing ran: " + run.describe());
+    }
+
+    /** With two all-reduces the median is the mean of both, never the slower one. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldPrintTheMedianOfAnEvenNumberOfAllReducesAsTheMeanOfTheMiddleTwo()
+    {
+        final CliRun run = CliRun.run("allreduce", "--ranks", "2", "--elements", "100000", "--iterations", "2", "--link", "classical",
+            "--report", directory.resolve("report").toString());
+
+        assertEquals(0, run.status(), run::describe);
+        final Matcher figures = MEDIAN_AND_MEAN.matcher(run.out());
+        assertTrue(figures.find(), run::describe);
+        assertEquals(figures.group(2), figures.group(1), "median and mean of two all-reduces");
+    }
+}
