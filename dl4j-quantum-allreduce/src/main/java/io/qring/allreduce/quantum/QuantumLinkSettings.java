@@ -204,10 +204,11 @@ public final class QuantumLinkSettings
     }
 
     /**
-     * The checksummed block length. Configured explicitly, or chosen from the symbol error probability p
-     * of distribution and online noise: one block per frame when p = 0, otherwise the whole number of
-     * 8-byte words that minimises qubits plus checksum bits spent per payload pair under selective
-     * repair ({@link #blockLengthFor}; about √(32/p) pairs for small p).
+     * The checksummed block length of a link without an eavesdropper. Configured explicitly, or chosen
+     * from the symbol error probability p of distribution and online noise: one block per frame when
+     * p = 0, otherwise the whole number of 8-byte words that minimises qubits plus checksum bits spent
+     * per payload pair under selective repair ({@link #blockLengthFor}; about √(32/p) pairs for small p).
+     * A link with an eavesdropper uses {@link #blockLength(int, int)}.
      *
      * @return bytes of payload per checksummed block.
      */
@@ -218,6 +219,56 @@ public final class QuantumLinkSettings
             return configuredBlockLength;
         }
         return blockLengthFor(distributionChannel.then(onlineChannel).symbolErrorProbability());
+    }
+
+    /**
+     * The checksummed block length one directed link starts with: configured explicitly, or chosen as
+     * in {@link #blockLength()} from the symbol error probability of that link's own channel
+     * ({@link #linkChannel}), which includes an eavesdropper placed on it. Both ends of the link size
+     * their frames from it.
+     *
+     * @param fromRank sending rank.
+     * @param toRank   receiving rank.
+     * @return bytes of payload per checksummed block on that link.
+     */
+    public int blockLength(final int fromRank, final int toRank)
+    {
+        if (configuredBlockLength != AUTO_BLOCK_LENGTH)
+        {
+            return configuredBlockLength;
+        }
+        return blockLengthFor(linkChannel(fromRank, toRank).symbolErrorProbability());
+    }
+
+    /**
+     * Channel a payload pair of one directed link suffers end to end, the link's distribution channel
+     * ({@link #distributionChannel(int, int)}, an eavesdropper's disturbance included) followed by the
+     * online channel; T1/T2 storage noise comes on top of it.
+     *
+     * @param fromRank sending rank.
+     * @param toRank   receiving rank.
+     * @return the link's channel.
+     */
+    public PauliChannel linkChannel(final int fromRank, final int toRank)
+    {
+        return distributionChannel(fromRank, toRank).then(onlineChannel);
+    }
+
+    /**
+     * Whether one directed link may send each frame as a single block with no room to split it: its
+     * blocks are chosen from the noise, its channel has no symbol errors, its pairs are not stored
+     * in a decohering memory, and no eavesdropper sits on it. Any other link reserves room in every frame
+     * for blocks as short as {@link #MIN_ADAPTIVE_BLOCK_LENGTH}, so it can adapt to more noise than it
+     * was sized for.
+     *
+     * @param fromRank sending rank.
+     * @param toRank   receiving rank.
+     * @return whether the link is treated as noiseless.
+     */
+    boolean isNoiseless(final int fromRank, final int toRank)
+    {
+        return isBlockLengthAdaptive() && !hasMemory() && !eavesdroppers.containsKey(LinkLedger.linkName(fromRank, toRank)) &&
+            linkChannel(fromRank, toRank).symbolErrorProbability() <= 0;
     }
 
     /** @return whether links choose (and adapt) their block length from the noise they see. */

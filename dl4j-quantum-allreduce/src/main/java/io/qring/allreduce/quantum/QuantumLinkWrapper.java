@@ -80,24 +80,28 @@ final class QuantumLinkWrapper implements LinkWrapper
     }
 
     /**
-     * Largest payload one quantum frame can carry over a transport message of a given size: the frame
-     * adds a header, one checksum per block and the superdense header, and all its pairs must come
-     * from one pool fill (4 pairs per byte). A noisy link reserves room for blocks as small as
-     * {@link QuantumLinkSettings#MIN_ADAPTIVE_BLOCK_LENGTH}, so it can adapt to more noise than configured.
+     * Largest payload one quantum frame of a directed link can carry over a transport message of a given
+     * size: the frame adds a header, one checksum per block and the superdense header, and all its pairs
+     * must come from one pool fill (4 pairs per byte). Blocks are sized for that link's own channel
+     * ({@link QuantumLinkSettings#blockLength(int, int)}); a link not treated as noiseless
+     * ({@link QuantumLinkSettings#isNoiseless}) reserves room for blocks as small as
+     * {@link QuantumLinkSettings#MIN_ADAPTIVE_BLOCK_LENGTH}, so it can adapt to more noise than
+     * configured. Both ends of the link compute the same value.
      */
-    static int maxPayload(final int transportMaxMessage, final QuantumLinkSettings settings)
+    static int maxPayload(final int transportMaxMessage, final QuantumLinkSettings settings, final int fromRank, final int toRank)
     {
-        final boolean noiseless = settings.blockLength() == Integer.MAX_VALUE && !settings.hasMemory();
-        final int reservedBlockLength = noiseless || !settings.isBlockLengthAdaptive() ?
-            settings.blockLength() : Math.min(settings.blockLength(), QuantumLinkSettings.MIN_ADAPTIVE_BLOCK_LENGTH);
+        final int blockLength = settings.blockLength(fromRank, toRank);
+        final int reservedBlockLength = settings.isNoiseless(fromRank, toRank) || !settings.isBlockLengthAdaptive() ?
+            blockLength : Math.min(blockLength, QuantumLinkSettings.MIN_ADAPTIVE_BLOCK_LENGTH);
         final long room = (long)transportMaxMessage - QuantumFrame.DATA_CRCS_OFFSET - SuperdenseFrameHeader.LENGTH - 4;
         long payload = reservedBlockLength >= room ? room : room * reservedBlockLength / (reservedBlockLength + 4L);
         payload = Math.min(payload, settings.poolCapacityPairs() / 4);
         payload &= ~7L;
         if (payload < 8)
         {
-            throw new IllegalArgumentException("a quantum frame cannot fit in transport messages of " + transportMaxMessage +
-                " bytes with blocks of " + reservedBlockLength + " bytes and an EPR pool of " + settings.poolCapacityPairs() + " pairs");
+            throw new IllegalArgumentException("a quantum frame of link " + LinkLedger.linkName(fromRank, toRank) +
+                " cannot fit in transport messages of " + transportMaxMessage + " bytes with blocks of " + reservedBlockLength +
+                " bytes and an EPR pool of " + settings.poolCapacityPairs() + " pairs");
         }
         return (int)payload;
     }

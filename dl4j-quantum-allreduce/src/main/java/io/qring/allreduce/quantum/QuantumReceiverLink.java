@@ -5,10 +5,12 @@ import io.qring.allreduce.link.Link;
 import io.qring.allreduce.link.LinkException;
 import io.qring.allreduce.link.MessageHandler;
 import io.qring.channel.codec.SuperdenseDecoder;
+import io.qring.channel.codec.SuperdenseFrameHeader;
 import io.qring.channel.epr.EprPool;
 import io.qring.channel.epr.EprShares;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LinkLedger;
+import io.qring.channel.noise.PauliChannel;
 import io.qring.channel.verify.QberVerifier;
 import io.qring.channel.verify.VerificationResult;
 import org.agrona.DirectBuffer;
@@ -33,7 +35,9 @@ import java.util.concurrent.TimeUnit;
  * Acknowledgements and repair requests go back on the caller's thread: within a receive or a flush by
  * the earlier of its deadline and {@link QuantumLinkSettings#controlTimeoutNs()}, on closing within the
  * control timeout. One that misses its deadline fails the link (the sender would wait for it
- * forever), and every later receive throws that failure.
+ * forever), and every later receive throws that failure. So does a frame that breaks the protocol
+ * (a {@link QuantumLinkException}, whatever part of the frame the codec or the pool refused) and a
+ * message still corrupted after {@link QuantumLinkSettings#maxRepairRounds()} repair rounds.
  */
 final class QuantumReceiverLink extends DelegatingLink
 {
@@ -41,6 +45,8 @@ final class QuantumReceiverLink extends DelegatingLink
     private static final int MAX_CONTROL_LENGTH = 1 << 20;
 
     private final QuantumLinkSettings settings;
+    /** Distribution channel of this link's pairs, an eavesdropper's disturbance included. */
+    private final PauliChannel distributionChannel;
     private final LinkLedger ledger;
     private final SuperdenseDecoder decoder;
     private final int maxMessageLength;
@@ -52,6 +58,9 @@ final class QuantumReceiverLink extends DelegatingLink
     private final UnsafeBuffer wireCopy;
     private final UnsafeBuffer wireView = new UnsafeBuffer(new byte[0]);
     private final UnsafeBuffer assemblyView = new UnsafeBuffer();
+    private final SuperdenseFrameHeader wireHeader = new SuperdenseFrameHeader();
+    /** Blocks a repair frame carries, to reject one that carries a block twice. */
+    private final BitSet repaired = new BitSet();
     private final MessageHandler frameHandler = this::onFrame;
     private long deliverSequence;
     private final int acknowledgeEvery;
@@ -66,12 +75,13 @@ final class QuantumReceiverLink extends DelegatingLink
     {
         super(delegate);
         this.settings = settings;
+        this.distributionChannel = settings.distributionChannel(previousRank, selfRank);
         this.acknowledgeEvery = Math.max(1, settings.window() / 2);
         this.ledger = new LinkLedger(LinkLedger.linkName(previousRank, selfRank));
         final QberVerifier verifier = new QberVerifier(settings.verification(), this::onVerification);
         final EprPool pool = QuantumLinkWrapper.pool(settings, EprPool.Side.RECEIVER, previousRank, selfRank, ledger, verifier);
         this.decoder = new SuperdenseDecoder(pool, settings.onlineChannel());
-        this.maxMessageLength = QuantumLinkWrapper.maxPayload(delegate.maxMessageLength(), settings);
+        this.maxMessageLength = QuantumLinkWrapper.maxPayload(delegate.maxMessageLength(), settings, previousRank, selfRank);
         final int maxBlocks = QuantumFrame.blockCount(maxMessageLength,
             QuantumLinkWrapper.minBlockLength(delegate.maxMessageLength(), maxMessageLength));
         this.control = new UnsafeBuffer(new byte[QuantumFrame.HEADER_LENGTH + 4 * Math.min(maxBlocks, MAX_CONTROL_LENGTH)]);
@@ -155,20 +165,47 @@ final class QuantumReceiverLink extends DelegatingLink
         }
     }
 
+    /**
+     * Handles one frame from the sender. Whatever it throws fails the link for good (the two ends' pools
+     * or the message's blocks may be out of step): a malformed frame the codec or the pool rejects is
+     * the link's protocol error, a {@link QuantumLinkException}.
+     */
     private void onFrame(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length < QuantumFrame.HEADER_LENGTH)
+        try
         {
-            throw protocolError("frame of " + length + " bytes is shorter than the quantum frame header");
+            if (length < QuantumFrame.HEADER_LENGTH)
+            {
+                throw protocolError("frame of " + length + " bytes is shorter than the quantum frame header");
+            }
+            final long sequence = QuantumFrame.sequence(buffer, offset);
+            switch (QuantumFrame.type(buffer, offset))
+            {
+                case QuantumFrame.DATA -> onData(sequence, buffer, offset, length);
+                case QuantumFrame.REPAIR -> onRepair(sequence, buffer, offset, length);
+                case QuantumFrame.REBLOCK -> onReblock(sequence, buffer, offset, length);
+                default -> throw protocolError("unexpected quantum frame type " + QuantumFrame.type(buffer, offset));
+            }
         }
-        final long sequence = QuantumFrame.sequence(buffer, offset);
-        switch (QuantumFrame.type(buffer, offset))
+        catch (final LinkException ex)
         {
-            case QuantumFrame.DATA -> onData(sequence, buffer, offset, length);
-            case QuantumFrame.REPAIR -> onRepair(sequence, buffer, offset, length);
-            case QuantumFrame.REBLOCK -> onReblock(sequence, buffer, offset, length);
-            default -> throw protocolError("unexpected quantum frame type " + QuantumFrame.type(buffer, offset));
+            throw latch(ex);
         }
+        catch (final RuntimeException ex)
+        {
+            throw latch(new QuantumLinkException(peerName(), "quantum link " + ledger.link() + " from " + peerName() +
+                ": frame of " + length + " bytes could not be decoded: " + ex, ex));
+        }
+    }
+
+    /** Records the link's first failure, which every later call throws. */
+    private LinkException latch(final LinkException ex)
+    {
+        if (failure == null)
+        {
+            failure = ex;
+        }
+        return ex;
     }
 
     private void onData(final long sequence, final DirectBuffer buffer, final int offset, final int length)
@@ -207,9 +244,10 @@ final class QuantumReceiverLink extends DelegatingLink
         }
         else
         {
+            final int wireLength = length - (bodyOffset - offset);
+            requireWire(buffer, bodyOffset, wireLength, payloadLength, "data frame " + sequence);
             assemblyView.wrap(assembly.bytes);
-            decoder.decode(onHeap(buffer, bodyOffset, length - (bodyOffset - offset)), 0, length - (bodyOffset - offset), assemblyView, 0,
-                noiseKey(sequence, 0));
+            decoder.decode(onHeap(buffer, bodyOffset, wireLength), 0, wireLength, assemblyView, 0, noiseKey(sequence, 0));
             applyAlarmPolicy();
         }
         for (int i = 0; i < blocks; i++)
@@ -228,20 +266,21 @@ final class QuantumReceiverLink extends DelegatingLink
         {
             throw protocolError("repair frame for frame " + sequence + " announces " + count + " blocks");
         }
+        final int blocksLength = repairedBytes(sequence, assembly, buffer, offset, count);
         final int bodyLength = length - (bodyOffset - offset);
-        final int gathered;
         if (QuantumFrame.isClassical(buffer, offset))
         {
-            if (bodyLength > scratch.capacity())
+            if (bodyLength != blocksLength)
             {
-                throw protocolError("repair frame for frame " + sequence + " carries " + bodyLength + " bytes, more than a message");
+                throw protocolError("classical repair frame for frame " + sequence + " carries " + bodyLength + " bytes for " +
+                    count + " blocks of " + blocksLength + " bytes");
             }
-            gathered = bodyLength;
             buffer.getBytes(bodyOffset, scratch, 0, bodyLength);
         }
         else
         {
-            gathered = decoder.decode(onHeap(buffer, bodyOffset, bodyLength), 0, bodyLength, scratch, 0,
+            requireWire(buffer, bodyOffset, bodyLength, blocksLength, "repair frame for frame " + sequence);
+            decoder.decode(onHeap(buffer, bodyOffset, bodyLength), 0, bodyLength, scratch, 0,
                 noiseKey(sequence, assembly.repairRounds + 1));
             applyAlarmPolicy();
         }
@@ -249,21 +288,52 @@ final class QuantumReceiverLink extends DelegatingLink
         for (int i = 0; i < count; i++)
         {
             final int block = buffer.getInt(offset + QuantumFrame.REPAIR_INDICES_OFFSET + 4 * i, QuantumFrame.ORDER);
-            if (block < 0 || block >= assembly.blocks)
-            {
-                throw protocolError("repair frame for frame " + sequence + " carries block " + block + " of " + assembly.blocks);
-            }
             final int blockBytes = assembly.blockBytes(block);
-            if (from + blockBytes > gathered)
-            {
-                throw protocolError("repair frame for frame " + sequence + " is truncated");
-            }
             scratch.getBytes(from, assembly.bytes, block * assembly.blockLength, blockBytes);
             from += blockBytes;
             assembly.bad.clear(block);
             assembly.markIfBad(block, checksums);
         }
         endRepairRound(sequence, assembly);
+    }
+
+    /**
+     * Checks the block indices of a repair frame: each in range and named once.
+     *
+     * @return the bytes of the blocks the frame carries.
+     */
+    private int repairedBytes(final long sequence, final Assembly assembly, final DirectBuffer buffer, final int offset, final int count)
+    {
+        repaired.clear();
+        int bytes = 0;
+        for (int i = 0; i < count; i++)
+        {
+            final int block = buffer.getInt(offset + QuantumFrame.REPAIR_INDICES_OFFSET + 4 * i, QuantumFrame.ORDER);
+            if (block < 0 || block >= assembly.blocks || repaired.get(block))
+            {
+                throw protocolError("repair frame for frame " + sequence + " carries block " + block + " of " + assembly.blocks +
+                    (block >= 0 && block < assembly.blocks ? " twice" : ""));
+            }
+            repaired.set(block);
+            bytes += assembly.blockBytes(block);
+        }
+        return bytes;
+    }
+
+    /**
+     * Checks, before any pair is taken, that a superdense wire frame carries exactly the payload bytes
+     * the quantum frame around it announces: its header's payload length and its symbols.
+     */
+    private void requireWire(
+        final DirectBuffer buffer, final int wireOffset, final int wireLength, final int payloadLength, final String frame)
+    {
+        final int announced = wireLength < SuperdenseFrameHeader.LENGTH ? -1 :
+            wireHeader.wrap(buffer, wireOffset).payloadLength();
+        if (announced != payloadLength || wireLength != SuperdenseFrameHeader.LENGTH + payloadLength)
+        {
+            throw protocolError(frame + " announces " + payloadLength + " payload bytes but its " + wireLength +
+                "-byte superdense frame " + (announced < 0 ? "has no header" : "announces " + announced));
+        }
     }
 
     /** The sender split the message's blocks: check what is held against the new checksums. */
@@ -315,7 +385,7 @@ final class QuantumReceiverLink extends DelegatingLink
         {
             throw new QuantumLinkException(peerName(), "frame " + sequence + " from " + peerName() + " still has " +
                 assembly.bad.cardinality() + " corrupted blocks after " + assembly.repairRounds +
-                " repair rounds; the link's noise is beyond what it can correct (distribution " + settings.distributionChannel() +
+                " repair rounds; the link's noise is beyond what it can correct (distribution " + distributionChannel +
                 ", online " + settings.onlineChannel() + (settings.hasMemory() ? ", T1 " + settings.t1Seconds() + " s, T2 " +
                 settings.t2Seconds() + " s" : "") + ")" + storageHint(), null);
         }

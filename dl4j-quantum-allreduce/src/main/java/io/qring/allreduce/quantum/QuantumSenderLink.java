@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -36,7 +37,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * transport (and their pairs in the order the receiver takes them). A send never waits past its
  * caller's deadline, for the lock included, and waits for acknowledgements without holding it; a
  * repair waits at most {@link QuantumLinkSettings#controlTimeoutNs()}, and one that misses it fails the
- * link with the transport's error, which the next send throws.
+ * link with the transport's error, which the next send throws. A data frame the transport does not
+ * take fails the link the same way (its pairs are spent), and a malformed control message fails it
+ * with a {@link QuantumLinkException} naming the peer.
  */
 final class QuantumSenderLink extends DelegatingLink
 {
@@ -65,6 +68,8 @@ final class QuantumSenderLink extends DelegatingLink
     private final BlockChecksums checksums = new BlockChecksums();
     private final UnsafeBuffer repairFrame;
     private final UnsafeBuffer gathered;
+    /** Blocks a repair request names, to reject one that names a block twice. */
+    private final BitSet requested;
     private final ReentrantLock lock = new ReentrantLock();
     private final Long2ObjectHashMap<PendingMessage> outstanding = new Long2ObjectHashMap<>();
     private final ArrayDeque<PendingMessage> spare = new ArrayDeque<>();
@@ -94,13 +99,14 @@ final class QuantumSenderLink extends DelegatingLink
         this.ledger = new LinkLedger(name);
         this.pool = QuantumLinkWrapper.pool(settings, EprPool.Side.SENDER, selfRank, nextRank, ledger, null);
         this.encoder = new SuperdenseEncoder(pool);
-        this.blockLength = settings.blockLength();
+        this.blockLength = settings.blockLength(selfRank, nextRank);
         this.adaptiveBlocks = settings.isBlockLengthAdaptive();
-        this.maxMessageLength = QuantumLinkWrapper.maxPayload(delegate.maxMessageLength(), settings);
+        this.maxMessageLength = QuantumLinkWrapper.maxPayload(delegate.maxMessageLength(), settings, selfRank, nextRank);
         this.minBlockLength = QuantumLinkWrapper.minBlockLength(delegate.maxMessageLength(), maxMessageLength);
         this.repairFrame = new UnsafeBuffer(new byte[delegate.maxMessageLength()]);
         this.gathered = new UnsafeBuffer(new byte[maxMessageLength]);
-        ledger.capacityBitsPerQubit(settings.distributionChannel(selfRank, nextRank).then(settings.onlineChannel()).denseCodingCapacity());
+        this.requested = new BitSet(QuantumFrame.blockCount(maxMessageLength, minBlockLength));
+        ledger.capacityBitsPerQubit(settings.linkChannel(selfRank, nextRank).denseCodingCapacity());
         this.controlThread = new Thread(this::controlLoop, "qring-quantum-" + name);
         controlThread.setDaemon(true);
         controlThread.start();
@@ -217,7 +223,7 @@ final class QuantumSenderLink extends DelegatingLink
                 awaitingAcknowledgement = true;
                 LockSupport.unpark(controlThread);
             }
-            delegate.send(sent, 0, overhead + body, deadlineNanos);
+            sendData(sequence, sent, overhead + body, deadlineNanos);
 
             ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, QuantumFrame.TRANSPORT_HEADER_BITS + 8L * overhead);
             ledger.add(LedgerCounter.CLASSICAL_EQUIVALENT_BITS, QuantumFrame.TRANSPORT_HEADER_BITS);
@@ -230,6 +236,31 @@ final class QuantumSenderLink extends DelegatingLink
         finally
         {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Hands a data frame to the transport. Its pairs are taken and it awaits acknowledgement, so if the
+     * transport does not take it the two ends' pools are out of step: the link fails with the
+     * transport's error, which this and every later send throw.
+     */
+    private void sendData(final long sequence, final UnsafeBuffer frame, final int length, final long deadlineNanos)
+    {
+        try
+        {
+            delegate.send(frame, 0, length, deadlineNanos);
+        }
+        catch (final LinkException ex)
+        {
+            fail(ex.withContext("quantum link " + ledger.link() + ": sending frame " + sequence + " to " + peerName() +
+                " (its EPR pairs are spent, so the link is out of step)"));
+            throw ex;
+        }
+        catch (final RuntimeException ex)
+        {
+            fail(new QuantumLinkException(peerName(), "quantum link " + ledger.link() + ": sending frame " + sequence + " to " +
+                peerName() + " failed (its EPR pairs are spent, so the link is out of step): " + ex, ex));
+            throw ex;
         }
     }
 
@@ -433,6 +464,11 @@ final class QuantumSenderLink extends DelegatingLink
             {
                 continue;
             }
+            catch (final QuantumLinkException ex)
+            {
+                fail(ex);
+                return;
+            }
             catch (final LinkException ex)
             {
                 if (!closing)
@@ -453,13 +489,13 @@ final class QuantumSenderLink extends DelegatingLink
     {
         if (length < QuantumFrame.HEADER_LENGTH)
         {
-            throw new IllegalStateException("control message of " + length + " bytes is shorter than its header");
+            throw protocolError("control message of " + length + " bytes is shorter than its header");
         }
         final long sequence = QuantumFrame.sequence(buffer, offset);
         switch (QuantumFrame.type(buffer, offset))
         {
             case QuantumFrame.ACK -> onAck(sequence);
-            case QuantumFrame.NACK -> repair(sequence, buffer, offset + QuantumFrame.HEADER_LENGTH, QuantumFrame.count(buffer, offset));
+            case QuantumFrame.NACK -> repair(sequence, buffer, offset, length);
             case QuantumFrame.FALLBACK ->
             {
                 classical = true;
@@ -467,7 +503,7 @@ final class QuantumSenderLink extends DelegatingLink
             }
             case QuantumFrame.ALARM -> fail(new QuantumLinkException(peerName(), peerName() +
                 " aborted the quantum link " + ledger.link() + ": verification of its EPR pairs raised an alarm", null));
-            default -> throw new IllegalStateException("unknown control message type " + QuantumFrame.type(buffer, offset));
+            default -> throw protocolError("unknown control message type " + QuantumFrame.type(buffer, offset));
         }
     }
 
@@ -478,7 +514,7 @@ final class QuantumSenderLink extends DelegatingLink
         {
             if (sequence < acknowledgedThrough || sequence >= nextSequence)
             {
-                throw new IllegalStateException("acknowledgement of quantum frames through " + sequence +
+                throw protocolError("acknowledgement of quantum frames through " + sequence +
                     " but frames " + acknowledgedThrough + " to " + (nextSequence - 1) + " are outstanding");
             }
             for (long s = acknowledgedThrough; s <= sequence; s++)
@@ -495,7 +531,7 @@ final class QuantumSenderLink extends DelegatingLink
         }
     }
 
-    private void repair(final long sequence, final DirectBuffer indices, final int indicesOffset, final int count)
+    private void repair(final long sequence, final DirectBuffer nack, final int nackOffset, final int nackLength)
     {
         lock.lock();
         try
@@ -503,12 +539,15 @@ final class QuantumSenderLink extends DelegatingLink
             final PendingMessage pending = outstanding.get(sequence);
             if (pending == null)
             {
-                throw new IllegalStateException("repair request for unknown quantum frame " + sequence);
+                throw protocolError("repair request for frame " + sequence + ", which is not awaiting acknowledgement");
             }
             final UnsafeBuffer sent = pending.frame;
             final int length = pending.length;
             final int blockLength = pending.blockLength;
             final int blocks = QuantumFrame.blockCount(length, blockLength);
+            final int count = QuantumFrame.count(nack, nackOffset);
+            final int indicesOffset = nackOffset + QuantumFrame.HEADER_LENGTH;
+            checkRepairRequest(sequence, nack, indicesOffset, nackLength, count, blocks);
             final boolean sentRaw = QuantumFrame.isClassical(sent, 0);
             if (!pending.answered && !sentRaw)
             {
@@ -532,11 +571,7 @@ final class QuantumSenderLink extends DelegatingLink
             int gatheredLength = 0;
             for (int i = 0; i < count; i++)
             {
-                final int block = indices.getInt(indicesOffset + 4 * i, QuantumFrame.ORDER);
-                if (block < 0 || block >= blocks)
-                {
-                    throw new IllegalStateException("repair request for block " + block + " of a frame with " + blocks + " blocks");
-                }
+                final int block = nack.getInt(indicesOffset + 4 * i, QuantumFrame.ORDER);
                 repairFrame.putInt(QuantumFrame.REPAIR_INDICES_OFFSET + 4 * i, block, QuantumFrame.ORDER);
                 final int from = block * blockLength;
                 final int blockBytes = Math.min(blockLength, length - from);
@@ -572,6 +607,46 @@ final class QuantumSenderLink extends DelegatingLink
         {
             lock.unlock();
         }
+    }
+
+    /**
+     * Checks a repair request before it changes anything: it names between one and all of the
+     * message's blocks (at its current block length), each once and in range, and is exactly as long
+     * as its indices.
+     *
+     * @throws QuantumLinkException naming the peer if it does not.
+     */
+    private void checkRepairRequest(
+        final long sequence, final DirectBuffer nack, final int indicesOffset, final int nackLength, final int count, final int blocks)
+    {
+        if (count <= 0 || count > blocks)
+        {
+            throw protocolError("repair request for frame " + sequence + " names " + count + " blocks of a message of " + blocks);
+        }
+        if (nackLength != QuantumFrame.HEADER_LENGTH + 4 * count)
+        {
+            throw protocolError("repair request for frame " + sequence + " names " + count + " blocks in " + nackLength +
+                " bytes instead of " + (QuantumFrame.HEADER_LENGTH + 4 * count));
+        }
+        requested.clear();
+        for (int i = 0; i < count; i++)
+        {
+            final int block = nack.getInt(indicesOffset + 4 * i, QuantumFrame.ORDER);
+            if (block < 0 || block >= blocks)
+            {
+                throw protocolError("repair request for frame " + sequence + " names block " + block + " of a message of " + blocks);
+            }
+            if (requested.get(block))
+            {
+                throw protocolError("repair request for frame " + sequence + " names block " + block + " twice");
+            }
+            requested.set(block);
+        }
+    }
+
+    private QuantumLinkException protocolError(final String what)
+    {
+        return new QuantumLinkException(peerName(), "quantum link " + ledger.link() + " to " + peerName() + ": " + what, null);
     }
 
     /**

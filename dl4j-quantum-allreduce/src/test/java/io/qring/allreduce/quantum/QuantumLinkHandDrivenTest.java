@@ -11,20 +11,31 @@ import io.qring.allreduce.link.LinkClosedException;
 import io.qring.allreduce.link.LinkTimeoutException;
 import io.qring.allreduce.link.LinkWrapper;
 import io.qring.allreduce.link.MessageHandler;
+import io.qring.channel.codec.SuperdenseEncoder;
+import io.qring.channel.codec.SuperdenseFrameException;
+import io.qring.channel.codec.SuperdenseFrameHeader;
+import io.qring.channel.epr.EprPool;
 import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LinkLedger;
 import io.qring.channel.noise.PauliChannel;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -325,6 +336,220 @@ class QuantumLinkHandDrivenTest
             send(farEnd, acknowledgement);
             sender.flush(System.nanoTime() + GENEROUS_NS);
         }
+    }
+
+    /**
+     * A repair request must name between one and all of the message's blocks, each once and in range,
+     * in exactly as many bytes as its indices take; anything else fails the link with a
+     * {@link QuantumLinkException} naming the peer, before any block is resent or counted. The message
+     * is 1024 bytes in 16 blocks of 64.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformedRepairRequests")
+    void shouldFailTheLinkOnAMalformedRepairRequest(final String name, final UnsafeBuffer nack, final String expected)
+    {
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder().blockLength(64).build();
+        try (LocalRing ring = LocalRing.start(context(quantumOn(settings, true))))
+        {
+            final Link sender = ring.rank(0).next();
+            final Link farEnd = ring.rank(1).previous();
+            sender.send(message(), 0, MESSAGE_LENGTH, System.nanoTime() + GENEROUS_NS);
+            assertEquals(QuantumFrame.DATA, nextFrameType(farEnd));
+            send(farEnd, nack);
+
+            final QuantumLinkException failed = assertThrows(QuantumLinkException.class,
+                () -> sender.flush(System.nanoTime() + GENEROUS_NS));
+            assertEquals(sender.peerName(), failed.peerName());
+            assertTrue(failed.getMessage().contains("quantum link 0->1 to " + sender.peerName() + ": " + expected), failed.getMessage());
+            assertEquals(0, sender.ledger().get(LedgerCounter.RETRANSMITTED_QUBITS), "nothing was resent");
+            final QuantumLinkException again = assertThrows(QuantumLinkException.class,
+                () -> sender.send(message(), 0, MESSAGE_LENGTH, System.nanoTime() + GENEROUS_NS));
+            assertTrue(again.getMessage().contains(expected), again.getMessage());
+        }
+    }
+
+    static Stream<Arguments> malformedRepairRequests()
+    {
+        return Stream.of(
+            Arguments.of("3 blocks announced, none carried", nack(3, 16),
+                "repair request for frame 0 names 3 blocks in 16 bytes instead of 28"),
+            Arguments.of("negative count", nack(-1, 16), "repair request for frame 0 names -1 blocks of a message of 16"),
+            Arguments.of("no block", nack(0, 16), "repair request for frame 0 names 0 blocks of a message of 16"),
+            Arguments.of("more blocks than the message", nack(17, 84, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 15),
+                "repair request for frame 0 names 17 blocks of a message of 16"),
+            Arguments.of("trailing bytes", nack(1, 24, 3), "repair request for frame 0 names 1 blocks in 24 bytes instead of 20"),
+            Arguments.of("block out of range", nack(2, 24, 3, 16), "repair request for frame 0 names block 16 of a message of 16"),
+            Arguments.of("negative block", nack(1, 20, -1), "repair request for frame 0 names block -1 of a message of 16"),
+            Arguments.of("block named twice", nack(3, 28, 5, 6, 5), "repair request for frame 0 names block 5 twice"),
+            Arguments.of("unknown frame", nackFor(7, 1, 20, 0), "repair request for frame 7, which is not awaiting acknowledgement"));
+    }
+
+    /** @return a NACK for frame 0 announcing {@code count} blocks in {@code length} bytes, carrying {@code blocks}. */
+    private static UnsafeBuffer nack(final int count, final int length, final int... blocks)
+    {
+        return nackFor(0, count, length, blocks);
+    }
+
+    private static UnsafeBuffer nackFor(final long sequence, final int count, final int length, final int... blocks)
+    {
+        final UnsafeBuffer nack = new UnsafeBuffer(new byte[length]);
+        QuantumFrame.writeHeader(nack, QuantumFrame.NACK, (byte)0, count, sequence);
+        for (int i = 0; i < blocks.length && QuantumFrame.HEADER_LENGTH + 4 * i + 4 <= length; i++)
+        {
+            nack.putInt(QuantumFrame.HEADER_LENGTH + 4 * i, blocks[i], QuantumFrame.ORDER);
+        }
+        return nack;
+    }
+
+    /**
+     * A data frame the transport did not take has spent its pairs and awaits acknowledgement: the two
+     * ends' pools are out of step, so the link fails with the transport's error, even once the transport
+     * takes frames again.
+     */
+    @Test
+    void shouldFailTheLinkWhenTheTransportDoesNotTakeADataFrame()
+    {
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder().blockLength(MESSAGE_LENGTH).build();
+        try (LocalRing ring = LocalRing.start(context(quantumOn(settings, true))))
+        {
+            final Link sender = ring.rank(0).next();
+            final Link farEnd = ring.rank(1).previous();
+            fillTheFarEndsQueue(sender, farEnd);
+            final LinkTimeoutException timeout = assertThrows(LinkTimeoutException.class,
+                () -> sender.send(message(), 0, MESSAGE_LENGTH, System.nanoTime() + CALL_BUDGET_NS));
+            final long pairsSpent = sender.ledger().get(LedgerCounter.EPR_CONSUMED);
+            assertEquals(4L * 4 * MESSAGE_LENGTH, pairsSpent, "frame 3 took its pairs before the transport refused it");
+
+            farEnd.receive(IGNORE, System.nanoTime() + GENEROUS_NS);
+            farEnd.receive(IGNORE, System.nanoTime() + GENEROUS_NS);
+            final long start = System.nanoTime();
+            final LinkTimeoutException failed = assertThrows(LinkTimeoutException.class,
+                () -> sender.send(message(), 0, MESSAGE_LENGTH, System.nanoTime() + GENEROUS_NS));
+            assertTrue(System.nanoTime() - start < SLACK_NS, "a failed link must not wait");
+            assertEquals(sender.peerName(), failed.peerName());
+            assertTrue(failed.getMessage().contains("sending frame 3 to " + sender.peerName()), failed.getMessage());
+            assertTrue(failed.getMessage().contains(timeout.getMessage()), failed.getMessage());
+            assertEquals(pairsSpent, sender.ledger().get(LedgerCounter.EPR_CONSUMED), "no frame goes out after the failure");
+            assertThrows(LinkTimeoutException.class, () -> sender.flush(System.nanoTime() + GENEROUS_NS));
+        }
+    }
+
+    /**
+     * A superdense frame must carry exactly the payload its data frame announces. Here a frame of link
+     * 0->1's real pairs carries 512 zero bytes where the data frame announces 1024 (and the checksum of
+     * 1024 zeros, which the decoded message would match): the receiver must refuse it rather than take
+     * half the pairs and deliver, and every later receive fails with the same cause.
+     */
+    @Test
+    void shouldRejectASuperdenseFrameShorterThanItsDataFrameAndLatchTheFailure()
+    {
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder().build();
+        try (LocalRing ring = LocalRing.start(context(quantumOn(settings, false))))
+        {
+            final Link peer = ring.rank(0).next();
+            final Link receiver = ring.rank(1).previous();
+            final SuperdenseEncoder encoder = new SuperdenseEncoder(QuantumLinkWrapper.pool(settings, EprPool.Side.SENDER, 0, 1,
+                new LinkLedger("0->1"), null));
+            final int overhead = QuantumFrame.dataOverhead(1);
+            final UnsafeBuffer frame = new UnsafeBuffer(new byte[overhead + SuperdenseEncoder.wireLength(MESSAGE_LENGTH / 2)]);
+            QuantumFrame.writeHeader(frame, QuantumFrame.DATA, (byte)0, MESSAGE_LENGTH, 0);
+            frame.putInt(QuantumFrame.BLOCK_LENGTH_OFFSET, MESSAGE_LENGTH, QuantumFrame.ORDER);
+            frame.putInt(QuantumFrame.DATA_CRCS_OFFSET, zeroBlockCrc(MESSAGE_LENGTH), QuantumFrame.ORDER);
+            encoder.encode(new UnsafeBuffer(new byte[MESSAGE_LENGTH / 2]), 0, MESSAGE_LENGTH / 2, frame, overhead);
+            send(peer, frame);
+
+            final QuantumLinkException rejected = assertThrows(QuantumLinkException.class,
+                () -> receiver.receive(IGNORE, System.nanoTime() + GENEROUS_NS));
+            assertEquals(receiver.peerName(), rejected.peerName());
+            assertTrue(rejected.getMessage().contains("data frame 0 announces 1024 payload bytes but its 536-byte superdense frame" +
+                " announces 512"), rejected.getMessage());
+            assertLatched(receiver, rejected);
+        }
+    }
+
+    /** A superdense frame the codec refuses (here its magic is wrong) is the link's protocol error, and latched. */
+    @Test
+    void shouldTurnAFrameTheCodecRefusesIntoTheLinksProtocolError()
+    {
+        try (LocalRing ring = LocalRing.start(context(quantumOn(QuantumLinkSettings.builder().build(), false))))
+        {
+            final Link peer = ring.rank(0).next();
+            final Link receiver = ring.rank(1).previous();
+            final int overhead = QuantumFrame.dataOverhead(1);
+            final UnsafeBuffer frame = new UnsafeBuffer(new byte[overhead + SuperdenseEncoder.wireLength(MESSAGE_LENGTH)]);
+            QuantumFrame.writeHeader(frame, QuantumFrame.DATA, (byte)0, MESSAGE_LENGTH, 0);
+            frame.putInt(QuantumFrame.BLOCK_LENGTH_OFFSET, MESSAGE_LENGTH, QuantumFrame.ORDER);
+            SuperdenseFrameHeader.write(frame, overhead, MESSAGE_LENGTH, 0, 0);
+            frame.putInt(overhead + SuperdenseFrameHeader.MAGIC_OFFSET, 0, QuantumFrame.ORDER);
+            send(peer, frame);
+
+            final QuantumLinkException rejected = assertThrows(QuantumLinkException.class,
+                () -> receiver.receive(IGNORE, System.nanoTime() + GENEROUS_NS));
+            assertEquals(receiver.peerName(), rejected.peerName());
+            assertInstanceOf(SuperdenseFrameException.class, rejected.getCause());
+            assertTrue(rejected.getMessage().contains("could not be decoded"), rejected.getMessage());
+            assertLatched(receiver, rejected);
+        }
+    }
+
+    /** A frame still corrupted after the configured repair rounds fails the link for good. */
+    @Test
+    void shouldLatchTheFailureOfAFrameBeyondRepair()
+    {
+        try (LocalRing ring = LocalRing.start(context(quantumOn(QuantumLinkSettings.builder().maxRepairRounds(1).build(), false))))
+        {
+            final Link peer = ring.rank(0).next();
+            final Link receiver = ring.rank(1).previous();
+            final CompletableFuture<Throwable> received = CompletableFuture.supplyAsync(() -> assertThrows(QuantumLinkException.class,
+                () -> receiver.receive(IGNORE, System.nanoTime() + GENEROUS_NS)));
+            send(peer, corruptedClassicalFrame(0));
+            assertEquals(List.of(0), nackedBlocks(peer));
+            final UnsafeBuffer repair = new UnsafeBuffer(new byte[QuantumFrame.REPAIR_INDICES_OFFSET + 4 + MESSAGE_LENGTH]);
+            QuantumFrame.writeHeader(repair, QuantumFrame.REPAIR, QuantumFrame.FLAG_CLASSICAL, 1, 0);
+            repair.putInt(QuantumFrame.REPAIR_INDICES_OFFSET, 0, QuantumFrame.ORDER);
+            send(peer, repair);
+
+            final Throwable beyondRepair = received.join();
+            assertTrue(beyondRepair.getMessage().contains("frame 0 from " + receiver.peerName() + " still has 1 corrupted blocks after" +
+                " 1 repair rounds"), beyondRepair.getMessage());
+            assertLatched(receiver, (QuantumLinkException)beyondRepair);
+        }
+    }
+
+    /** A repair frame carrying more bytes than the blocks it names is a protocol error. */
+    @Test
+    void shouldRejectARepairFrameLongerThanItsBlocks()
+    {
+        try (LocalRing ring = LocalRing.start(context(quantumOn(QuantumLinkSettings.builder().build(), false))))
+        {
+            final Link peer = ring.rank(0).next();
+            final Link receiver = ring.rank(1).previous();
+            final CompletableFuture<Throwable> received = CompletableFuture.supplyAsync(() -> assertThrows(QuantumLinkException.class,
+                () -> receiver.receive(IGNORE, System.nanoTime() + GENEROUS_NS)));
+            send(peer, corruptedClassicalFrame(0));
+            assertEquals(List.of(0), nackedBlocks(peer));
+            final UnsafeBuffer repair = new UnsafeBuffer(new byte[QuantumFrame.REPAIR_INDICES_OFFSET + 4 + MESSAGE_LENGTH + 8]);
+            QuantumFrame.writeHeader(repair, QuantumFrame.REPAIR, QuantumFrame.FLAG_CLASSICAL, 1, 0);
+            repair.putInt(QuantumFrame.REPAIR_INDICES_OFFSET, 0, QuantumFrame.ORDER);
+            send(peer, repair);
+
+            final Throwable rejected = received.join();
+            assertTrue(rejected.getMessage().contains("classical repair frame for frame 0 carries 1032 bytes for 1 blocks of 1024 bytes"),
+                rejected.getMessage());
+            assertLatched(receiver, (QuantumLinkException)rejected);
+        }
+    }
+
+    /** Every later receive and flush fails at once, with the first failure as its cause. */
+    private static void assertLatched(final Link receiver, final QuantumLinkException first)
+    {
+        final long start = System.nanoTime();
+        final QuantumLinkException again = assertThrows(QuantumLinkException.class,
+            () -> receiver.receive(IGNORE, System.nanoTime() + GENEROUS_NS));
+        assertTrue(System.nanoTime() - start < SLACK_NS, "a failed link must not wait for frames");
+        assertSame(first, again.getCause());
+        assertSame(first, assertThrows(QuantumLinkException.class, () -> receiver.flush(System.nanoTime() + GENEROUS_NS)).getCause());
+        assertFalse(again.getMessage().isBlank());
     }
 
     /** A split of frame {@code sequence}'s payload of zeros into {@code blocks} blocks, each with the checksum of zeros. */

@@ -6,11 +6,17 @@ import io.qring.allreduce.ReduceOp;
 import io.qring.allreduce.RingAllReduce;
 import io.qring.allreduce.config.RingContext;
 import io.qring.allreduce.config.TransportKind;
+import io.qring.allreduce.link.DelegatingLink;
+import io.qring.allreduce.link.Link;
+import io.qring.allreduce.link.LinkWrapper;
+import io.qring.channel.codec.SuperdenseEncoder;
 import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LinkLedger;
 import io.qring.channel.ledger.LedgerSnapshot;
 import io.qring.channel.noise.PauliChannel;
 import io.qring.channel.verify.InterceptResendEavesdropper;
 import io.qring.channel.verify.VerificationResult;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -294,6 +300,168 @@ class QuantumLinkTest
         assertTrue(attacked.get(LedgerCounter.VERIFICATION_ALARMS) >= 1, attacked.toString());
         assertTrue(attacked.get(LedgerCounter.FALLBACK_CLASSICAL_BITS) > 0, attacked.toString());
         assertEquals(0, fallback.links.get("1->2").get(LedgerCounter.FALLBACK_CLASSICAL_BITS));
+    }
+
+    /**
+     * Intercepting 2 % of the pairs of link 0->1 dephases them (q = 1 %, a symbol error of 1 %) and
+     * adds 0.5 % to the QBER, below the 5 % alarm threshold: no alarm, so the link must repair what
+     * the attack breaks. Its blocks are sized for its own channel (8 bytes) from the first frame, with
+     * room to split them; sized for the ring's noiseless channel (one block per frame) every frame would
+     * fail its repair rounds and an attacker too weak to be caught would take the ring down. With 8-byte
+     * blocks failing 27.5 % of transmissions, a block fails 9 transmissions running with probability
+     * about 1e-5; the errors follow from the seed. Link 1->0, without an eavesdropper, still sends each
+     * frame as one block.
+     */
+    @Test
+    void shouldRepairWhatAnEavesdropperBelowTheAlarmThresholdBreaksWithBlocksSizedForItsLink()
+    {
+        final ConcurrentLinkedQueue<String> alarms = new ConcurrentLinkedQueue<>();
+        final QuantumLinkSettings attacked = QuantumLinkSettings.builder()
+            .eavesdropper(0, 1, new InterceptResendEavesdropper(0.02))
+            .maxRepairRounds(8)
+            .verificationListener((link, result) -> recordAlarm(alarms, link, result))
+            .build();
+        assertEquals(8, attacked.blockLength(0, 1));
+        assertEquals(Integer.MAX_VALUE, attacked.blockLength(1, 0));
+        final DataFrames noiselessFrames = new DataFrames();
+        final DataFrames attackedFrames = new DataFrames();
+
+        final EveRun noiseless = runSum(context(TransportKind.IN_MEMORY, 2)
+            .linkWrapper(noiselessFrames.then(QuantumLinkSettings.builder().maxRepairRounds(8).build().wrapper())));
+        final EveRun repaired = runSum(context(TransportKind.IN_MEMORY, 2).linkWrapper(attackedFrames.then(attacked.wrapper())));
+
+        assertSameResults(noiseless.results, repaired.results);
+        assertEquals(List.of(), List.copyOf(alarms));
+        final LedgerSnapshot link01 = repaired.links.get("0->1");
+        assertTrue(link01.get(LedgerCounter.RETRANSMITTED_QUBITS) > 0, link01.toString());
+        for (final LedgerSnapshot link : repaired.links.values())
+        {
+            assertEquals(0, link.get(LedgerCounter.VERIFICATION_ALARMS), link.toString());
+            assertEquals(0, link.get(LedgerCounter.FALLBACK_CLASSICAL_BITS), link.toString());
+        }
+        assertEquals(0, repaired.links.get("1->0").get(LedgerCounter.RETRANSMITTED_QUBITS));
+        assertEquals(List.of(8), attackedFrames.blockLengths("0->1"), "link 0->1 sizes its blocks for the eavesdropper");
+        assertEquals(List.of(1), attackedFrames.blocksPerFrame("1->0"), "link 1->0 has no eavesdropper");
+
+        for (final String link : List.of("0->1", "1->0"))
+        {
+            assertEquals(List.of(1), noiselessFrames.blocksPerFrame(link), link + ": a noiseless link sends one block per frame");
+            final LedgerSnapshot q = noiseless.links.get(link);
+            assertEquals(q.get(LedgerCounter.PAYLOAD_BITS), 2 * q.get(LedgerCounter.ONLINE_QUBITS), link);
+            assertEquals(0, q.get(LedgerCounter.RETRANSMITTED_QUBITS), link);
+            assertEquals(noiselessFrames.count(link) *
+                (QuantumFrame.TRANSPORT_HEADER_BITS + 8L * QuantumFrame.dataOverhead(1) + SuperdenseEncoder.HEADER_BITS),
+                noiseless.senderClassicalBits.get(link), link + ": one checksum per frame, nothing else");
+        }
+    }
+
+    /** The repair-round failure names the channel of the failing link, an eavesdropper's disturbance included. */
+    @Test
+    void shouldNameTheLinksOwnChannelWhenItsNoiseIsBeyondRepair()
+    {
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder()
+            .eavesdropper(0, 1, new InterceptResendEavesdropper(0.1))
+            .maxRepairRounds(2)
+            .build();
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, 2).linkWrapper(settings.wrapper())))
+        {
+            final List<LocalRing.Outcome<float[]>> outcomes = ring.runEach(rank -> allReduceOperation(rank, 0), RUN_TIMEOUT_NS);
+            final Throwable receiver = rootOf(outcomes.get(1).failure());
+            assertInstanceOf(QuantumLinkException.class, receiver);
+            assertTrue(receiver.getMessage().contains("repair rounds; the link's noise is beyond what it can correct (distribution " +
+                settings.distributionChannel(0, 1) + ", online " + settings.onlineChannel() + ")"), receiver.getMessage());
+        }
+    }
+
+    private static EveRun runSum(final RingContext context)
+    {
+        try (LocalRing ring = LocalRing.start(context))
+        {
+            final List<float[]> results = ring.run(rank ->
+            {
+                final float[] data = input(rank.rank(), 20_000);
+                rank.allReduce(data, ReduceOp.SUM);
+                return data;
+            }, RUN_TIMEOUT_NS);
+            final List<LedgerSnapshot> snapshots = new ArrayList<>();
+            final Map<String, Long> senderClassicalBits = new TreeMap<>();
+            for (final RingAllReduce rank : ring.ranks())
+            {
+                snapshots.addAll(rank.linkLedgers());
+                final LinkLedger sender = rank.next().ledger();
+                senderClassicalBits.put(sender.link(), sender.get(LedgerCounter.ONLINE_CLASSICAL_BITS));
+            }
+            return new EveRun(results, byLink(snapshots), senderClassicalBits);
+        }
+    }
+
+    /**
+     * @param results             every rank's result.
+     * @param links               cumulative ledger per directed link (both endpoints merged).
+     * @param senderClassicalBits online classical bits the sending end of each directed link counted.
+     */
+    private record EveRun(List<float[]> results, Map<String, LedgerSnapshot> links, Map<String, Long> senderClassicalBits)
+    {
+    }
+
+    /** Records the data frames quantum senders hand to their transport: applied before the quantum wrapper. */
+    private static final class DataFrames implements LinkWrapper
+    {
+        private final ConcurrentLinkedQueue<DataFrame> frames = new ConcurrentLinkedQueue<>();
+
+        @Override
+        public Link wrapNext(final Link link, final int selfRank, final int nextRank)
+        {
+            final String name = LinkLedger.linkName(selfRank, nextRank);
+            return new DelegatingLink(link)
+            {
+                @Override
+                public void send(final DirectBuffer buffer, final int offset, final int length, final long deadlineNanos)
+                {
+                    if (QuantumFrame.type(buffer, offset) == QuantumFrame.DATA)
+                    {
+                        frames.add(new DataFrame(name, QuantumFrame.count(buffer, offset),
+                            buffer.getInt(offset + QuantumFrame.BLOCK_LENGTH_OFFSET, QuantumFrame.ORDER)));
+                    }
+                    super.send(buffer, offset, length, deadlineNanos);
+                }
+            };
+        }
+
+        @Override
+        public Link wrapPrevious(final Link link, final int selfRank, final int previousRank)
+        {
+            return link;
+        }
+
+        /** @return data frames sent on the link, empty ones included. */
+        private long count(final String link)
+        {
+            return frames.stream().filter(frame -> frame.link.equals(link)).count();
+        }
+
+        /** @return the distinct block lengths of the link's non-empty data frames. */
+        private List<Integer> blockLengths(final String link)
+        {
+            return nonEmpty(link).map(DataFrame::blockLength).distinct().toList();
+        }
+
+        /** @return the distinct numbers of blocks of the link's non-empty data frames. */
+        private List<Integer> blocksPerFrame(final String link)
+        {
+            return nonEmpty(link).map(frame -> QuantumFrame.blockCount(frame.payloadLength, frame.blockLength)).distinct().toList();
+        }
+
+        private Stream<DataFrame> nonEmpty(final String link)
+        {
+            final List<DataFrame> sent = frames.stream().filter(frame -> frame.link.equals(link) && frame.payloadLength > 0).toList();
+            assertFalse(sent.isEmpty(), "no data frame on link " + link);
+            return sent.stream();
+        }
+
+        private record DataFrame(String link, int payloadLength, int blockLength)
+        {
+        }
     }
 
     @Test
