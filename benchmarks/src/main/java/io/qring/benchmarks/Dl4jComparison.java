@@ -49,7 +49,13 @@ import java.util.concurrent.TimeUnit;
  * Runs (ii)–(iv) are the samples' {@link TrainingJob} on the {@link ThreadLauncher} (IPC). Both
  * gradient-sharing runs apply the sum of every worker's update, so their learning rate is the
  * synchronous one divided by the workers (as the samples' CLI does for sparse mode). The test set is
- * evaluated after every epoch; an epoch's time excludes that evaluation. Prints ONE JSON line on stdout
+ * evaluated after every epoch. Every {@code epochSeconds} is a wall time that excludes that evaluation and
+ * counts everything else the epoch does: for DL4J, resetting the data, the wrapper's {@code fit} (drawing
+ * the batches, replicating the model to the workers, training, sharing) and its {@code shutdown}; for a ring,
+ * rank 0's epoch from the reset of its shard to the end of its last iteration (drawing the batches,
+ * {@code fit} with the exchange over the ring, recording the loss and ledgers), which in sync mode also
+ * covers waiting for the slowest rank. Only rank 0 is timed: it alone evaluates, so another rank's next
+ * epoch would include waiting for that evaluation at its first exchange. Prints ONE JSON line on stdout
  * (logs go to stderr): per run the median and every epoch time, the accuracy after every epoch and the
  * training time to {@value Evaluation#TARGET_TEST_ACCURACY} test accuracy (JSON null if never reached within
  * {@code --max-epochs}); the ratios quantum/classical median epoch time (target ≤
@@ -63,7 +69,11 @@ public final class Dl4jComparison implements Callable<Integer>
 {
     /** Workers of the ParallelWrapper and ranks of each ring. */
     public static final int WORKERS = 4;
-    /** Examples per worker or rank per iteration. */
+    /**
+     * Largest batch per worker or rank per iteration: DL4J's iterator cuts batches of exactly this size (the
+     * last one smaller), a ring rank splits its shard into equal batches of at most this size, one more on a
+     * rank whose shard holds an extra example ({@link io.qring.samples.data.Sharding#batchesPerEpoch}).
+     */
     public static final int BATCH_PER_WORKER = 32;
     /** Learning rate of the synchronous rings (the samples' MNIST default). */
     public static final double SYNC_LEARNING_RATE = 0.1;

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.OptionalDouble;
 
 /**
- * One training run seen epoch by epoch: the training time of each epoch (evaluation excluded) and the
- * test accuracy measured after it.
+ * One training run seen epoch by epoch: the training wall time of each epoch (evaluation excluded) and
+ * the test accuracy measured after it.
  *
  * @param epochSeconds training wall time of each epoch.
  * @param accuracies   test accuracy after each epoch.
@@ -37,24 +37,27 @@ public record TrainingCurve(List<Double> epochSeconds, List<Double> accuracies)
     }
 
     /**
-     * The curve of a ring run from the rank that evaluated (rank 0): an epoch's time is the sum of the
-     * rank's iteration times between two evaluations, so the evaluation itself is not counted.
+     * The curve of a ring run from the rank that evaluated (rank 0): an epoch's time is that rank's wall
+     * time of the epoch ({@link Evaluation#epochSeconds()}: drawing its batches, fitting, exchanging with
+     * the ring, recording), not the sum of its {@code fit} calls; the evaluation itself is not counted.
      *
      * @param evaluator the result of the rank that evaluated after every epoch.
      * @return the curve.
-     * @throws IllegalArgumentException if the rank made no evaluation.
+     * @throws IllegalArgumentException if the rank made no evaluation or one without an epoch time.
      */
     public static TrainingCurve ofRank(final RankResult evaluator)
     {
         final List<Double> seconds = new ArrayList<>();
         final List<Double> accuracies = new ArrayList<>();
-        int first = 0;
         for (final Evaluation evaluation : evaluator.evaluations())
         {
-            final int last = (int)evaluation.iteration();
-            seconds.add(evaluator.iterationSeconds().subList(first, last + 1).stream().mapToDouble(Double::doubleValue).sum());
+            if (Double.isNaN(evaluation.epochSeconds()))
+            {
+                throw new IllegalArgumentException("rank " + evaluator.rank() + " evaluated after iteration " +
+                    evaluation.iteration() + " without timing the epoch");
+            }
+            seconds.add(evaluation.epochSeconds());
             accuracies.add(evaluation.testAccuracy());
-            first = last + 1;
         }
         return new TrainingCurve(seconds, accuracies);
     }

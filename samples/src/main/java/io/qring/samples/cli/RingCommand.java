@@ -22,7 +22,6 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -148,20 +147,22 @@ public abstract class RingCommand implements Callable<Integer>
         return 0;
     }
 
-    /** Creates the report directory before anything runs, so a run is never lost to a report it cannot write. */
+    /**
+     * Checks before anything runs that the report directory can be written, so a run is never lost to a
+     * report it cannot write: the directory, or its nearest existing ancestor, must be a writable directory.
+     * Nothing is created here (a run that fails leaves no report directory behind).
+     */
     private void requireWritable(final Path directory)
     {
-        try
+        Path existing = directory.toAbsolutePath();
+        while (null != existing && !Files.exists(existing))
         {
-            Files.createDirectories(directory);
+            existing = existing.getParent();
         }
-        catch (final IOException ex)
+        if (null == existing || !Files.isDirectory(existing) || !Files.isWritable(existing))
         {
-            throw new ParameterException(spec.commandLine(), "--report " + directory + ": cannot create the directory (" + ex + ")");
-        }
-        if (!Files.isWritable(directory))
-        {
-            throw new ParameterException(spec.commandLine(), "--report " + directory + ": the directory is not writable");
+            throw new ParameterException(spec.commandLine(), "--report " + directory + ": " +
+                (null == existing ? "no part of the path exists" : existing + " is not a writable directory"));
         }
     }
 

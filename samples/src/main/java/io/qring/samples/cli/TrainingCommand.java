@@ -26,7 +26,7 @@ import java.util.Map;
  */
 public abstract class TrainingCommand extends RingCommand
 {
-    /** Examples per rank per iteration when {@code --batch-size} is not given. */
+    /** Largest batch asked for per rank per iteration when {@code --batch-size} is not given. */
     public static final int DEFAULT_BATCH_SIZE = 32;
     /** Iterations between parameter averagings when {@code --average-every} is not given. */
     public static final int DEFAULT_AVERAGE_EVERY = 5;
@@ -45,7 +45,9 @@ public abstract class TrainingCommand extends RingCommand
     private int epochs;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + DEFAULT_BATCH_SIZE,
-        description = "Examples per rank per iteration (default: ${DEFAULT-VALUE}).")
+        description = "Largest batch per rank per iteration: an epoch has ceil(floor(training examples / ranks) / N) " +
+            "iterations and every rank splits its shard into that many batches whose sizes differ by at most one, so a " +
+            "batch holds at most N examples (N + 1 on a rank whose shard holds one example more) (default: ${DEFAULT-VALUE}).")
     private int batchSize;
 
     @Option(names = "--updater", paramLabel = "NAME", description = "nesterovs (momentum 0.9) or adam (default: ${DEFAULT-VALUE}).")
@@ -130,8 +132,12 @@ public abstract class TrainingCommand extends RingCommand
             (ExchangeMode.AVERAGING == mode ? ", every " + averageEvery + " iterations" : ""));
         described.put("updater", updater.name().toLowerCase(Locale.ROOT) + ", learning rate " + rate +
             (scaled ? " (default " + learningRate + " / " + placement.worldSize() + " ranks: sparse mode applies every rank's update)" : ""));
-        described.put("training", epochs + " epochs x " + iterations / epochs + " iterations of " + batchSize +
-            " examples per rank (" + Sharding.shardEnd(0, placement.worldSize(), data.train().size()) + " examples on rank 0)");
+        final int smallestBatch = Sharding.smallestBatch(data.train().size(), placement.worldSize(), batchSize);
+        final int largestBatch = Sharding.largestBatch(data.train().size(), placement.worldSize(), batchSize);
+        described.put("training", epochs + " epochs x " + iterations / epochs + " iterations of " + smallestBatch +
+            (largestBatch == smallestBatch ? "" : " to " + largestBatch) + " examples per rank (" +
+            Sharding.shardEnd(0, placement.worldSize(), data.train().size()) + " examples on rank 0; --batch-size " +
+            batchSize + ")");
         final String title = datasetName() + ", " + placement.worldSize() + " ranks, " + mode.name().toLowerCase(Locale.ROOT) +
             " mode: " + linkTitle();
         return new PreparedJob(job, iterations, epochs, title, described);

@@ -66,6 +66,40 @@ public final class Sharding
         return (smallestShard + batchSize - 1) / batchSize;
     }
 
+    /**
+     * Fewest examples in any batch of any rank: every shard is split into {@link #batchesPerEpoch}
+     * near-equal batches, so the smallest shard {@code ⌊n/N⌋} gives the smallest batch {@code ⌊⌊n/N⌋ / B⌋}.
+     *
+     * @param count     number of training examples split across the ranks.
+     * @param worldSize number of ranks, ≥ 1.
+     * @param batchSize the largest batch asked for, ≥ 1.
+     * @return examples in the smallest batch, ≥ 1.
+     * @throws IllegalArgumentException if the smallest shard would be empty.
+     */
+    public static int smallestBatch(final int count, final int worldSize, final int batchSize)
+    {
+        return count / worldSize / batchesPerEpoch(count, worldSize, batchSize);
+    }
+
+    /**
+     * Most examples in any batch of any rank: the largest shard {@code ⌈n/N⌉} split into
+     * {@link #batchesPerEpoch} near-equal batches gives {@code ⌈⌈n/N⌉ / B⌉}. That is at most
+     * {@code batchSize}, or {@code batchSize + 1} when {@code ⌊n/N⌋} is a multiple of it and some shard holds
+     * one example more.
+     *
+     * @param count     number of training examples split across the ranks.
+     * @param worldSize number of ranks, ≥ 1.
+     * @param batchSize the largest batch asked for, ≥ 1.
+     * @return examples in the largest batch, ≥ 1.
+     * @throws IllegalArgumentException if the smallest shard would be empty.
+     */
+    public static int largestBatch(final int count, final int worldSize, final int batchSize)
+    {
+        final int batches = batchesPerEpoch(count, worldSize, batchSize);
+        final int largestShard = count / worldSize + (0 == count % worldSize ? 0 : 1);
+        return (largestShard + batches - 1) / batches;
+    }
+
     private static void validate(final int rank, final int worldSize, final int count)
     {
         if (worldSize < 1)

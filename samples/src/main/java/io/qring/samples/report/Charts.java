@@ -25,6 +25,14 @@ final class Charts
     static final int WIDTH = 1100;
     static final int HEIGHT = 560;
 
+    static final String LOSS_FILE = "loss.png";
+    static final String ACCURACY_FILE = "accuracy.png";
+    static final String ONLINE_USES_FILE = "online-uses-per-link.png";
+    static final String CUMULATIVE_ONLINE_FILE = "cumulative-online.png";
+    static final String QBER_FILE = "qber.png";
+    /** Every file name a chart can be written to, in the order {@link #all} builds them. */
+    static final List<String> FILE_NAMES = List.of(LOSS_FILE, ACCURACY_FILE, ONLINE_USES_FILE, CUMULATIVE_ONLINE_FILE, QBER_FILE);
+
     private static final String COUNT_PATTERN = "#,##0";
     private static final Color[] PALETTE = new XChartSeriesColors().getSeriesColors();
 
@@ -61,7 +69,7 @@ final class Charts
             }
             addLine(chart, run.label(), points, SeriesLines.SOLID, colour(r));
         }
-        return named("loss.png", "Training loss vs iteration, runs overlaid", chart);
+        return named(LOSS_FILE, "Training loss vs iteration, runs overlaid", chart);
     }
 
     static Optional<NamedChart> accuracy(final List<RunRecord> runs)
@@ -77,7 +85,7 @@ final class Charts
             }
             addLine(chart, run.label(), points, SeriesLines.SOLID, colour(r)).ifPresent(s -> s.setMarker(SeriesMarkers.CIRCLE));
         }
-        return named("accuracy.png", "Test accuracy vs iteration, runs overlaid", chart);
+        return named(ACCURACY_FILE, "Test accuracy vs iteration, runs overlaid", chart);
     }
 
     static Optional<NamedChart> onlineUsesPerLink(final List<RunRecord> runs)
@@ -96,7 +104,7 @@ final class Charts
                     perIteration(run, link, LedgerCounter.ONLINE_CLASSICAL_BITS), SeriesLines.DASH_DASH, colour);
             }
         }
-        return named("online-uses-per-link.png",
+        return named(ONLINE_USES_FILE,
             "Online qubits and online classical bits sent on each directed link in each iteration", chart);
     }
 
@@ -114,7 +122,7 @@ final class Charts
             addLine(chart, run.label() + " classical-equivalent bits",
                 cumulative(run, LedgerCounter.CLASSICAL_EQUIVALENT_BITS), SeriesLines.DOT_DOT, colour(3 * r + 2));
         }
-        return named("cumulative-online.png",
+        return named(CUMULATIVE_ONLINE_FILE,
             "Cumulative online qubits and online classical bits over all links, with the classical-equivalent bits " +
             "a classical ring would have sent for the same payload", chart);
     }
@@ -151,7 +159,7 @@ final class Charts
                 addLine(chart, run.label() + " " + link + " upper bound", bounds, SeriesLines.DASH_DASH, colour);
             }
         }
-        return named("qber.png", "QBER estimated in each verification round, per link, with its upper confidence bound",
+        return named(QBER_FILE, "QBER estimated in each verification round, per link, with its upper confidence bound",
             chart);
     }
 

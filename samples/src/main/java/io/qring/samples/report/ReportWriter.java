@@ -18,7 +18,10 @@ import java.util.Map;
  * Writes a {@link Report} into a directory: PNG charts, {@value #INDEX} embedding them with the
  * summary tables, the raw ledger ({@value #LEDGER_JSON}, {@value #LEDGER_CSV}), the training curves
  * ({@value #TRAINING_CSV}), the QBER estimates ({@value #QBER_CSV}) and what reproduces the run
- * ({@value #REPRODUCE_TEXT}, {@value #REPRODUCE_JSON}). Existing files of the same names are replaced.
+ * ({@value #REPRODUCE_TEXT}, {@value #REPRODUCE_JSON}). Existing files of the same names are replaced, and
+ * a chart file this writer names but this report has no data for (e.g. {@code qber.png} of an earlier
+ * quantum run in a folder now reused for a classical run) is deleted, so every chart in the folder belongs
+ * to the report beside it. No other file in the folder is touched.
  */
 public final class ReportWriter
 {
@@ -47,7 +50,7 @@ public final class ReportWriter
      * @param report    what to report.
      * @param directory where to write it; created when missing.
      * @return the files written.
-     * @throws IOException if a file cannot be written.
+     * @throws IOException if a file cannot be written or a stale chart cannot be deleted.
      */
     public static ReportFiles write(final Report report, final Path directory) throws IOException
     {
@@ -61,6 +64,13 @@ public final class ReportWriter
             Files.write(file, png);
             chartFiles.add(file);
             rendered.add(new HtmlPage.RenderedChart(chart.fileName(), chart.caption(), png));
+        }
+        for (final String fileName : Charts.FILE_NAMES)
+        {
+            if (rendered.stream().noneMatch(chart -> chart.fileName().equals(fileName)))
+            {
+                Files.deleteIfExists(directory.resolve(fileName));
+            }
         }
 
         final Path ledgerJson = directory.resolve(LEDGER_JSON);

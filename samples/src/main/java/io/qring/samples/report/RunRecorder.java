@@ -51,12 +51,14 @@ public final class RunRecorder
     }
 
     /**
+     * Records an evaluation; the run record keeps no epoch time (its {@link Evaluation#epochSeconds()} is NaN).
+     *
      * @param iteration    iteration after which the model was evaluated.
      * @param testAccuracy fraction correct on the test set.
      */
     public synchronized void evaluation(final long iteration, final double testAccuracy)
     {
-        evaluations.add(new Evaluation(iteration, testAccuracy));
+        evaluations.add(new Evaluation(iteration, testAccuracy, Double.NaN));
     }
 
     /**

@@ -21,8 +21,11 @@ import java.util.zip.CRC32;
  * Trains one rank: a model initialised from the shared seed (identical on every rank), the rank's
  * disjoint shard of the training set in the same number of minibatches as every other rank, and the
  * gradient exchange of the chosen {@link ExchangeMode} over the ring. After each iteration the rank
- * records its minibatch loss and the cumulative ledgers of its links; after each epoch rank 0 evaluates
- * the whole test set.
+ * records its minibatch loss, the time of its {@code fit} call and score read (forward, backward, the
+ * exchange and the update; {@link RankResult#iterationSeconds()}) and the cumulative ledgers of its links. After each epoch
+ * rank 0 evaluates the whole test set and records, with the accuracy, the epoch's wall time on rank 0
+ * ({@link Evaluation#epochSeconds()}): from the reset of its shard to the end of its last iteration, so
+ * it also counts drawing the batches from the shard and the per-iteration recording, but not the evaluation.
  */
 public final class TrainingJob implements RankJob
 {
@@ -74,6 +77,7 @@ public final class TrainingJob implements RankJob
         long iteration = 0;
         for (int epoch = 1; epoch <= settings.epochs(); epoch++)
         {
+            final long epochStart = System.nanoTime();
             shard.reset();
             while (shard.hasNext())
             {
@@ -90,8 +94,9 @@ public final class TrainingJob implements RankJob
             }
             if (0 == rank)
             {
+                final double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
                 final double accuracy = model.evaluate(data.testIterator(EVALUATION_BATCH)).accuracy();
-                evaluations.add(new Evaluation(iteration - 1, accuracy));
+                evaluations.add(new Evaluation(iteration - 1, accuracy, epochSeconds));
                 hooks.progress().evaluated(epoch, iteration - 1, accuracy);
             }
         }

@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param mode            how ranks share what they learn.
  * @param averageEvery    iterations between parameter averagings ({@link ExchangeMode#AVERAGING}).
  * @param epochs          passes over the training shards.
- * @param batchSize       examples per rank per iteration.
+ * @param batchSize       largest batch asked for per rank per iteration ({@link io.qring.samples.data.Sharding#batchesPerEpoch}).
  * @param seed            seed of the model initialisation and the data order.
  * @param exchangeTimeout longest a rank waits for one exchange of the DL4J adapters.
  */
@@ -28,7 +28,7 @@ public record TrainingSettings(ModelKind model, UpdaterKind updater, double lear
      * @param mode            how ranks share what they learn.
      * @param averageEvery    iterations between parameter averagings, ≥ 1.
      * @param epochs          passes over the training shards, ≥ 1.
-     * @param batchSize       examples per rank per iteration, ≥ 1.
+     * @param batchSize       largest batch asked for per rank per iteration, ≥ 1.
      * @param seed            seed of the model initialisation and the data order.
      * @param exchangeTimeout longest a rank waits for one exchange, positive.
      * @throws IllegalArgumentException naming the first invalid setting.

@@ -90,6 +90,44 @@ class ShardingTest
         assertEquals(IntStream.range(0, 1_003).boxed().toList(), seen.stream().sorted().toList());
     }
 
+    /**
+     * The batch sizes the plan states are the ones the ranks' iterators produce, e.g. 400 examples over 2
+     * ranks with {@code --batch-size 150}: 2 batches of 100 per rank, not 150.
+     */
+    @Test
+    void shouldStateTheBatchSizesTheIteratorsProduce()
+    {
+        assertEquals(100, Sharding.smallestBatch(400, 2, 150));
+        assertEquals(100, Sharding.largestBatch(400, 2, 150));
+        assertEquals(51, Sharding.largestBatch(201, 2, 50), "a shard of 101 in 2 batches: one more than asked for");
+        for (final int count : new int[]{7, 10, 201, 400, 1_003})
+        {
+            for (int worldSize = 1; worldSize <= 4; worldSize++)
+            {
+                for (final int batchSize : new int[]{1, 3, 32, 50, 150, 2_000})
+                {
+                    final TrainTestData data = new TrainTestData("test", numbered(count), numbered(1));
+                    int smallest = Integer.MAX_VALUE;
+                    int largest = 0;
+                    for (int rank = 0; rank < worldSize; rank++)
+                    {
+                        final DataSetIterator iterator = data.trainIterator(rank, worldSize, batchSize, 42L);
+                        while (iterator.hasNext())
+                        {
+                            final int examples = iterator.next().numExamples();
+                            smallest = Math.min(smallest, examples);
+                            largest = Math.max(largest, examples);
+                        }
+                    }
+                    final String where = count + " examples, " + worldSize + " ranks, batch size " + batchSize;
+                    assertEquals(smallest, Sharding.smallestBatch(count, worldSize, batchSize), where);
+                    assertEquals(largest, Sharding.largestBatch(count, worldSize, batchSize), where);
+                    assertTrue(largest <= batchSize + (0 == count % worldSize ? 0 : 1), where);
+                }
+            }
+        }
+    }
+
     @Test
     void shouldReshuffleEachEpochReproducibly()
     {

@@ -204,6 +204,39 @@ class ReportWriterTest
         assertEquals(1, Files.readAllLines(written.ledgerCsv()).size());
     }
 
+    /**
+     * A folder reused for a later run holds only that run's charts: {@code qber.png} of a quantum run
+     * does not linger beside a classical-only report, and files the writer does not name are kept.
+     */
+    @Test
+    void shouldDeleteChartsOfAnEarlierRunThatThisReportDoesNotDraw(@TempDir final Path reused) throws IOException
+    {
+        final Reproduction reproduction = new Reproduction("qring mnist", 7L, Map.of());
+        ReportWriter.write(new Report("both", reproduction, List.of(run("quantum", true, 7L), run("classical", false, 7L))), reused);
+        assertTrue(Files.isRegularFile(reused.resolve("qber.png")));
+        final Path notes = Files.writeString(reused.resolve("notes.txt"), "mine");
+        final Path ownChart = Files.writeString(reused.resolve("my-chart.png"), "not a chart of the report");
+
+        final ReportFiles classical = ReportWriter.write(
+            new Report("classical", reproduction, List.of(run("classical", false, 7L))), reused);
+
+        assertEquals(List.of("loss.png", "accuracy.png", "online-uses-per-link.png", "cumulative-online.png"),
+            classical.charts().stream().map(p -> p.getFileName().toString()).toList());
+        assertFalse(Files.exists(reused.resolve("qber.png")), "the quantum run's QBER chart is gone");
+        assertFalse(Files.readString(classical.index()).contains("qber.png"));
+        assertEquals("mine", Files.readString(notes));
+        assertEquals("not a chart of the report", Files.readString(ownChart));
+
+        ReportWriter.write(new Report("empty", reproduction, List.of(new RunRecorder("quantum").finish(0.0))), reused);
+
+        for (final String chart : List.of("loss.png", "accuracy.png", "online-uses-per-link.png", "cumulative-online.png"))
+        {
+            assertFalse(Files.exists(reused.resolve(chart)), chart + " of the classical run is gone");
+        }
+        assertTrue(Files.isRegularFile(notes));
+        assertTrue(Files.isRegularFile(ownChart));
+    }
+
     @Test
     void shouldQuoteCsvFieldsAndRejectDuplicateRuns()
     {
