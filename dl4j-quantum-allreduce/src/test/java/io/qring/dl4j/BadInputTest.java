@@ -70,31 +70,7 @@ class BadInputTest
     void shouldFailANonFiniteIterationOnEveryRank()
     {
         final List<ThreadedAllReduce> ring = ThreadedAllReduce.ring(WORLD, DEADLINE);
-        final DataSet data = Fixtures.regression(9, WORLD * SHARD, DataType.DOUBLE);
-
-        final List<Ranks.Outcome<Integer>> outcomes = Ranks.runCollecting(WORLD, DEADLINE, rank ->
-        {
-            final MultiLayerNetwork network = Fixtures.regressionMlp(DataType.DOUBLE, Fixtures.sgd(), 8);
-            network.setGradientsAccumulator(QuantumRing.builder()
-                .allReduce(ring.get(rank))
-                .nonFiniteUpdatePolicy(NonFiniteUpdatePolicy.FAIL)
-                .build()
-                .accumulator());
-            final DataSet shard = Fixtures.rows(data, rank * SHARD, (rank + 1) * SHARD);
-            if (rank == 0)
-            {
-                shard.getFeatures().putScalar(3, 2, Double.POSITIVE_INFINITY);
-            }
-            network.fit(shard);
-            return network.getIterationCount();
-        });
-
-        for (int rank = 0; rank < WORLD; rank++)
-        {
-            final String message = ringFailure(outcomes.get(rank).failure()).getMessage();
-            assertTrue(message.contains("1 of 2 worker updates contain NaN or infinity (" + (rank == 0 ? 1 : 0) + " on this rank)"), message);
-            assertTrue(message.contains("non-finite update policy FAIL"), message);
-        }
+        RingNonFiniteUpdateTest.assertFailsTheInfiniteIterationOnEveryRank(ring::get);
     }
 
     @Test

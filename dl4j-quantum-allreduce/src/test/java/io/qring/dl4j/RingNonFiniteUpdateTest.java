@@ -161,13 +161,32 @@ class RingNonFiniteUpdateTest
     @Test
     void shouldFailANonFiniteIterationOnEveryRankWithThePolicyNamedAndKeepTheRingUsable()
     {
+        assertFailsTheInfiniteIterationOnEveryRank(ring::rank);
+        final List<double[]> sums = Ranks.run(WORLD, DEADLINE, rank ->
+        {
+            final double[] values = {rank + 1.0, 2.0};
+            ring.rank(rank).allReduce(values, ReduceOp.SUM);
+            return values;
+        });
+        assertArrayEquals(new double[] {3.0, 4.0}, sums.get(0), "the ring goes on after the failed iteration");
+    }
+
+    /**
+     * Two ranks train one iteration under {@link NonFiniteUpdatePolicy#FAIL}; rank 0's input holds an
+     * infinity. Every rank fails with the accumulator's own error, naming the policy and the count of
+     * non-finite worker updates, not with an error of the ring.
+     *
+     * @param rankRing each rank's all-reduce.
+     */
+    static void assertFailsTheInfiniteIterationOnEveryRank(final IntFunction<AllReduce> rankRing)
+    {
         final DataSet data = Fixtures.regression(9, WORLD * SHARD, DataType.DOUBLE);
 
         final List<Ranks.Outcome<Integer>> outcomes = Ranks.runCollecting(WORLD, DEADLINE, rank ->
         {
             final MultiLayerNetwork network = Fixtures.regressionMlp(DataType.DOUBLE, Fixtures.sgd(), 8);
             network.setGradientsAccumulator(QuantumRing.builder()
-                .allReduce(ring.rank(rank))
+                .allReduce(rankRing.apply(rank))
                 .nonFiniteUpdatePolicy(NonFiniteUpdatePolicy.FAIL)
                 .build()
                 .accumulator(network));
@@ -188,12 +207,5 @@ class RingNonFiniteUpdateTest
             assertTrue(message.contains("non-finite update policy FAIL"), message);
             assertNull(failure.getCause(), "decided by the accumulator, not by the ring's own non-finite policy");
         }
-        final List<double[]> sums = Ranks.run(WORLD, DEADLINE, rank ->
-        {
-            final double[] values = {rank + 1.0, 2.0};
-            ring.rank(rank).allReduce(values, ReduceOp.SUM);
-            return values;
-        });
-        assertArrayEquals(new double[] {3.0, 4.0}, sums.get(0), "the ring goes on after the failed iteration");
     }
 }
