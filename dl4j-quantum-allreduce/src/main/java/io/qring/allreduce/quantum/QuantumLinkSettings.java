@@ -1,5 +1,6 @@
 package io.qring.allreduce.quantum;
 
+import io.qring.allreduce.RingAllReduce;
 import io.qring.allreduce.link.LinkWrapper;
 import io.qring.channel.epr.EprPool;
 import io.qring.channel.frame.PauliFrame;
@@ -33,6 +34,11 @@ public final class QuantumLinkSettings
 {
     /** Default usable pairs a pool tops up to: 2^23 pairs carry 2 MiB of payload. */
     public static final long DEFAULT_POOL_CAPACITY_PAIRS = 1L << 23;
+    /**
+     * Fewest pairs a pool may hold: a frame's pairs come from one pool fill, so the pool must carry the
+     * ring's longest message that cannot be split, a collective's descriptor (4 pairs per byte).
+     */
+    public static final long MIN_POOL_CAPACITY_PAIRS = 4L * RingAllReduce.DESCRIPTOR_LENGTH;
     /** Default fraction of every distributed batch sacrificed for verification. */
     public static final double DEFAULT_VERIFICATION_FRACTION = 0.01;
     /** Default repair rounds a frame may take before the link fails. */
@@ -575,9 +581,10 @@ public final class QuantumLinkSettings
             {
                 MemoryTimes.validate(t1Seconds, t2Seconds);
             }
-            if (poolCapacityPairs <= 0)
+            if (poolCapacityPairs < MIN_POOL_CAPACITY_PAIRS)
             {
-                throw new IllegalArgumentException("EPR pool capacity must be > 0 pairs, got " + poolCapacityPairs);
+                throw new IllegalArgumentException("EPR pool capacity must be at least " + MIN_POOL_CAPACITY_PAIRS +
+                    " pairs (one " + RingAllReduce.DESCRIPTOR_LENGTH + "-byte collective descriptor), got " + poolCapacityPairs);
             }
             if (!(verificationFraction >= 0 && verificationFraction <= EprPool.MAX_SACRIFICE_FRACTION))
             {

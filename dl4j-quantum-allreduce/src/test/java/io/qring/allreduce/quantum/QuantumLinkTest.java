@@ -508,6 +508,10 @@ class QuantumLinkTest
     void shouldRejectInvalidSettingsWithTheCause()
     {
         assertMessage("EPR pool capacity", () -> QuantumLinkSettings.builder().poolCapacityPairs(0).build());
+        assertMessage("EPR pool capacity must be at least 192 pairs (one 48-byte collective descriptor), got 191",
+            () -> QuantumLinkSettings.builder().poolCapacityPairs(QuantumLinkSettings.MIN_POOL_CAPACITY_PAIRS - 1).build());
+        assertEquals(QuantumLinkSettings.MIN_POOL_CAPACITY_PAIRS,
+            QuantumLinkSettings.builder().poolCapacityPairs(QuantumLinkSettings.MIN_POOL_CAPACITY_PAIRS).build().poolCapacityPairs());
         assertMessage("verification fraction", () -> QuantumLinkSettings.builder().verificationFraction(0.95).build());
         assertMessage("block length", () -> QuantumLinkSettings.builder().blockLength(12).build());
         assertMessage("T2", () -> QuantumLinkSettings.builder().memory(1.0, 3.0).build());
