@@ -45,7 +45,7 @@ public final class QuantumLinkSettings
     public static final int DEFAULT_MAX_REPAIR_ROUNDS = 64;
     /** Default messages a sender keeps in flight before waiting for acknowledgements. */
     public static final int DEFAULT_WINDOW = 16;
-    /** Block length meaning "choose from the noise" ({@link #blockLength()}). */
+    /** Block length meaning "choose from the noise" ({@link #blockLength(int, int)}). */
     public static final int AUTO_BLOCK_LENGTH = 0;
     /** Classical bits a block costs per transmission: its checksum, or its index in a repair. */
     private static final int CHECKSUM_BITS = 32;
@@ -210,28 +210,12 @@ public final class QuantumLinkSettings
     }
 
     /**
-     * The checksummed block length of a link without an eavesdropper. Configured explicitly, or chosen
-     * from the symbol error probability p of distribution and online noise: one block per frame when
-     * p = 0, otherwise the whole number of 8-byte words that minimises qubits plus checksum bits spent
-     * per payload pair under selective repair ({@link #blockLengthFor}; about √(32/p) pairs for small p).
-     * A link with an eavesdropper uses {@link #blockLength(int, int)}.
-     *
-     * @return bytes of payload per checksummed block.
-     */
-    public int blockLength()
-    {
-        if (configuredBlockLength != AUTO_BLOCK_LENGTH)
-        {
-            return configuredBlockLength;
-        }
-        return blockLengthFor(distributionChannel.then(onlineChannel).symbolErrorProbability());
-    }
-
-    /**
-     * The checksummed block length one directed link starts with: configured explicitly, or chosen as
-     * in {@link #blockLength()} from the symbol error probability of that link's own channel
-     * ({@link #linkChannel}), which includes an eavesdropper placed on it. Both ends of the link size
-     * their frames from it.
+     * The checksummed block length one directed link starts with: configured explicitly, or chosen from
+     * the symbol error probability p of that link's own channel ({@link #linkChannel}, which includes an
+     * eavesdropper placed on it): one block per frame when p = 0, otherwise the whole number of 8-byte
+     * words that minimises qubits plus checksum bits spent per payload pair under selective repair
+     * ({@link #blockLengthFor}; about √(32/p) pairs for small p). Both ends of the link size their
+     * frames from it.
      *
      * @param fromRank sending rank.
      * @param toRank   receiving rank.
@@ -239,11 +223,12 @@ public final class QuantumLinkSettings
      */
     public int blockLength(final int fromRank, final int toRank)
     {
-        if (configuredBlockLength != AUTO_BLOCK_LENGTH)
-        {
-            return configuredBlockLength;
-        }
-        return blockLengthFor(linkChannel(fromRank, toRank).symbolErrorProbability());
+        return blockLengthOver(linkChannel(fromRank, toRank));
+    }
+
+    private int blockLengthOver(final PauliChannel channel)
+    {
+        return configuredBlockLength != AUTO_BLOCK_LENGTH ? configuredBlockLength : blockLengthFor(channel.symbolErrorProbability());
     }
 
     /**
@@ -381,7 +366,7 @@ public final class QuantumLinkSettings
         return "QuantumLinkSettings{distribution=" + distributionChannel + ", online=" + onlineChannel +
             ", t1=" + t1Seconds + "s, t2=" + t2Seconds + "s, poolCapacityPairs=" + poolCapacityPairs +
             ", verificationFraction=" + verificationFraction + ", verification=" + verification +
-            ", alarmPolicy=" + alarmPolicy + ", maxRepairRounds=" + maxRepairRounds + ", blockLength=" + blockLength() +
+            ", alarmPolicy=" + alarmPolicy + ", maxRepairRounds=" + maxRepairRounds + ", blockLength=" + blockLengthOver(distributionChannel.then(onlineChannel)) +
             ", window=" + window + ", seed=" + seed + ", controlTimeoutMs=" + TimeUnit.NANOSECONDS.toMillis(controlTimeoutNs) +
             ", eavesdroppers=" + eavesdroppers.keySet() + '}';
     }

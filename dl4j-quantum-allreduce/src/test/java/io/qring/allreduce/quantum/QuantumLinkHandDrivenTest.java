@@ -251,7 +251,7 @@ class QuantumLinkHandDrivenTest
     void shouldSplitTheBlocksOfAMessageWhoseBlockKeepsFailing()
     {
         final QuantumLinkSettings settings = QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-3)).build();
-        assertEquals(40, settings.blockLength());
+        assertEquals(40, settings.blockLength(0, 1));
         try (LocalRing ring = LocalRing.start(context(quantumOn(settings, true))))
         {
             final Link sender = ring.rank(0).next();

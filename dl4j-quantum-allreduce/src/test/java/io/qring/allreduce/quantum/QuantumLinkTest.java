@@ -521,10 +521,10 @@ class QuantumLinkTest
     @Test
     void shouldChooseBlocksFromTheNoise()
     {
-        assertEquals(Integer.MAX_VALUE, QuantumLinkSettings.builder().build().blockLength());
-        assertEquals(40, QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-3)).build().blockLength());
-        assertEquals(8, QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-2)).build().blockLength());
-        assertEquals(64, QuantumLinkSettings.builder().blockLength(64).build().blockLength());
+        assertEquals(Integer.MAX_VALUE, QuantumLinkSettings.builder().build().blockLength(0, 1));
+        assertEquals(40, QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-3)).build().blockLength(0, 1));
+        assertEquals(8, QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-2)).build().blockLength(0, 1));
+        assertEquals(64, QuantumLinkSettings.builder().blockLength(64).build().blockLength(0, 1));
         assertEquals(1 << 20, QuantumLinkSettings.blockLengthFor(1e-15));
         for (final double p : new double[]{1e-6, 1e-5, 1e-4, 1e-3, 5e-3, 1e-2, 0.1})
         {
