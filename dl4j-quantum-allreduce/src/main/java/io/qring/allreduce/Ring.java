@@ -6,6 +6,7 @@ import io.qring.allreduce.config.TransportKind;
 import io.qring.allreduce.link.AuthenticatedRingTransport;
 import io.qring.allreduce.link.InMemoryNetwork;
 import io.qring.allreduce.link.Link;
+import io.qring.allreduce.link.LinkException;
 import io.qring.allreduce.link.MembershipSecret;
 import io.qring.allreduce.link.RingTransport;
 import org.agrona.CloseHelper;
@@ -28,12 +29,15 @@ public final class Ring
     }
 
     /**
-     * Binds, connects and authenticates this rank's links, applies the context's link wrapper and returns
-     * the engine. Blocks until both neighbours have authenticated, or the connect timeout passes.
+     * Binds, connects and authenticates this rank's links, checks that both neighbours share this rank's
+     * {@link RingContext#ringSettings() ring settings}, applies the context's link wrapper and returns
+     * the engine. Blocks until both neighbours have authenticated and sent their settings, or the connect
+     * timeout passes.
      *
      * @param context the rank's settings; concluded here if not yet.
      * @return the connected all-reduce.
      * @throws io.qring.allreduce.link.LinkTimeoutException       if the neighbours do not appear and authenticate in time.
+     * @throws RingSettingsMismatchException                      if a neighbour's ring settings differ from this rank's.
      * @throws io.qring.allreduce.aeron.EndpointBindException     if the UDP endpoint cannot be bound.
      * @throws IllegalArgumentException                           if a setting is invalid.
      */
@@ -82,7 +86,9 @@ public final class Ring
         }
 
         /**
-         * Connects and authenticates both links, wraps them and returns the engine.
+         * Connects and authenticates both links, checks that both neighbours share this rank's
+         * {@link RingContext#ringSettings() ring settings}, wraps the links and returns the engine. The check
+         * has a connect timeout of its own.
          *
          * @param peerEndpoints every rank's endpoint in rank order (UDP only; ignored otherwise).
          * @return the connected all-reduce.
@@ -96,6 +102,7 @@ public final class Ring
             {
                 final int rank = transport.rank();
                 final int worldSize = transport.worldSize();
+                agreeSettings(transport);
                 next = context.linkWrapper().wrapNext(transport.next(), rank, (rank + 1) % worldSize);
                 previous = context.linkWrapper().wrapPrevious(transport.previous(), rank, (rank - 1 + worldSize) % worldSize);
                 return new RingAllReduce(transport, next, previous, context);
@@ -104,6 +111,18 @@ public final class Ring
             {
                 CloseHelper.quietCloseAll(next, previous, transport);
                 throw ex;
+            }
+        }
+
+        private void agreeSettings(final RingTransport transport)
+        {
+            try
+            {
+                RingSettingsExchange.agree(transport, context.ringSettings(), System.nanoTime() + context.connectTimeoutNs());
+            }
+            catch (final LinkException ex)
+            {
+                throw ex.withContext("rank " + transport.rank() + ", exchanging ring settings with its neighbours");
             }
         }
 

@@ -9,10 +9,14 @@ import org.agrona.concurrent.IdleStrategy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -74,6 +78,13 @@ public final class RingContext
     public static final int DEFAULT_STREAM_ID_BASE = 4100;
     /** Default policy for NaN and infinities in all-reduce inputs. */
     public static final NonFinitePolicy DEFAULT_NON_FINITE_POLICY = NonFinitePolicy.REJECT;
+    /**
+     * Name of the ring setting saying what the links are ({@link #ringSettings()}): {@code classical} unless
+     * the link wrapper says otherwise (a quantum wrapper says {@code quantum}).
+     */
+    public static final String LINKS_SETTING = "links";
+    /** Most bytes the {@link #ringSettings()} may take as UTF-8 {@code name=value} lines. */
+    public static final int MAX_RING_SETTINGS_BYTES = 16 * 1024;
 
     private int worldSize;
     private int rank = -1;
@@ -94,6 +105,7 @@ public final class RingContext
     private LinkWrapper linkWrapper = LinkWrapper.IDENTITY;
     private Supplier<IdleStrategy> idleStrategySupplier = RingContext::defaultIdleStrategy;
     private InMemoryNetwork inMemoryNetwork;
+    private SortedMap<String, String> sharedSettings = Collections.emptySortedMap();
     private boolean concluded;
 
     /**
@@ -179,6 +191,7 @@ public final class RingContext
             "nonFinitePolicy, linkWrapper and idleStrategySupplier must not be null");
         require(streamIdBase > 0 && streamIdBase <= Integer.MAX_VALUE - 2 * worldSize, "streamIdBase out of range: " + streamIdBase);
         linkWrapper.checkRing(worldSize);
+        checkRingSettings();
         switch (transport)
         {
             case IN_MEMORY ->
@@ -249,6 +262,7 @@ public final class RingContext
         copy.linkWrapper = linkWrapper;
         copy.idleStrategySupplier = idleStrategySupplier;
         copy.inMemoryNetwork = inMemoryNetwork;
+        copy.sharedSettings = sharedSettings;
         return copy;
     }
 
@@ -628,6 +642,70 @@ public final class RingContext
     }
 
     /**
+     * Settings of the application that every rank of the ring must share, e.g. a training job's batch size,
+     * learning rate and data: they join {@link #ringSettings()}, which every rank compares with its
+     * neighbours' when the ring connects, so ranks started with different job settings fail at once,
+     * naming the settings, instead of training apart.
+     *
+     * @param sharedSettings setting name to its value as text; names must not hold {@code '='}, neither may
+     *                       hold a line break, and names must differ from those the link wrapper uses.
+     * @return this.
+     */
+    public RingContext sharedSettings(final Map<String, String> sharedSettings)
+    {
+        this.sharedSettings = Collections.unmodifiableSortedMap(new TreeMap<>(Objects.requireNonNull(sharedSettings, "sharedSettings")));
+        return this;
+    }
+
+    /** @return the application's settings every rank must share (empty by default), sorted by name. */
+    public SortedMap<String, String> sharedSettings()
+    {
+        return sharedSettings;
+    }
+
+    /**
+     * Everything this rank must configure like every other, as each rank sends it to its neighbours when
+     * the ring connects: {@value #LINKS_SETTING} ({@code classical} unless the link wrapper says otherwise),
+     * the link wrapper's {@link LinkWrapper#ringSettings() ring settings} and the {@link #sharedSettings()}.
+     * A neighbour with other values fails the connect on both sides with a
+     * {@code io.qring.allreduce.RingSettingsMismatchException} naming each difference. Timeouts, chunk length,
+     * pacing and the transport's buffers may differ between ranks.
+     *
+     * @return setting name to value, sorted by name.
+     */
+    public SortedMap<String, String> ringSettings()
+    {
+        final SortedMap<String, String> settings = new TreeMap<>();
+        settings.put(LINKS_SETTING, "classical");
+        settings.putAll(linkWrapper.ringSettings());
+        settings.putAll(sharedSettings);
+        return settings;
+    }
+
+    private void checkRingSettings()
+    {
+        final Map<String, String> librarySettings = new TreeMap<>(linkWrapper.ringSettings());
+        librarySettings.put(LINKS_SETTING, "classical");
+        for (final String name : sharedSettings.keySet())
+        {
+            require(!librarySettings.containsKey(name), "shared setting " + name + " has the name of a link setting " +
+                librarySettings.keySet());
+        }
+        long bytes = 0;
+        for (final Map.Entry<String, String> setting : ringSettings().entrySet())
+        {
+            final String name = setting.getKey();
+            require(!name.isEmpty() && name.indexOf('=') < 0 && name.indexOf('\n') < 0 &&
+                null != setting.getValue() && setting.getValue().indexOf('\n') < 0,
+                "ring setting names must be non-empty without '=' or line breaks, and values without line breaks, got " +
+                name + " = " + setting.getValue());
+            bytes += (name + '=' + setting.getValue() + '\n').getBytes(StandardCharsets.UTF_8).length;
+        }
+        require(bytes <= MAX_RING_SETTINGS_BYTES, "the ring settings take " + bytes + " bytes as name=value lines, more than " +
+            MAX_RING_SETTINGS_BYTES + ": " + ringSettings().keySet());
+    }
+
+    /**
      * The default wait of the links, also that of the embedded media driver's shared agent: spin
      * briefly, yield, then park from 1 µs up to 100 µs, which suits several ranks sharing few cores.
      *
@@ -646,7 +724,8 @@ public final class RingContext
             ", connectTimeoutNs=" + connectTimeoutNs + ", operationTimeoutNs=" + operationTimeoutNs +
             ", nonFinitePolicy=" + nonFinitePolicy + ", ringId=" + ringId +
             ", streamIdBase=" + streamIdBase + ", embeddedMediaDriver=" + embeddedMediaDriver +
-            ", aeronDirectoryName=" + aeronDirectoryName + ", secret=" + (null == sharedSecret ? "unset" : "set") + "}";
+            ", aeronDirectoryName=" + aeronDirectoryName + ", sharedSettings=" + sharedSettings.keySet() +
+            ", secret=" + (null == sharedSecret ? "unset" : "set") + "}";
     }
 
     private static void require(final boolean condition, final String message)

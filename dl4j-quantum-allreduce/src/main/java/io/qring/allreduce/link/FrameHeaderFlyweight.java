@@ -35,10 +35,10 @@ public final class FrameHeaderFlyweight
      * may split blocks (REBLOCK), and the all-reduce descriptor carries the non-finite policy; 4 since
      * quantum receivers acknowledge on delivery and reject data beyond the window, and quantum senders
      * end a collective only once everything is acknowledged (what makes ledgers reproducible needs
-     * both ends); 5 since gathered ledgers carry the {@code MESSAGES} counter. Ranks of different
-     * versions cannot form a ring.
+     * both ends); 5 since gathered ledgers carry the {@code MESSAGES} counter; 6 since ranks exchange their
+     * ring settings after the handshake. Ranks of different versions cannot form a ring.
      */
-    public static final byte VERSION = 5;
+    public static final byte VERSION = 6;
 
     /** Handshake: announces the sender's fresh nonce. */
     public static final byte TYPE_HELLO = 1;

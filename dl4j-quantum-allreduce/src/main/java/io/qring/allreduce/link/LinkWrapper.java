@@ -1,5 +1,8 @@
 package io.qring.allreduce.link;
 
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
  * Hook that decorates a rank's two links once they are connected and authenticated, before the ring
  * engine uses them (e.g. the quantum link: superdense coding over an EPR pool, with integrity acks sent
@@ -61,6 +64,20 @@ public interface LinkWrapper
     }
 
     /**
+     * What the two ends of every link must configure alike for this wrapper to work (e.g. a quantum link's
+     * seed, noise and pool size: both ends derive the link's EPR pairs from them). When the ring connects,
+     * each rank sends these to both neighbours and compares theirs ({@code Ring.connect}); a difference
+     * fails the connect, naming every differing setting. Settings only one end uses (timeouts, pacing)
+     * belong elsewhere.
+     *
+     * @return setting name to its value as text; names hold no {@code '='} and neither holds a line break.
+     */
+    default Map<String, String> ringSettings()
+    {
+        return Map.of();
+    }
+
+    /**
      * Composes two wrappers: this one decorates the links first, {@code outer} decorates the result
      * (e.g. a quantum link, then pacing to a link-rate model).
      *
@@ -77,6 +94,14 @@ public interface LinkWrapper
             {
                 inner.checkRing(worldSize);
                 outer.checkRing(worldSize);
+            }
+
+            @Override
+            public Map<String, String> ringSettings()
+            {
+                final Map<String, String> settings = new TreeMap<>(inner.ringSettings());
+                settings.putAll(outer.ringSettings());
+                return settings;
             }
 
             @Override

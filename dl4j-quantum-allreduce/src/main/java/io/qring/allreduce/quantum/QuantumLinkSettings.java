@@ -1,6 +1,7 @@
 package io.qring.allreduce.quantum;
 
 import io.qring.allreduce.RingAllReduce;
+import io.qring.allreduce.config.RingContext;
 import io.qring.allreduce.link.LinkWrapper;
 import io.qring.channel.epr.EprPool;
 import io.qring.channel.frame.PauliFrame;
@@ -19,6 +20,8 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -358,6 +361,33 @@ public final class QuantumLinkSettings
                     " ranks does not have (its links are " + new TreeSet<>(ringLinks) + ")");
             }
         }
+    }
+
+    /**
+     * The settings both ends of a link must share, compared with every neighbour's when the ring connects
+     * ({@link LinkWrapper#ringSettings()}): everything here but the deadline of the links' own waits, the
+     * clock and the verification listener, which are each rank's own.
+     *
+     * @return {@code links = quantum} and one {@code quantum.*} entry per setting, sorted by name.
+     */
+    public SortedMap<String, String> ringSettings()
+    {
+        final SortedMap<String, String> settings = new TreeMap<>();
+        settings.put(RingContext.LINKS_SETTING, "quantum");
+        settings.put("quantum.alarm-policy", alarmPolicy.name());
+        settings.put("quantum.block-length", isBlockLengthAdaptive() ? "auto" : Integer.toString(configuredBlockLength));
+        settings.put("quantum.distribution-channel", distributionChannel.toString());
+        settings.put("quantum.eavesdroppers", new TreeMap<>(eavesdroppers).toString());
+        settings.put("quantum.max-repair-rounds", Integer.toString(maxRepairRounds));
+        settings.put("quantum.online-channel", onlineChannel.toString());
+        settings.put("quantum.pool-capacity-pairs", Long.toString(poolCapacityPairs));
+        settings.put("quantum.seed", Long.toString(seed));
+        settings.put("quantum.t1-seconds", Double.toString(t1Seconds));
+        settings.put("quantum.t2-seconds", Double.toString(t2Seconds));
+        settings.put("quantum.verification", verification.toString());
+        settings.put("quantum.verification-fraction", Double.toString(verificationFraction));
+        settings.put("quantum.window", Integer.toString(window));
+        return settings;
     }
 
     @Override

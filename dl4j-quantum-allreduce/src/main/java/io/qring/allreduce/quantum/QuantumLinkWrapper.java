@@ -8,6 +8,8 @@ import io.qring.channel.epr.EprPool;
 import io.qring.channel.epr.ExhaustionPolicy;
 import io.qring.channel.ledger.LinkLedger;
 
+import java.util.Map;
+
 /**
  * Turns a ring's classical links into quantum links: the sending end of each directed link
  * superdense-codes over its EPR pool, the receiving end decodes, checks and repairs. Both ends derive
@@ -26,6 +28,12 @@ final class QuantumLinkWrapper implements LinkWrapper
     public void checkRing(final int worldSize)
     {
         settings.checkRing(worldSize);
+    }
+
+    @Override
+    public Map<String, String> ringSettings()
+    {
+        return settings.ringSettings();
     }
 
     @Override

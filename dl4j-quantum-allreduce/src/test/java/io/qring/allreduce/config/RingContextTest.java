@@ -96,6 +96,26 @@ class RingContextTest
     }
 
     @Test
+    void shouldComposeTheRingSettingsAndRejectSharedSettingsTheLinksCannotCarry()
+    {
+        final Map<String, String> job = Map.of("job.epochs", "2");
+        assertEquals(Map.of(RingContext.LINKS_SETTING, "classical", "job.epochs", "2"), valid().sharedSettings(job).ringSettings());
+        final Map<String, String> quantum = valid().linkWrapper(QuantumLinkSettings.builder().seed(7).build().wrapper()
+            .then(LinkWrapper.IDENTITY)).sharedSettings(job).conclude().ringSettings();
+        assertEquals("quantum", quantum.get(RingContext.LINKS_SETTING));
+        assertEquals("7", quantum.get("quantum.seed"));
+        assertEquals("2", quantum.get("job.epochs"));
+        assertInvalid(valid().sharedSettings(Map.of(RingContext.LINKS_SETTING, "mine")), "shared setting links has the name of a link setting");
+        assertInvalid(valid().linkWrapper(QuantumLinkSettings.builder().build().wrapper()).sharedSettings(Map.of("quantum.seed", "1")),
+            "shared setting quantum.seed");
+        assertInvalid(valid().sharedSettings(Map.of("a=b", "1")), "ring setting names must be non-empty without '='");
+        assertInvalid(valid().sharedSettings(Map.of("a", "1\n2")), "values without line breaks");
+        assertInvalid(valid().sharedSettings(Map.of("a", "x".repeat(RingContext.MAX_RING_SETTINGS_BYTES))),
+            "more than " + RingContext.MAX_RING_SETTINGS_BYTES);
+        assertEquals(job, valid().sharedSettings(job).copy().sharedSettings());
+    }
+
+    @Test
     void shouldCapTheDefaultMtuAtTheTermsLargestMessage()
     {
         final RingContext context = valid().termLength(64 * 1024).chunkLength(4096).conclude();

@@ -1,0 +1,223 @@
+package io.qring.allreduce;
+
+import io.qring.allreduce.config.RingContext;
+import io.qring.allreduce.config.TransportKind;
+import io.qring.allreduce.link.FrameHeaderFlyweight;
+import io.qring.allreduce.link.InMemoryNetwork;
+import io.qring.allreduce.link.PeerFailedException;
+import io.qring.allreduce.quantum.QuantumLinkSettings;
+import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LedgerSnapshot;
+import io.qring.channel.noise.PauliChannel;
+import org.agrona.CloseHelper;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+import static io.qring.allreduce.RingTestSupport.RUN_TIMEOUT_NS;
+import static io.qring.allreduce.RingTestSupport.context;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Ranks compare their ring settings with their neighbours' when the ring connects: differences fail the
+ * connect on both sides, naming each differing setting, and the rest of the ring fails at once.
+ */
+class RingSettingsExchangeTest
+{
+    private static final QuantumLinkSettings QUANTUM = QuantumLinkSettings.builder().build();
+
+    @Test
+    void quantumAndClassicalNeighboursFailAtConnectNamingTheLinksAndTheRestOfTheRingFailsAtOnce() throws Exception
+    {
+        final List<Object> outcomes = connectAll(4, rank -> 0 == rank ? context().linkWrapper(QUANTUM.wrapper()) : context());
+        try
+        {
+            final String rank0 = assertInstanceOf(RingSettingsMismatchException.class, outcomes.get(0)).getMessage();
+            assertTrue(rank0.contains("links = quantum on rank 0 but classical on rank 1 (in-memory)"), rank0);
+            assertTrue(rank0.contains("links = quantum on rank 0 but classical on rank 3 (in-memory)"), rank0);
+            assertTrue(rank0.contains("quantum.seed = 42 on rank 0 but (not set) on rank 1 (in-memory)"), rank0);
+            for (final int neighbour : new int[] {1, 3})
+            {
+                final String message = assertInstanceOf(RingSettingsMismatchException.class, outcomes.get(neighbour)).getMessage();
+                assertTrue(message.contains("links = classical on rank " + neighbour + " but quantum on rank 0 (in-memory)"), message);
+            }
+            final RingAllReduce rank2 = assertInstanceOf(RingAllReduce.class, outcomes.get(2),
+                "rank 2 shares its settings with both its neighbours, so it connects");
+            final PeerFailedException failed = assertThrows(PeerFailedException.class,
+                () -> rank2.allReduce(new float[8], ReduceOp.SUM), "its neighbours gave up: no waiting for a timeout");
+            assertTrue(failed.peerName().equals("rank 1 (in-memory)") || failed.peerName().equals("rank 3 (in-memory)"),
+                failed.getMessage());
+        }
+        finally
+        {
+            closeConnected(outcomes);
+        }
+    }
+
+    @Test
+    void onlyTheSettingsThatDifferAreNamed() throws Exception
+    {
+        final List<Object> outcomes = connectAll(2, rank -> context().linkWrapper(QuantumLinkSettings.builder()
+            .seed(0 == rank ? 7 : 8).onlineChannel(PauliChannel.depolarizing(1e-3)).controlTimeoutNs(TimeUnit.SECONDS.toNanos(1 + rank))
+            .build().wrapper()));
+        final String message = assertInstanceOf(RingSettingsMismatchException.class, outcomes.get(0)).getMessage();
+        assertEquals("rank 0 and rank 1 (in-memory) run with different ring settings: quantum.seed = 7 on rank 0 but 8 on " +
+            "rank 1 (in-memory) (start every rank with the same settings)", message);
+        assertInstanceOf(RingSettingsMismatchException.class, outcomes.get(1));
+    }
+
+    @Test
+    void sharedSettingsOfTheApplicationMustMatchAndMissingOnesAreNamed() throws Exception
+    {
+        final List<Object> outcomes = connectAll(3, rank -> context().sharedSettings(
+            2 == rank ? Map.of("job.batch-size", "64") : Map.of("job.batch-size", "32", "job.epochs", "2")));
+        try
+        {
+            final String rank2 = assertInstanceOf(RingSettingsMismatchException.class, outcomes.get(2)).getMessage();
+            assertTrue(rank2.contains("job.batch-size = 64 on rank 2 but 32 on rank 1 (in-memory), " +
+                "job.epochs = (not set) on rank 2 but 2 on rank 1 (in-memory)"), rank2);
+            final String rank0 = assertInstanceOf(RingSettingsMismatchException.class, outcomes.get(0)).getMessage();
+            assertTrue(rank0.startsWith("rank 0 and rank 2 (in-memory) run with different ring settings: " +
+                "job.batch-size = 32 on rank 0 but 64 on rank 2 (in-memory), job.epochs = 2 on rank 0 but (not set)"), rank0);
+        }
+        finally
+        {
+            closeConnected(outcomes);
+        }
+    }
+
+    /**
+     * Equal settings connect even when the ranks' own timeouts and chunk lengths differ, a settings text
+     * longer than the links' largest message travels in pieces, and the ledgers count what it took.
+     */
+    @Test
+    void equalSettingsConnectAcrossSmallMessagesAndCountInTheLedgers() throws Exception
+    {
+        final Map<String, String> shared = Map.of("job.data", "x".repeat(3000), "job.seed", "42");
+        final List<Object> outcomes = connectAll(2, rank -> context().sharedSettings(shared)
+            .chunkLength(0 == rank ? 256 : 128).operationTimeoutNs(TimeUnit.SECONDS.toNanos(5 + rank)));
+        try
+        {
+            final int textBytes = RingSettingsExchange.encode(new TreeMap<>(Map.of(RingContext.LINKS_SETTING, "classical",
+                "job.data", "x".repeat(3000), "job.seed", "42"))).length;
+            for (final Object outcome : outcomes)
+            {
+                final RingAllReduce rank = assertInstanceOf(RingAllReduce.class, outcome);
+                for (final LedgerSnapshot link : rank.linkLedgers())
+                {
+                    assertEquals(8L * (Integer.BYTES + textBytes), link.get(LedgerCounter.PAYLOAD_BITS), link.link());
+                }
+            }
+            final float[][] data = {{1, 2, 3}, {4, 5, 6}};
+            final List<Future<?>> calls = new ArrayList<>();
+            final ExecutorService executor = Executors.newFixedThreadPool(2);
+            try
+            {
+                for (int r = 0; r < 2; r++)
+                {
+                    final int rank = r;
+                    calls.add(executor.submit(() -> ((RingAllReduce)outcomes.get(rank)).allReduce(data[rank], ReduceOp.SUM)));
+                }
+                for (final Future<?> call : calls)
+                {
+                    call.get(RUN_TIMEOUT_NS, TimeUnit.NANOSECONDS);
+                }
+            }
+            finally
+            {
+                executor.shutdownNow();
+            }
+            assertEquals(List.of(5f, 7f, 9f), List.of(data[0][0], data[0][1], data[0][2]));
+            assertEquals(List.of(5f, 7f, 9f), List.of(data[1][0], data[1][1], data[1][2]));
+        }
+        finally
+        {
+            closeConnected(outcomes);
+        }
+    }
+
+    @Test
+    void settingsTextRoundTripsAndMalformedTextIsRecognised()
+    {
+        final SortedMap<String, String> settings = new TreeMap<>(Map.of("a", "1=2", "b", "", "links", "quantum"));
+        final byte[] text = RingSettingsExchange.encode(settings);
+        assertEquals("a=1=2\nb=\nlinks=quantum\n", new String(text, StandardCharsets.UTF_8));
+        assertEquals(settings, RingSettingsExchange.decode(new String(text, StandardCharsets.UTF_8)));
+        assertEquals(new TreeMap<>(), RingSettingsExchange.decode(""));
+        for (final String malformed : new String[] {"a=1", "=1\n", "a\n", "a=1\na=2\n", "a=1\n\n"})
+        {
+            assertNull(RingSettingsExchange.decode(malformed), malformed);
+        }
+    }
+
+    private static RingContext context()
+    {
+        return RingTestSupport.context(TransportKind.IN_MEMORY, 2);
+    }
+
+    /**
+     * Connects every rank of an in-memory ring at once, each with its own context.
+     *
+     * @return per rank, its {@link RingAllReduce} or what its connect threw.
+     */
+    private static List<Object> connectAll(final int worldSize, final IntFunction<RingContext> contexts) throws Exception
+    {
+        final InMemoryNetwork network = new InMemoryNetwork(worldSize, 1024 + FrameHeaderFlyweight.HEADER_LENGTH,
+            InMemoryNetwork.DEFAULT_QUEUE_CAPACITY);
+        final ExecutorService executor = Executors.newFixedThreadPool(worldSize);
+        try
+        {
+            final List<Future<RingAllReduce>> connecting = new ArrayList<>(worldSize);
+            for (int r = 0; r < worldSize; r++)
+            {
+                final RingContext rankContext = contexts.apply(r);
+                rankContext.worldSize(worldSize).rank(r).sharedSecret(new byte[32]).inMemoryNetwork(network)
+                    .chunkLength(Math.min(rankContext.chunkLength(), 512));
+                connecting.add(executor.submit(() -> Ring.connect(rankContext)));
+            }
+            final List<Object> outcomes = new ArrayList<>(worldSize);
+            for (final Future<RingAllReduce> rank : connecting)
+            {
+                try
+                {
+                    outcomes.add(rank.get(RUN_TIMEOUT_NS, TimeUnit.NANOSECONDS));
+                }
+                catch (final ExecutionException ex)
+                {
+                    outcomes.add(ex.getCause());
+                }
+            }
+            return outcomes;
+        }
+        finally
+        {
+            executor.shutdownNow();
+        }
+    }
+
+    private static void closeConnected(final List<Object> outcomes)
+    {
+        for (final Object outcome : outcomes)
+        {
+            if (outcome instanceof RingAllReduce ring)
+            {
+                CloseHelper.quietClose(ring);
+            }
+        }
+    }
+}
