@@ -32,6 +32,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -224,6 +225,6 @@ public final class Dl4jComparison implements Callable<Integer>
             new VerificationSettings(VerificationSettings.DEFAULT_QBER_THRESHOLD, VerificationSettings.DEFAULT_DELTA),
             AlarmPolicy.ABORT);
         return new RingPlan(WORKERS, TransportKind.IPC, links, noiseless, seed, Duration.ofSeconds(30), timeout,
-            new LinkRateModel(1e9, 1e9, 1e-4), false);
+            new LinkRateModel(1e9, 1e9, 1e-4), false, Map.of());
     }
 }

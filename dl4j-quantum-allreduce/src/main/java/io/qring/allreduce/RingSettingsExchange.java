@@ -9,9 +9,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -160,7 +160,10 @@ final class RingSettingsExchange
         receivedLength += length;
     }
 
-    /** @return what differs, naming both ranks, or {@code null} if the settings are equal. */
+    /**
+     * @return what differs, naming both ranks: settings both set, with both values, then the names of those
+     *         only one of them sets; or {@code null} if the settings are equal.
+     */
     private String compare(final SortedMap<String, String> own, final String text, final Link link)
     {
         final SortedMap<String, String> theirs = decode(text);
@@ -173,25 +176,42 @@ final class RingSettingsExchange
         {
             return null;
         }
-        final StringBuilder differences = new StringBuilder();
+        final List<String> differentValues = new ArrayList<>();
+        final List<String> onlyOwn = new ArrayList<>();
+        final List<String> onlyTheirs = new ArrayList<>();
         final TreeSet<String> names = new TreeSet<>(own.keySet());
         names.addAll(theirs.keySet());
         for (final String name : names)
         {
             final String here = own.get(name);
             final String there = theirs.get(name);
-            if (!Objects.equals(here, there))
+            if (null == there)
             {
-                differences.append(differences.length() == 0 ? "" : ", ").append(name).append(" = ")
-                    .append(describe(here)).append(" on rank ").append(rank).append(" but ").append(describe(there))
-                    .append(" on ").append(link.peerName());
+                onlyOwn.add(name);
+            }
+            else if (null == here)
+            {
+                onlyTheirs.add(name);
+            }
+            else if (!here.equals(there))
+            {
+                differentValues.add(name + " = " + here + " / " + there);
             }
         }
-        return "rank " + rank + " and " + link.peerName() + " run with different ring settings: " + differences;
-    }
-
-    private static String describe(final String value)
-    {
-        return null == value ? "(not set)" : value;
+        final List<String> parts = new ArrayList<>();
+        if (!differentValues.isEmpty())
+        {
+            parts.add(String.join(", ", differentValues));
+        }
+        if (!onlyOwn.isEmpty())
+        {
+            parts.add("only rank " + rank + " sets " + String.join(", ", onlyOwn));
+        }
+        if (!onlyTheirs.isEmpty())
+        {
+            parts.add("only rank " + link.peerRank() + " sets " + String.join(", ", onlyTheirs));
+        }
+        return "rank " + rank + " and " + link.peerName() + " run with different ring settings, as rank " + rank + " / rank " +
+            link.peerRank() + ": " + String.join("; ", parts);
     }
 }

@@ -49,7 +49,7 @@ public final class AllReduceCommand extends RingCommand
         settings.put("exchange", String.format(Locale.ROOT, "average of %,d floats (%.1f MB) per rank, %d times", elements,
             elements * (double)Float.BYTES / 1e6, iterations));
         final String title = "All-reduce, " + placement.worldSize() + " ranks: " + linkTitle();
-        return new PreparedJob(new AllReduceJob(elements, iterations, seed), iterations, 0, title, settings);
+        return new PreparedJob(new AllReduceJob(elements, iterations, seed), iterations, 0, title, settings, settings);
     }
 
     @Override

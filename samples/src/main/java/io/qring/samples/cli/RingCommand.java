@@ -1,5 +1,6 @@
 package io.qring.samples.cli;
 
+import io.qring.allreduce.config.LinkRateModel;
 import io.qring.samples.QringCli;
 import io.qring.samples.launcher.ChildRank;
 import io.qring.samples.launcher.ConsoleProgress;
@@ -7,6 +8,7 @@ import io.qring.samples.launcher.LinkKind;
 import io.qring.samples.launcher.MultiHostRank;
 import io.qring.samples.launcher.ProcessLauncher;
 import io.qring.samples.launcher.ProgressFactory;
+import io.qring.samples.launcher.QuantumLinkPlan;
 import io.qring.samples.launcher.RingPlan;
 import io.qring.samples.launcher.RunOutcome;
 import io.qring.samples.launcher.ThreadLauncher;
@@ -33,6 +35,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /**
@@ -106,15 +109,16 @@ public abstract class RingCommand implements Callable<Integer>
         final Placement placement = ringOptions.placement(spec, cli.environment());
         final boolean child = Placement.Kind.CHILD == placement.kind();
         final PrintWriter out = child ? new PrintWriter(Writer.nullWriter()) : spec.commandLine().getOut();
-        final RingPlan plan = new RingPlan(placement.worldSize(), placement.transport(), linkOptions.links(),
-            linkOptions.quantumPlan(spec), seed, ringOptions.connectTimeout(), ringOptions.operationTimeout(),
-            linkOptions.rateModel(spec), linkOptions.paced());
+        final QuantumLinkPlan quantum = linkOptions.quantumPlan(spec);
+        final LinkRateModel rateModel = linkOptions.rateModel(spec);
         final Path directory = null != reportDirectory ? reportDirectory : Path.of("qring-report", spec.name());
         if (placement.reports())
         {
             requireWritable(directory);
         }
         final PreparedJob job = prepare(spec, placement, seed);
+        final RingPlan plan = new RingPlan(placement.worldSize(), placement.transport(), linkOptions.links(), quantum, seed,
+            ringOptions.connectTimeout(), ringOptions.operationTimeout(), rateModel, linkOptions.paced(), sharedSettings(job));
         if (child)
         {
             return ChildRank.run(plan, placement.rank(), placement.secret(), job.job(),
@@ -164,6 +168,20 @@ public abstract class RingCommand implements Callable<Integer>
             throw new ParameterException(spec.commandLine(), "--report " + directory + ": " +
                 (null == existing ? "no part of the path exists" : existing + " is not a writable directory"));
         }
+    }
+
+    /**
+     * What every rank must share besides the links, checked when each ring connects: the command, the seed
+     * and the job's shared settings. Ranks started by hand on several hosts with different options then fail
+     * at connect, naming the options, instead of running different jobs.
+     */
+    private Map<String, String> sharedSettings(final PreparedJob job)
+    {
+        final Map<String, String> shared = new TreeMap<>();
+        shared.put("command", spec.name());
+        shared.put("seed", Long.toString(seed));
+        job.shared().forEach((name, value) -> shared.put("job." + name, value));
+        return shared;
     }
 
     private Map<String, String> configuration(final Placement placement, final PreparedJob job)

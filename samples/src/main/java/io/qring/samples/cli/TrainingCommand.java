@@ -140,6 +140,8 @@ public abstract class TrainingCommand extends RingCommand
             batchSize + ")");
         final String title = datasetName() + ", " + placement.worldSize() + " ranks, " + mode.name().toLowerCase(Locale.ROOT) +
             " mode: " + linkTitle();
-        return new PreparedJob(job, iterations, epochs, title, described);
+        final Map<String, String> shared = new LinkedHashMap<>(described);
+        shared.put("data", data.content());
+        return new PreparedJob(job, iterations, epochs, title, described, shared);
     }
 }

@@ -8,6 +8,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.zip.CRC32C;
 
 /**
  * An immutable set of labelled 8-bit images held compactly on the heap: one unsigned byte per pixel
@@ -61,6 +62,19 @@ public final class LabelledImages
         }
         this.pixels = pixels;
         this.labels = labels;
+    }
+
+    /**
+     * What the examples hold, wherever they were read from: equal for the same examples in the same order.
+     *
+     * @return CRC-32C of the pixels followed by the labels.
+     */
+    public int checksum()
+    {
+        final CRC32C crc = new CRC32C();
+        crc.update(pixels);
+        crc.update(labels);
+        return (int)crc.getValue();
     }
 
     /** @return number of examples. */

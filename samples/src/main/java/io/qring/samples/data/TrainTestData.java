@@ -2,6 +2,9 @@ package io.qring.samples.data;
 
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
+import java.util.Arrays;
+import java.util.Locale;
+
 /**
  * A data set ready for distributed training: the training examples (already in a seeded random
  * order, so contiguous shards are class-balanced), the held-out test examples, and where they came
@@ -36,6 +39,18 @@ public record TrainTestData(String source, LabelledImages train, LabelledImages 
     public DataSetIterator testIterator(final int batchSize)
     {
         return test.batches(batchSize);
+    }
+
+    /**
+     * The examples this data set holds, not where they came from, so ranks on different hosts can check
+     * they train on the same data: sizes, example shape and each set's {@link LabelledImages#checksum()}.
+     *
+     * @return e.g. {@code "60000 train / 10000 test examples of shape [1, 28, 28], CRC-32C 0a1b2c3d / 4e5f6a7b"}.
+     */
+    public String content()
+    {
+        return String.format(Locale.ROOT, "%d train / %d test examples of shape %s, CRC-32C %08x / %08x", train.size(), test.size(),
+            Arrays.toString(train.exampleShape()), train.checksum(), test.checksum());
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.qring.samples.launcher;
 
 import io.qring.allreduce.Ring;
+import io.qring.allreduce.RingSettingsMismatchException;
 import io.qring.allreduce.RingAllReduce;
 import io.qring.allreduce.config.RingContext;
 
@@ -107,6 +108,10 @@ public final class MultiHostRank
         try
         {
             return Ring.connect(context);
+        }
+        catch (final RingSettingsMismatchException ex)
+        {
+            throw new RunFailedException("rank " + rank + " could not join " + ringName + ": " + ex.getMessage(), ex);
         }
         catch (final RuntimeException ex)
         {

@@ -7,7 +7,10 @@ import io.qring.allreduce.link.LinkWrapper;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * The rings a launch runs, one after the other on the same job: their size, transport, link kinds,
@@ -22,10 +25,16 @@ import java.util.Objects;
  * @param operationTimeout longest wait for any one message of a collective.
  * @param rateModel        link rates for the modelled online time.
  * @param paced            whether sends are paced to {@code rateModel} ({@link LinkRateModel#pacing()}).
+ * @param sharedSettings   what every rank of every ring must agree on besides the links, e.g. the job's
+ *                         settings; each ring checks it when it connects ({@link RingContext#sharedSettings(Map)}),
+ *                         together with the link kinds of the launch, in order, as {@value #RUNS_SETTING}.
  */
 public record RingPlan(int worldSize, TransportKind transport, List<LinkKind> links, QuantumLinkPlan quantum, long seed,
-    Duration connectTimeout, Duration operationTimeout, LinkRateModel rateModel, boolean paced)
+    Duration connectTimeout, Duration operationTimeout, LinkRateModel rateModel, boolean paced, Map<String, String> sharedSettings)
 {
+    /** Name of the shared setting that lists the link kinds a launch runs, in order. */
+    public static final String RUNS_SETTING = "runs";
+
     /**
      * Validates the plan.
      *
@@ -38,6 +47,7 @@ public record RingPlan(int worldSize, TransportKind transport, List<LinkKind> li
      * @param operationTimeout longest wait for one message.
      * @param rateModel        link rates for the modelled online time.
      * @param paced            whether sends are paced to the rates.
+     * @param sharedSettings   what every rank must agree on besides the links.
      * @throws IllegalArgumentException naming the first invalid setting.
      */
     public RingPlan
@@ -47,6 +57,7 @@ public record RingPlan(int worldSize, TransportKind transport, List<LinkKind> li
             throw new IllegalArgumentException("a ring needs at least 2 ranks, got " + worldSize);
         }
         links = List.copyOf(links);
+        sharedSettings = Map.copyOf(sharedSettings);
         if (links.isEmpty() || links.stream().distinct().count() != links.size())
         {
             throw new IllegalArgumentException("a launch runs each link kind at most once, and at least one: " + links);
@@ -116,7 +127,10 @@ public record RingPlan(int worldSize, TransportKind transport, List<LinkKind> li
 
     private RingContext baseContext()
     {
+        final Map<String, String> agreed = new TreeMap<>(sharedSettings);
+        agreed.put(RUNS_SETTING, links.stream().map(LinkKind::label).collect(Collectors.joining(", ")));
         return new RingContext()
+            .sharedSettings(agreed)
             .worldSize(worldSize)
             .transport(transport)
             .connectTimeoutNs(connectTimeout.toNanos())

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -79,6 +80,24 @@ class BadInputTest
 
         assertOneLine(run, FAILURE, "rank 0 could not join the quantum ring");
         assertTrue(run.err().contains(peers.get(1)), run::describe);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldNameTheSettingsInWhichHostsDiffer() throws Exception
+    {
+        final String peers = "127.0.0.1:" + freeUdpPort() + ",127.0.0.1:" + freeUdpPort();
+        final Map<String, String> environment = Map.of(RingContext.SECRET_ENV, "a shared secret of the test ring");
+        final CompletableFuture<CliRun> rank1 = CompletableFuture.supplyAsync(() -> CliRun.run(environment, "allreduce",
+            "--rank", "1", "--peers", peers, "--elements", "200", "--seed", "7"));
+
+        final CliRun rank0 = CliRun.run(environment, "allreduce", "--rank", "0", "--peers", peers, "--elements", "100");
+
+        assertOneLine(rank0, FAILURE, "rank 0 could not join the quantum ring: rank 0 and rank 1 (udp 127.0.0.1:");
+        assertTrue(rank0.err().contains("as rank 0 / rank 1: job.exchange = average of 100 floats (0.0 MB) per rank, 20 times / " +
+            "average of 200 floats (0.0 MB) per rank, 20 times, quantum.seed = 42 / 7, seed = 42 / 7 (start every rank"), rank0::describe);
+        assertFalse(rank0.err().contains("links ="), "the links agree: " + rank0.describe());
+        assertOneLine(rank1.get(), FAILURE, "seed = 7 / 42");
     }
 
     @Test

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -117,6 +118,6 @@ class TrainingJobTest
             new VerificationSettings(VerificationSettings.DEFAULT_QBER_THRESHOLD, VerificationSettings.DEFAULT_DELTA),
             AlarmPolicy.ABORT);
         return new RingPlan(RANKS, TransportKind.IPC, List.of(LinkKind.CLASSICAL), noiseless, SEED, Duration.ofSeconds(30),
-            Duration.ofSeconds(20), new LinkRateModel(1e9, 1e9, 1e-4), false);
+            Duration.ofSeconds(20), new LinkRateModel(1e9, 1e9, 1e-4), false, Map.of());
     }
 }
