@@ -8,7 +8,6 @@ import io.qring.allreduce.link.InMemoryNetwork;
 import io.qring.allreduce.link.Link;
 import io.qring.allreduce.link.LinkException;
 import io.qring.allreduce.link.MembershipSecret;
-import io.qring.allreduce.link.RingTransport;
 import org.agrona.CloseHelper;
 
 import java.util.List;
@@ -95,7 +94,7 @@ public final class Ring
          */
         public RingAllReduce connect(final List<String> peerEndpoints)
         {
-            final RingTransport transport = null == binding ? connectInMemory(context) : binding.connect(peerEndpoints);
+            final AuthenticatedRingTransport transport = null == binding ? connectInMemory(context) : binding.connect(peerEndpoints);
             Link next = null;
             Link previous = null;
             try
@@ -114,7 +113,7 @@ public final class Ring
             }
         }
 
-        private void agreeSettings(final RingTransport transport)
+        private void agreeSettings(final AuthenticatedRingTransport transport)
         {
             try
             {

@@ -1,9 +1,9 @@
 package io.qring.allreduce;
 
 import io.qring.allreduce.config.RingContext;
-import io.qring.allreduce.link.Link;
+import io.qring.allreduce.link.AuthenticatedLink;
+import io.qring.allreduce.link.AuthenticatedRingTransport;
 import io.qring.allreduce.link.LinkException;
-import io.qring.allreduce.link.RingTransport;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -23,7 +23,8 @@ import java.util.TreeSet;
  * sends its settings to both neighbours, then reads theirs: first a 4-byte little-endian length, then that
  * many bytes of UTF-8 text, one {@code name=value} line per setting in name order, cut into messages the
  * link carries. Sends are asynchronous, so no rank waits for another before it has sent (no deadlock around
- * the ring). Settings travel as payload of the authenticated links and count in their ledgers.
+ * the ring). Like the handshake, the settings count in the links' ledgers as online classical bits, not as
+ * payload ({@link AuthenticatedLink#sendSetup}), so payload counts stay those of the collectives.
  */
 final class RingSettingsExchange
 {
@@ -51,14 +52,14 @@ final class RingSettingsExchange
      * @throws LinkException                 if a neighbour fails or does not send its settings in time.
      * @throws IllegalStateException         if a neighbour sends something that is not a settings text.
      */
-    static void agree(final RingTransport transport, final SortedMap<String, String> settings, final long deadlineNanos)
+    static void agree(final AuthenticatedRingTransport transport, final SortedMap<String, String> settings, final long deadlineNanos)
     {
         final byte[] text = encode(settings);
         final RingSettingsExchange exchange = new RingSettingsExchange(transport.rank(), deadlineNanos);
         exchange.send(transport.next(), text);
         exchange.send(transport.previous(), text);
         final Set<String> mismatches = new LinkedHashSet<>();
-        for (final Link link : List.of(transport.previous(), transport.next()))
+        for (final AuthenticatedLink link : List.of(transport.previous(), transport.next()))
         {
             final String difference = exchange.compare(settings, exchange.receive(link), link);
             if (null != difference)
@@ -112,20 +113,20 @@ final class RingSettingsExchange
         return settings;
     }
 
-    private void send(final Link link, final byte[] text)
+    private void send(final AuthenticatedLink link, final byte[] text)
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(text);
         final UnsafeBuffer length = new UnsafeBuffer(new byte[Integer.BYTES]);
         length.putInt(0, text.length, ORDER);
-        link.send(length, 0, Integer.BYTES, deadlineNanos);
+        link.sendSetup(length, 0, Integer.BYTES, deadlineNanos);
         final int largest = link.maxMessageLength();
         for (int offset = 0; offset < text.length; offset += largest)
         {
-            link.send(buffer, offset, Math.min(largest, text.length - offset), deadlineNanos);
+            link.sendSetup(buffer, offset, Math.min(largest, text.length - offset), deadlineNanos);
         }
     }
 
-    private String receive(final Link link)
+    private String receive(final AuthenticatedLink link)
     {
         received = null;
         link.receive(this::onLength, deadlineNanos);
@@ -149,7 +150,7 @@ final class RingSettingsExchange
         receivedLength = 0;
     }
 
-    private void onText(final DirectBuffer buffer, final int offset, final int length, final Link link)
+    private void onText(final DirectBuffer buffer, final int offset, final int length, final AuthenticatedLink link)
     {
         if (length > received.length - receivedLength)
         {
@@ -164,7 +165,7 @@ final class RingSettingsExchange
      * @return what differs, naming both ranks: settings both set, with both values, then the names of those
      *         only one of them sets; or {@code null} if the settings are equal.
      */
-    private String compare(final SortedMap<String, String> own, final String text, final Link link)
+    private String compare(final SortedMap<String, String> own, final String text, final AuthenticatedLink link)
     {
         final SortedMap<String, String> theirs = decode(text);
         if (null == theirs)

@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
 import static io.qring.allreduce.RingTestSupport.RUN_TIMEOUT_NS;
-import static io.qring.allreduce.RingTestSupport.context;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -40,6 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RingSettingsExchangeTest
 {
     private static final QuantumLinkSettings QUANTUM = QuantumLinkSettings.builder().build();
+    /** Largest message the test links carry. */
+    private static final int LINK_MESSAGE_BYTES = 1024;
 
     @Test
     void quantumAndClassicalNeighboursFailAtConnectNamingTheLinksAndTheRestOfTheRingFailsAtOnce() throws Exception
@@ -107,27 +108,17 @@ class RingSettingsExchangeTest
     }
 
     /**
-     * Equal settings connect even when the ranks' own timeouts and chunk lengths differ, a settings text
-     * longer than the links' largest message travels in pieces, and the ledgers count what it took.
+     * Equal settings connect even when the ranks' own timeouts and chunk lengths differ, and a settings text
+     * longer than the links' largest message travels in pieces.
      */
     @Test
-    void equalSettingsConnectAcrossSmallMessagesAndCountInTheLedgers() throws Exception
+    void equalSettingsConnectAcrossSmallMessages() throws Exception
     {
         final Map<String, String> shared = Map.of("job.data", "x".repeat(3000), "job.seed", "42");
         final List<Object> outcomes = connectAll(2, rank -> context().sharedSettings(shared)
             .chunkLength(0 == rank ? 256 : 128).operationTimeoutNs(TimeUnit.SECONDS.toNanos(5 + rank)));
         try
         {
-            final int textBytes = RingSettingsExchange.encode(new TreeMap<>(Map.of(RingContext.LINKS_SETTING, "classical",
-                "job.data", "x".repeat(3000), "job.seed", "42"))).length;
-            for (final Object outcome : outcomes)
-            {
-                final RingAllReduce rank = assertInstanceOf(RingAllReduce.class, outcome);
-                for (final LedgerSnapshot link : rank.linkLedgers())
-                {
-                    assertEquals(8L * (Integer.BYTES + textBytes), link.get(LedgerCounter.PAYLOAD_BITS), link.link());
-                }
-            }
             final float[][] data = {{1, 2, 3}, {4, 5, 6}};
             final List<Future<?>> calls = new ArrayList<>();
             final ExecutorService executor = Executors.newFixedThreadPool(2);
@@ -156,6 +147,31 @@ class RingSettingsExchangeTest
         }
     }
 
+    /**
+     * The settings count in every link's ledger like the handshake, as online classical bits of their
+     * frames (a 4-byte length, then the text in messages of at most the link's largest), never as payload.
+     */
+    @Test
+    void settingsCountAsOnlineClassicalBitsNotPayload() throws Exception
+    {
+        final Map<String, String> longSettings = Map.of("job.data", "x".repeat(3000));
+        final Map<String, long[]> shortBits = connectedLedgerBits(Map.of("job.data", "x"));
+        final Map<String, long[]> longBits = connectedLedgerBits(longSettings);
+        final int shortText = RingSettingsExchange.encode(new TreeMap<>(Map.of(RingContext.LINKS_SETTING, "classical",
+            "job.data", "x"))).length;
+        final int longText = shortText + 2999;
+        final int largest = LINK_MESSAGE_BYTES;
+        final long extraFrames = (longText + largest - 1) / largest - (shortText + largest - 1) / largest;
+        assertEquals(2, extraFrames, "the long text takes three messages");
+        assertEquals(4, longBits.size(), "both ranks' two links");
+        for (final Map.Entry<String, long[]> link : longBits.entrySet())
+        {
+            assertEquals(0, link.getValue()[0], link.getKey() + ": payload bits");
+            assertEquals(8L * (longText - shortText) + 8L * FrameHeaderFlyweight.HEADER_LENGTH * extraFrames,
+                link.getValue()[1] - shortBits.get(link.getKey())[1], link.getKey() + ": online classical bits");
+        }
+    }
+
     @Test
     void settingsTextRoundTripsAndMalformedTextIsRecognised()
     {
@@ -167,6 +183,28 @@ class RingSettingsExchangeTest
         for (final String malformed : new String[] {"a=1", "=1\n", "a\n", "a=1\na=2\n", "a=1\n\n"})
         {
             assertNull(RingSettingsExchange.decode(malformed), malformed);
+        }
+    }
+
+    /** @return per link of a freshly connected 2-rank ring: payload bits, then online classical bits. */
+    private static Map<String, long[]> connectedLedgerBits(final Map<String, String> shared) throws Exception
+    {
+        final List<Object> outcomes = connectAll(2, rank -> context().sharedSettings(shared));
+        try
+        {
+            final Map<String, long[]> bits = new TreeMap<>();
+            for (final Object outcome : outcomes)
+            {
+                for (final LedgerSnapshot link : assertInstanceOf(RingAllReduce.class, outcome).linkLedgers())
+                {
+                    bits.put(link.link(), new long[] {link.get(LedgerCounter.PAYLOAD_BITS), link.get(LedgerCounter.ONLINE_CLASSICAL_BITS)});
+                }
+            }
+            return bits;
+        }
+        finally
+        {
+            closeConnected(outcomes);
         }
     }
 
@@ -182,7 +220,7 @@ class RingSettingsExchangeTest
      */
     private static List<Object> connectAll(final int worldSize, final IntFunction<RingContext> contexts) throws Exception
     {
-        final InMemoryNetwork network = new InMemoryNetwork(worldSize, 1024 + FrameHeaderFlyweight.HEADER_LENGTH,
+        final InMemoryNetwork network = new InMemoryNetwork(worldSize, LINK_MESSAGE_BYTES + FrameHeaderFlyweight.HEADER_LENGTH,
             InMemoryNetwork.DEFAULT_QUEUE_CAPACITY);
         final ExecutorService executor = Executors.newFixedThreadPool(worldSize);
         try

@@ -299,6 +299,27 @@ public final class AuthenticatedLink implements Link
     @Override
     public void send(final DirectBuffer buffer, final int offset, final int length, final long deadlineNanos)
     {
+        sendData(buffer, offset, length, deadlineNanos);
+        ledger.add(LedgerCounter.PAYLOAD_BITS, 8L * length);
+    }
+
+    /**
+     * Sends a message of the ring's own setup, after the handshake and before the engine uses the link
+     * (each rank's ring settings), as a {@link #send} does, but counted like the handshake: as online
+     * classical bits, not as payload. The peer receives it with {@link #receive}.
+     *
+     * @param buffer        holding the message.
+     * @param offset        at which it starts.
+     * @param length        of the message, in {@code [0, maxMessageLength()]}.
+     * @param deadlineNanos absolute {@link System#nanoTime()} by which the message must be handed over.
+     */
+    public void sendSetup(final DirectBuffer buffer, final int offset, final int length, final long deadlineNanos)
+    {
+        sendData(buffer, offset, length, deadlineNanos);
+    }
+
+    private void sendData(final DirectBuffer buffer, final int offset, final int length, final long deadlineNanos)
+    {
         ensureUsable();
         if (length < 0 || length > maxMessageLength())
         {
@@ -307,7 +328,6 @@ public final class AuthenticatedLink implements Link
         }
         final DirectBuffer header = codec.encode(TYPE_DATA, buffer, offset, length);
         offerUntilSent(header, codec.outgoingPayload(), codec.outgoingPayloadOffset(), length, deadlineNanos);
-        ledger.add(LedgerCounter.PAYLOAD_BITS, 8L * length);
     }
 
     /** {@inheritDoc} */
