@@ -99,7 +99,7 @@ public final class ParameterAveragingListener extends BaseTrainingListener
         {
             if (averagings == 0)
             {
-                RingHandshake.verify(allReduce, "parameter vector (with updater state)", length, type);
+                RingHandshake.verify(allReduce, "parameter vector (with updater state)", length, type, null);
             }
             paramsStaging.assign(params.reshape(paramCount));
             buffer.read(paramsStaging, 0);

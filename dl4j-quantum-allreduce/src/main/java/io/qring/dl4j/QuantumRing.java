@@ -87,12 +87,15 @@ public final class QuantumRing implements AutoCloseable
      */
     public QuantumRingGradientsAccumulator accumulator()
     {
-        return new QuantumRingGradientsAccumulator(allReduce, nonFiniteUpdatePolicy, exchangeTimeoutNs);
+        return new QuantumRingGradientsAccumulator(allReduce, nonFiniteUpdatePolicy, exchangeTimeoutNs, null);
     }
 
     /**
      * As {@link #accumulator()}, after checking that the model trains with stochastic gradient descent, the
-     * only DL4J optimizer that calls a gradients accumulator.
+     * only DL4J optimizer that calls a gradients accumulator. Its first exchange also checks that every
+     * rank's model starts from the same parameters (a CRC-32C of them), when every rank built its
+     * accumulator this way: every replica applies the same averaged update, so replicas that start apart
+     * would stay apart.
      *
      * @param model the model (or, for {@code ParallelWrapper}, the wrapped model) this accumulator will serve.
      * @return the accumulator.
@@ -101,7 +104,7 @@ public final class QuantumRing implements AutoCloseable
     public QuantumRingGradientsAccumulator accumulator(final Model model)
     {
         requireStochasticGradientDescent(model);
-        return accumulator();
+        return new QuantumRingGradientsAccumulator(allReduce, nonFiniteUpdatePolicy, exchangeTimeoutNs, model);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.qring.dl4j;
 
 import io.qring.allreduce.AllReduce;
 import io.qring.allreduce.ReduceOp;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.StepFunction;
 import org.deeplearning4j.optimize.solvers.accumulation.GradientsAccumulator;
 import org.deeplearning4j.optimize.solvers.accumulation.IndexedTail;
@@ -61,6 +62,7 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
     private final transient AtomicLong exchanges = new AtomicLong();
     private final transient AtomicLong skipped = new AtomicLong();
 
+    private final transient Model model;
     private transient volatile int consumers = 1;
     private transient volatile boolean singleConsumer;
 
@@ -74,13 +76,17 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
      * @param allReduce             the ring; this rank's endpoint.
      * @param nonFiniteUpdatePolicy what to do with NaN or infinite updates.
      * @param timeoutNs             longest a worker waits for its iteration's exchange to complete.
+     * @param model                 the model trained on this rank, whose parameters the first exchange checks
+     *                              are every rank's; {@code null} if unknown.
      */
     QuantumRingGradientsAccumulator(
         final AllReduce allReduce,
         final NonFiniteUpdatePolicy nonFiniteUpdatePolicy,
-        final long timeoutNs)
+        final long timeoutNs,
+        final Model model)
     {
         this.allReduce = allReduce;
+        this.model = model;
         this.nonFiniteUpdatePolicy = nonFiniteUpdatePolicy;
         this.rendezvous = new WorkerRendezvous<>(timeoutNs, "gradient exchange on rank " + allReduce.rank());
     }
@@ -93,7 +99,8 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
      * @param array           this worker's update, after the updater (what the step function subtracts).
      * @param iterationNumber the model's iteration count, for messages.
      * @param epochNumber     the model's epoch count, for messages.
-     * @throws RingTrainingException when ranks train different models, the ring fails, a local worker does
+     * @throws RingTrainingException when ranks train different models (or, for an accumulator built with its
+     *                               model, models that start from different parameters), the ring fails, a local worker does
      *                               not arrive in time, an update is not finite under {@link NonFiniteUpdatePolicy#FAIL},
      *                               or an {@link ExchangeListener} failed in this or an earlier iteration.
      */
@@ -340,7 +347,7 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
         {
             if (!verified)
             {
-                RingHandshake.verify(allReduce, "gradient update", length, type);
+                RingHandshake.verify(allReduce, "gradient update", length, type, model);
                 verified = true;
             }
             if (combined == null || combined.length() != length + TRAILER || combined.dataType() != type)

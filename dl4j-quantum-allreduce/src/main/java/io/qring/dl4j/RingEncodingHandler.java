@@ -144,7 +144,7 @@ public class RingEncodingHandler extends EncodingHandler
         {
             if (!verified)
             {
-                RingHandshake.verify(allReduce, "sparse update", first.length(), first.type());
+                RingHandshake.verify(allReduce, "sparse update", first.length(), first.type(), null);
                 verified = true;
             }
             final byte[][] frames = allReduce.allGather(frame(workers));

@@ -59,6 +59,35 @@ class BadInputTest
         assertEquals(0, ring.get(0).allReduceCalls(), "no numbers were combined");
     }
 
+    /** Replicas that start apart would stay apart under averaged updates: the first exchange refuses them. */
+    @Test
+    void shouldReportReplicasThatStartFromDifferentParametersAtTheFirstExchange()
+    {
+        final List<ThreadedAllReduce> ring = ThreadedAllReduce.ring(WORLD, DEADLINE);
+        final DataSet data = Fixtures.regression(3, WORLD * SHARD, DataType.FLOAT);
+        final int[] checksums = new int[WORLD];
+
+        final List<Ranks.Outcome<Integer>> outcomes = Ranks.runCollecting(WORLD, DEADLINE, rank ->
+        {
+            final MultiLayerNetwork network = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), 8);
+            network.params().putScalar(5, network.params().getDouble(5) + rank);
+            checksums[rank] = RingHandshake.parametersChecksum(network.params());
+            network.setGradientsAccumulator(QuantumRing.builder().allReduce(ring.get(rank)).build().accumulator(network));
+            network.fit(Fixtures.rows(data, rank * SHARD, (rank + 1) * SHARD));
+            return network.getIterationCount();
+        });
+
+        assertTrue(checksums[0] != checksums[1], "the perturbed parameter changes the checksum");
+        for (int rank = 0; rank < WORLD; rank++)
+        {
+            final String message = ringFailure(outcomes.get(rank).failure()).getMessage();
+            assertTrue(message.contains("iteration 0, epoch 0 on rank " + rank + " of 2"), message);
+            assertTrue(message.contains("every rank must start from the same parameters"), message);
+            assertTrue(message.contains(String.format("rank 0: %08x, rank 1: %08x", checksums[0], checksums[1])), message);
+        }
+        assertEquals(0, ring.get(0).allReduceCalls(), "no numbers were combined");
+    }
+
     @Test
     void shouldSkipANonFiniteIterationOnEveryRankAndTrainOn()
     {
