@@ -110,6 +110,8 @@ public final class QuantumRing implements AutoCloseable
     /**
      * A new DL4J {@code EncodedGradientsAccumulator} with DL4J's {@code SHARED_GRADIENTS} defaults
      * ({@link AdaptiveThresholdAlgorithm}, no residual post-processing) whose encoded updates travel the ring.
+     * Its first exchange also checks that every rank's model starts from the same parameters, as
+     * {@link #accumulator(Model)} does.
      *
      * @param model        the model trained on this rank (sizes the message buffers).
      * @param localWorkers training threads of this rank: 1 for {@code model.setGradientsAccumulator},
@@ -121,7 +123,7 @@ public final class QuantumRing implements AutoCloseable
     public RingEncodedGradientsAccumulator sparseAccumulator(final Model model, final int localWorkers)
     {
         requireStochasticGradientDescent(model);
-        return sparseAccumulator(model.numParams(), localWorkers, new AdaptiveThresholdAlgorithm(), null);
+        return sparseAccumulator(model.numParams(), localWorkers, new AdaptiveThresholdAlgorithm(), null, model);
     }
 
     /**
@@ -143,6 +145,16 @@ public final class QuantumRing implements AutoCloseable
         final ThresholdAlgorithm thresholdAlgorithm,
         final ResidualPostProcessor residualProcessor)
     {
+        return sparseAccumulator(numParams, localWorkers, thresholdAlgorithm, residualProcessor, null);
+    }
+
+    private RingEncodedGradientsAccumulator sparseAccumulator(
+        final long numParams,
+        final int localWorkers,
+        final ThresholdAlgorithm thresholdAlgorithm,
+        final ResidualPostProcessor residualProcessor,
+        final Model model)
+    {
         if (localWorkers < 1)
         {
             throw new IllegalArgumentException("a rank needs at least one local worker: " + localWorkers);
@@ -153,8 +165,8 @@ public final class QuantumRing implements AutoCloseable
         }
         Objects.requireNonNull(thresholdAlgorithm, "thresholdAlgorithm");
         final long maxMessageInts = numParams / 16 + 5;
-        final RingEncodingHandler handler = new RingEncodingHandler(
-            allReduce, thresholdAlgorithm, residualProcessor, (int)Math.min(Integer.MAX_VALUE, maxMessageInts), exchangeTimeoutNs);
+        final RingEncodingHandler handler = new RingEncodingHandler(allReduce, thresholdAlgorithm, residualProcessor,
+            (int)Math.min(Integer.MAX_VALUE, maxMessageInts), exchangeTimeoutNs, model);
         final long memoryBytes = maxMessageInts * Integer.BYTES * (localWorkers + 3);
         return new RingEncodedGradientsAccumulator(localWorkers, handler, memoryBytes, localWorkers + 2, exchangeTimeoutNs);
     }

@@ -1,6 +1,7 @@
 package io.qring.dl4j;
 
 import io.qring.allreduce.AllReduce;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.solvers.accumulation.EncodingHandler;
 import org.deeplearning4j.optimize.solvers.accumulation.GradientsAccumulator;
 import org.deeplearning4j.optimize.solvers.accumulation.IndexedTail;
@@ -37,6 +38,7 @@ public class RingEncodingHandler extends EncodingHandler
     private final transient ThreadLocal<int[]> staged = new ThreadLocal<>();
     private final transient List<ExchangeListener> exchangeListeners = new CopyOnWriteArrayList<>();
     private transient volatile RingTrainingException listenerFailure;
+    private final transient Model model;
     private transient boolean verified;
 
     /**
@@ -53,8 +55,31 @@ public class RingEncodingHandler extends EncodingHandler
         final Integer boundary,
         final long timeoutNs)
     {
+        this(allReduce, thresholdAlgorithm, residualProcessor, boundary, timeoutNs, null);
+    }
+
+    /**
+     * As the public constructor, for a handler that knows the model it serves: its first exchange also
+     * checks that every rank's model starts from the same parameters.
+     *
+     * @param allReduce          the ring; this rank's endpoint.
+     * @param thresholdAlgorithm how each worker picks its encoding threshold.
+     * @param residualProcessor  optional post-processing of the residual, or {@code null}.
+     * @param boundary           most elements per sparse message, or {@code null} for no limit.
+     * @param timeoutNs          longest a worker waits for its iteration's exchange to complete.
+     * @param model              the model trained on this rank, or {@code null} if unknown.
+     */
+    RingEncodingHandler(
+        final AllReduce allReduce,
+        final ThresholdAlgorithm thresholdAlgorithm,
+        final ResidualPostProcessor residualProcessor,
+        final Integer boundary,
+        final long timeoutNs,
+        final Model model)
+    {
         super(thresholdAlgorithm, residualProcessor, boundary, false);
         this.allReduce = allReduce;
+        this.model = model;
         this.rendezvous = new WorkerRendezvous<>(timeoutNs, "sparse update exchange on rank " + allReduce.rank());
     }
 
@@ -144,7 +169,7 @@ public class RingEncodingHandler extends EncodingHandler
         {
             if (!verified)
             {
-                RingHandshake.verify(allReduce, "sparse update", first.length(), first.type(), null);
+                RingHandshake.verify(allReduce, "sparse update", first.length(), first.type(), model);
                 verified = true;
             }
             final byte[][] frames = allReduce.allGather(frame(workers));

@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
@@ -60,8 +61,9 @@ class BadInputTest
     }
 
     /** Replicas that start apart would stay apart under averaged updates: the first exchange refuses them. */
-    @Test
-    void shouldReportReplicasThatStartFromDifferentParametersAtTheFirstExchange()
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void shouldReportReplicasThatStartFromDifferentParametersAtTheFirstExchange(final boolean sparse)
     {
         final List<ThreadedAllReduce> ring = ThreadedAllReduce.ring(WORLD, DEADLINE);
         final DataSet data = Fixtures.regression(3, WORLD * SHARD, DataType.FLOAT);
@@ -72,7 +74,8 @@ class BadInputTest
             final MultiLayerNetwork network = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), 8);
             network.params().putScalar(5, network.params().getDouble(5) + rank);
             checksums[rank] = RingHandshake.parametersChecksum(network.params());
-            network.setGradientsAccumulator(QuantumRing.builder().allReduce(ring.get(rank)).build().accumulator(network));
+            final QuantumRing quantumRing = QuantumRing.builder().allReduce(ring.get(rank)).build();
+            network.setGradientsAccumulator(sparse ? quantumRing.sparseAccumulator(network, 1) : quantumRing.accumulator(network));
             network.fit(Fixtures.rows(data, rank * SHARD, (rank + 1) * SHARD));
             return network.getIterationCount();
         });
