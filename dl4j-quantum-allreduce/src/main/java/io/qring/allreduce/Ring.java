@@ -86,14 +86,15 @@ public final class Ring
 
         /**
          * Connects and authenticates both links, checks that both neighbours share this rank's
-         * {@link RingContext#ringSettings() ring settings}, wraps the links and returns the engine. The check
-         * has a connect timeout of its own.
+         * {@link RingContext#ringSettings() ring settings}, wraps the links and returns the engine, all within
+         * one connect timeout.
          *
          * @param peerEndpoints every rank's endpoint in rank order (UDP only; ignored otherwise).
          * @return the connected all-reduce.
          */
         public RingAllReduce connect(final List<String> peerEndpoints)
         {
+            final long deadlineNanos = System.nanoTime() + context.connectTimeoutNs();
             final AuthenticatedRingTransport transport = null == binding ? connectInMemory(context) : binding.connect(peerEndpoints);
             Link next = null;
             Link previous = null;
@@ -101,7 +102,7 @@ public final class Ring
             {
                 final int rank = transport.rank();
                 final int worldSize = transport.worldSize();
-                agreeSettings(transport);
+                agreeSettings(transport, deadlineNanos);
                 next = context.linkWrapper().wrapNext(transport.next(), rank, (rank + 1) % worldSize);
                 previous = context.linkWrapper().wrapPrevious(transport.previous(), rank, (rank - 1 + worldSize) % worldSize);
                 return new RingAllReduce(transport, next, previous, context);
@@ -113,11 +114,11 @@ public final class Ring
             }
         }
 
-        private void agreeSettings(final AuthenticatedRingTransport transport)
+        private void agreeSettings(final AuthenticatedRingTransport transport, final long deadlineNanos)
         {
             try
             {
-                RingSettingsExchange.agree(transport, context.ringSettings(), System.nanoTime() + context.connectTimeoutNs());
+                RingSettingsExchange.agree(transport, context.ringSettings(), deadlineNanos);
             }
             catch (final LinkException ex)
             {

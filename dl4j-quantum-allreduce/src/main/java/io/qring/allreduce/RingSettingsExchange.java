@@ -18,27 +18,25 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Makes sure a rank's neighbours run with its {@link io.qring.allreduce.config.RingContext#ringSettings()
- * ring settings}, once the links are authenticated and before the link wrapper takes them over. Each rank
- * sends its settings to both neighbours, then reads theirs: first a 4-byte little-endian length, then that
- * many bytes of UTF-8 text, one {@code name=value} line per setting in name order, cut into messages the
- * link carries. Sends are asynchronous, so no rank waits for another before it has sent (no deadlock around
- * the ring). Like the handshake, the settings count in the links' ledgers as online classical bits, not as
- * payload ({@link AuthenticatedLink#sendSetup}), so payload counts stay those of the collectives.
+ * Makes sure a rank's neighbours run with its {@link RingContext#ringSettings() ring settings}, once the
+ * links are authenticated and before the link wrapper takes them over. The settings travel as UTF-8 text,
+ * one {@code name=value} line per setting in name order. On each link both ends first send an 8-byte
+ * little-endian header (the text's length and the largest message the sender's link carries); each then
+ * cuts its text into pieces of the smaller of the two ends' largest messages, so both know how many pieces
+ * each way. Then, in rounds, each rank sends its next piece to both neighbours and receives the piece each
+ * neighbour sent in that round: no direction holds more than two unread messages (the transports hold at
+ * least two), and a rank waits in a round only for what its neighbours send at the start of the same
+ * round, so the ring cannot deadlock however small the messages. Like the handshake, the settings count in
+ * the links' ledgers as online classical bits, not as payload ({@link AuthenticatedLink#sendSetup}), so
+ * payload counts stay those of the collectives.
  */
 final class RingSettingsExchange
 {
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    private static final int HEADER_LENGTH = 2 * Integer.BYTES;
 
-    private final int rank;
-    private final long deadlineNanos;
-    private byte[] received;
-    private int receivedLength;
-
-    private RingSettingsExchange(final int rank, final long deadlineNanos)
+    private RingSettingsExchange()
     {
-        this.rank = rank;
-        this.deadlineNanos = deadlineNanos;
     }
 
     /**
@@ -48,20 +46,31 @@ final class RingSettingsExchange
      * @param settings      this rank's ring settings, at most {@link RingContext#MAX_RING_SETTINGS_BYTES} as text.
      * @param deadlineNanos {@link System#nanoTime()} by which both neighbours' settings must have arrived.
      * @throws RingSettingsMismatchException if a neighbour's settings differ; both links are aborted with
-     *                                       its message first, so the other ranks learn why.
+     *                                       its message first.
      * @throws LinkException                 if a neighbour fails or does not send its settings in time.
      * @throws IllegalStateException         if a neighbour sends something that is not a settings text.
      */
     static void agree(final AuthenticatedRingTransport transport, final SortedMap<String, String> settings, final long deadlineNanos)
     {
         final byte[] text = encode(settings);
-        final RingSettingsExchange exchange = new RingSettingsExchange(transport.rank(), deadlineNanos);
-        exchange.send(transport.next(), text);
-        exchange.send(transport.previous(), text);
-        final Set<String> mismatches = new LinkedHashSet<>();
-        for (final AuthenticatedLink link : List.of(transport.previous(), transport.next()))
+        final int rank = transport.rank();
+        final LinkExchange next = new LinkExchange(rank, transport.next(), text, deadlineNanos);
+        final LinkExchange previous = new LinkExchange(rank, transport.previous(), text, deadlineNanos);
+        next.sendHeader();
+        previous.sendHeader();
+        previous.receiveHeader();
+        next.receiveHeader();
+        for (int round = 0, rounds = Math.max(next.rounds(), previous.rounds()); round < rounds; round++)
         {
-            final String difference = exchange.compare(settings, exchange.receive(link), link);
+            next.sendPiece(round);
+            previous.sendPiece(round);
+            previous.receivePiece(round);
+            next.receivePiece(round);
+        }
+        final Set<String> mismatches = new LinkedHashSet<>();
+        for (final LinkExchange exchange : List.of(previous, next))
+        {
+            final String difference = exchange.compare(settings);
             if (null != difference)
             {
                 mismatches.add(difference);
@@ -113,106 +122,149 @@ final class RingSettingsExchange
         return settings;
     }
 
-    private void send(final AuthenticatedLink link, final byte[] text)
+    /** One link's half of the exchange: this rank's text going out, the neighbour's coming in. */
+    private static final class LinkExchange
     {
-        final UnsafeBuffer buffer = new UnsafeBuffer(text);
-        final UnsafeBuffer length = new UnsafeBuffer(new byte[Integer.BYTES]);
-        length.putInt(0, text.length, ORDER);
-        link.sendSetup(length, 0, Integer.BYTES, deadlineNanos);
-        final int largest = link.maxMessageLength();
-        for (int offset = 0; offset < text.length; offset += largest)
-        {
-            link.sendSetup(buffer, offset, Math.min(largest, text.length - offset), deadlineNanos);
-        }
-    }
+        private final int rank;
+        private final AuthenticatedLink link;
+        private final byte[] text;
+        private final long deadlineNanos;
+        private final UnsafeBuffer outgoing;
+        private byte[] received;
+        private int receivedLength;
+        private int pieceLength;
 
-    private String receive(final AuthenticatedLink link)
-    {
-        received = null;
-        link.receive(this::onLength, deadlineNanos);
-        while (receivedLength < received.length)
+        LinkExchange(final int rank, final AuthenticatedLink link, final byte[] text, final long deadlineNanos)
         {
-            link.receive((buffer, offset, length) -> onText(buffer, offset, length, link), deadlineNanos);
+            this.rank = rank;
+            this.link = link;
+            this.text = text;
+            this.deadlineNanos = deadlineNanos;
+            this.outgoing = new UnsafeBuffer(text);
         }
-        return new String(received, StandardCharsets.UTF_8);
-    }
 
-    private void onLength(final DirectBuffer buffer, final int offset, final int length)
-    {
-        final int textLength = Integer.BYTES == length ? buffer.getInt(offset, ORDER) : -1;
-        if (textLength < 0 || textLength > RingContext.MAX_RING_SETTINGS_BYTES)
+        void sendHeader()
         {
-            throw new IllegalStateException("rank " + rank + " expected the length of its neighbour's ring settings, got a " +
-                length + "-byte message" + (Integer.BYTES == length ? " announcing " + textLength + " bytes" : "") +
-                " (does every rank run the same qring version?)");
+            final UnsafeBuffer header = new UnsafeBuffer(new byte[HEADER_LENGTH]);
+            header.putInt(0, text.length, ORDER);
+            header.putInt(Integer.BYTES, link.maxMessageLength(), ORDER);
+            link.sendSetup(header, 0, HEADER_LENGTH, deadlineNanos);
         }
-        received = new byte[textLength];
-        receivedLength = 0;
-    }
 
-    private void onText(final DirectBuffer buffer, final int offset, final int length, final AuthenticatedLink link)
-    {
-        if (length > received.length - receivedLength)
+        void receiveHeader()
         {
-            throw new IllegalStateException("rank " + rank + ": " + link.peerName() + " sent " + length + " bytes of ring " +
-                "settings where " + (received.length - receivedLength) + " were left");
+            link.receive(this::onHeader, deadlineNanos);
         }
-        buffer.getBytes(offset, received, receivedLength, length);
-        receivedLength += length;
-    }
 
-    /**
-     * @return what differs, naming both ranks: settings both set, with both values, then the names of those
-     *         only one of them sets; or {@code null} if the settings are equal.
-     */
-    private String compare(final SortedMap<String, String> own, final String text, final AuthenticatedLink link)
-    {
-        final SortedMap<String, String> theirs = decode(text);
-        if (null == theirs)
+        /** @return rounds this link needs: the larger of the two directions' piece counts. */
+        int rounds()
         {
-            throw new IllegalStateException("rank " + rank + ": " + link.peerName() + " sent ring settings that are not " +
-                "name=value lines: " + text);
+            return Math.max(pieces(text.length), pieces(received.length));
         }
-        if (own.equals(theirs))
+
+        void sendPiece(final int round)
         {
-            return null;
-        }
-        final List<String> differentValues = new ArrayList<>();
-        final List<String> onlyOwn = new ArrayList<>();
-        final List<String> onlyTheirs = new ArrayList<>();
-        final TreeSet<String> names = new TreeSet<>(own.keySet());
-        names.addAll(theirs.keySet());
-        for (final String name : names)
-        {
-            final String here = own.get(name);
-            final String there = theirs.get(name);
-            if (null == there)
+            final int offset = round * pieceLength;
+            if (round < pieces(text.length))
             {
-                onlyOwn.add(name);
-            }
-            else if (null == here)
-            {
-                onlyTheirs.add(name);
-            }
-            else if (!here.equals(there))
-            {
-                differentValues.add(name + " = " + here + " / " + there);
+                link.sendSetup(outgoing, offset, Math.min(pieceLength, text.length - offset), deadlineNanos);
             }
         }
-        final List<String> parts = new ArrayList<>();
-        if (!differentValues.isEmpty())
+
+        void receivePiece(final int round)
         {
-            parts.add(String.join(", ", differentValues));
+            if (round < pieces(received.length))
+            {
+                link.receive(this::onPiece, deadlineNanos);
+            }
         }
-        if (!onlyOwn.isEmpty())
+
+        private int pieces(final int length)
         {
-            parts.add("only rank " + rank + " sets " + String.join(", ", onlyOwn));
+            return (length + pieceLength - 1) / pieceLength;
         }
-        if (!onlyTheirs.isEmpty())
+
+        private void onHeader(final DirectBuffer buffer, final int offset, final int length)
         {
-            parts.add("only rank " + link.peerRank() + " sets " + String.join(", ", onlyTheirs));
+            final int textLength = HEADER_LENGTH == length ? buffer.getInt(offset, ORDER) : -1;
+            final int peerLargest = HEADER_LENGTH == length ? buffer.getInt(offset + Integer.BYTES, ORDER) : -1;
+            if (textLength < 0 || textLength > RingContext.MAX_RING_SETTINGS_BYTES || peerLargest < 1)
+            {
+                throw new IllegalStateException("rank " + rank + " expected the header of the ring settings of " +
+                    link.peerName() + ", got a " + length + "-byte message" + (HEADER_LENGTH == length ? " announcing " +
+                    textLength + " bytes in messages of up to " + peerLargest : "") + " (does every rank run the same qring version?)");
+            }
+            received = new byte[textLength];
+            receivedLength = 0;
+            pieceLength = Math.min(link.maxMessageLength(), peerLargest);
         }
-        return "rank " + rank + " and " + link.peerName() + " run with different ring settings, as rank " + rank + " / rank " +
-            link.peerRank() + ": " + String.join("; ", parts);
+
+        private void onPiece(final DirectBuffer buffer, final int offset, final int length)
+        {
+            final int expected = Math.min(pieceLength, received.length - receivedLength);
+            if (length != expected)
+            {
+                throw new IllegalStateException("rank " + rank + ": " + link.peerName() + " sent a " + length + "-byte piece " +
+                    "of its ring settings where " + expected + " bytes were due");
+            }
+            buffer.getBytes(offset, received, receivedLength, length);
+            receivedLength += length;
+        }
+
+        /**
+         * @return what differs, naming both ranks: settings both set, with both values, then the names of those
+         *         only one of them sets; or {@code null} if the settings are equal.
+         */
+        String compare(final SortedMap<String, String> own)
+        {
+            final String text = new String(received, StandardCharsets.UTF_8);
+            final SortedMap<String, String> theirs = decode(text);
+            if (null == theirs)
+            {
+                throw new IllegalStateException("rank " + rank + ": " + link.peerName() + " sent ring settings that are not " +
+                    "name=value lines: " + text);
+            }
+            if (own.equals(theirs))
+            {
+                return null;
+            }
+            final List<String> differentValues = new ArrayList<>();
+            final List<String> onlyOwn = new ArrayList<>();
+            final List<String> onlyTheirs = new ArrayList<>();
+            final TreeSet<String> names = new TreeSet<>(own.keySet());
+            names.addAll(theirs.keySet());
+            for (final String name : names)
+            {
+                final String here = own.get(name);
+                final String there = theirs.get(name);
+                if (null == there)
+                {
+                    onlyOwn.add(name);
+                }
+                else if (null == here)
+                {
+                    onlyTheirs.add(name);
+                }
+                else if (!here.equals(there))
+                {
+                    differentValues.add(name + " = " + here + " / " + there);
+                }
+            }
+            final List<String> parts = new ArrayList<>();
+            if (!differentValues.isEmpty())
+            {
+                parts.add(String.join(", ", differentValues));
+            }
+            if (!onlyOwn.isEmpty())
+            {
+                parts.add("only rank " + rank + " sets " + String.join(", ", onlyOwn));
+            }
+            if (!onlyTheirs.isEmpty())
+            {
+                parts.add("only rank " + link.peerRank() + " sets " + String.join(", ", onlyTheirs));
+            }
+            return "rank " + rank + " and " + link.peerName() + " run with different ring settings, as rank " + rank + " / rank " +
+                link.peerRank() + ": " + String.join("; ", parts);
+        }
     }
 }

@@ -43,7 +43,7 @@ class RingSettingsExchangeTest
     private static final int LINK_MESSAGE_BYTES = 1024;
 
     @Test
-    void quantumAndClassicalNeighboursFailAtConnectNamingTheLinksAndTheRestOfTheRingFailsAtOnce() throws Exception
+    void shouldFailQuantumAndClassicalNeighboursAtConnectNamingTheLinksAndFailTheRestOfTheRingAtOnce() throws Exception
     {
         final List<Object> outcomes = connectAll(4, rank -> 0 == rank ? context().linkWrapper(QUANTUM.wrapper()) : context());
         try
@@ -76,7 +76,7 @@ class RingSettingsExchangeTest
     }
 
     @Test
-    void onlyTheSettingsThatDifferAreNamed() throws Exception
+    void shouldNameOnlyTheSettingsThatDiffer() throws Exception
     {
         final List<Object> outcomes = connectAll(2, rank -> context().linkWrapper(QuantumLinkSettings.builder()
             .seed(0 == rank ? 7 : 8).onlineChannel(PauliChannel.depolarizing(1e-3)).controlTimeoutNs(TimeUnit.SECONDS.toNanos(1 + rank))
@@ -88,7 +88,7 @@ class RingSettingsExchangeTest
     }
 
     @Test
-    void sharedSettingsOfTheApplicationMustMatchAndMissingOnesAreNamed() throws Exception
+    void shouldRequireTheApplicationsSharedSettingsAndNameMissingOnes() throws Exception
     {
         final List<Object> outcomes = connectAll(3, rank -> context().sharedSettings(
             2 == rank ? Map.of("job.batch-size", "64") : Map.of("job.batch-size", "32", "job.epochs", "2")));
@@ -112,7 +112,7 @@ class RingSettingsExchangeTest
      * longer than the links' largest message travels in pieces.
      */
     @Test
-    void equalSettingsConnectAcrossSmallMessages() throws Exception
+    void shouldConnectEqualSettingsAcrossSmallMessages() throws Exception
     {
         final Map<String, String> shared = Map.of("job.data", "x".repeat(3000), "job.seed", "42");
         final List<Object> outcomes = connectAll(2, rank -> context().sharedSettings(shared)
@@ -148,11 +148,32 @@ class RingSettingsExchangeTest
     }
 
     /**
+     * Links that carry 40-byte messages (the handshake needs 36) and hold two unread messages per
+     * direction still carry a 3 KB settings text (76 pieces) without stalling: ranks exchange one
+     * piece per neighbour per round.
+     */
+    @Test
+    void shouldExchangeLongSettingsOverTinyMessagesAndTwoMessageQueues() throws Exception
+    {
+        final int worldSize = 3;
+        final List<Object> outcomes = connectAll(worldSize, rank -> context().sharedSettings(Map.of("job.data", "x".repeat(3000))),
+            new InMemoryNetwork(worldSize, 40 + FrameHeaderFlyweight.HEADER_LENGTH, 2));
+        try
+        {
+            outcomes.forEach(outcome -> assertInstanceOf(RingAllReduce.class, outcome, () -> String.valueOf(outcome)));
+        }
+        finally
+        {
+            closeConnected(outcomes);
+        }
+    }
+
+    /**
      * The settings count in every link's ledger like the handshake, as online classical bits of their
      * frames (a 4-byte length, then the text in messages of at most the link's largest), never as payload.
      */
     @Test
-    void settingsCountAsOnlineClassicalBitsNotPayload() throws Exception
+    void shouldCountTheSettingsAsOnlineClassicalBitsNotPayload() throws Exception
     {
         final Map<String, String> longSettings = Map.of("job.data", "x".repeat(3000));
         final Map<String, long[]> shortBits = connectedLedgerBits(Map.of("job.data", "x"));
@@ -162,7 +183,6 @@ class RingSettingsExchangeTest
         final int longText = shortText + 2999;
         final int largest = LINK_MESSAGE_BYTES;
         final long extraFrames = (longText + largest - 1) / largest - (shortText + largest - 1) / largest;
-        assertEquals(2, extraFrames, "the long text takes three messages");
         assertEquals(4, longBits.size(), "both ranks' two links");
         for (final Map.Entry<String, long[]> link : longBits.entrySet())
         {
@@ -173,7 +193,7 @@ class RingSettingsExchangeTest
     }
 
     @Test
-    void settingsTextRoundTripsAndMalformedTextIsRecognised()
+    void shouldRoundTripTheSettingsTextAndRecogniseMalformedText()
     {
         final SortedMap<String, String> settings = new TreeMap<>(Map.of("a", "1=2", "b", "", "links", "quantum"));
         final byte[] text = RingSettingsExchange.encode(settings);
@@ -220,8 +240,13 @@ class RingSettingsExchangeTest
      */
     private static List<Object> connectAll(final int worldSize, final IntFunction<RingContext> contexts) throws Exception
     {
-        final InMemoryNetwork network = new InMemoryNetwork(worldSize, LINK_MESSAGE_BYTES + FrameHeaderFlyweight.HEADER_LENGTH,
-            InMemoryNetwork.DEFAULT_QUEUE_CAPACITY);
+        return connectAll(worldSize, contexts, new InMemoryNetwork(worldSize, LINK_MESSAGE_BYTES + FrameHeaderFlyweight.HEADER_LENGTH,
+            InMemoryNetwork.DEFAULT_QUEUE_CAPACITY));
+    }
+
+    private static List<Object> connectAll(final int worldSize, final IntFunction<RingContext> contexts, final InMemoryNetwork network)
+        throws Exception
+    {
         final ExecutorService executor = Executors.newFixedThreadPool(worldSize);
         try
         {
@@ -230,7 +255,7 @@ class RingSettingsExchangeTest
             {
                 final RingContext rankContext = contexts.apply(r);
                 rankContext.worldSize(worldSize).rank(r).sharedSecret(new byte[32]).inMemoryNetwork(network)
-                    .chunkLength(Math.min(rankContext.chunkLength(), 512));
+                    .chunkLength(Math.min(rankContext.chunkLength(), network.maxMessageLength() - FrameHeaderFlyweight.HEADER_LENGTH) & ~7);
                 connecting.add(executor.submit(() -> Ring.connect(rankContext)));
             }
             final List<Object> outcomes = new ArrayList<>(worldSize);

@@ -7,6 +7,8 @@ import io.qring.allreduce.link.MembershipSecret;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -85,6 +87,8 @@ public final class RingContext
     public static final String LINKS_SETTING = "links";
     /** Most bytes the {@link #ringSettings()} may take as UTF-8 {@code name=value} lines. */
     public static final int MAX_RING_SETTINGS_BYTES = 16 * 1024;
+    /** Significant decimal digits that tell every double apart. */
+    private static final int MAX_DOUBLE_DIGITS = 17;
 
     private int worldSize;
     private int rank = -1;
@@ -444,7 +448,9 @@ public final class RingContext
     }
 
     /**
-     * @param connectTimeoutNs how long the neighbours may take to appear and authenticate.
+     * @param connectTimeoutNs how long {@code Ring.connect} may take: for the neighbours to appear and
+     *                         authenticate, and to send their ring settings (each does once both of its own
+     *                         neighbours have authenticated).
      * @return this.
      */
     public RingContext connectTimeoutNs(final long connectTimeoutNs)
@@ -639,6 +645,32 @@ public final class RingContext
     public InMemoryNetwork inMemoryNetwork()
     {
         return inMemoryNetwork;
+    }
+
+    /**
+     * The text of a number in {@link #ringSettings()}: the shortest decimal that reads back as the same
+     * double, worked out with {@link BigDecimal} from the exact value, so ranks on different JDKs write equal
+     * numbers alike ({@link Double#toString(double)} prints some doubles differently since JDK 19).
+     *
+     * @param value the number.
+     * @return e.g. {@code "0.01"}, {@code "0.000001"}, {@code "2E+23"}; {@code "NaN"} and {@code "Infinity"} as such.
+     */
+    public static String settingValue(final double value)
+    {
+        if (!Double.isFinite(value))
+        {
+            return Double.toString(value);
+        }
+        final BigDecimal exact = new BigDecimal(value);
+        for (int digits = 1; digits < MAX_DOUBLE_DIGITS; digits++)
+        {
+            final BigDecimal rounded = exact.round(new MathContext(digits));
+            if (rounded.doubleValue() == value)
+            {
+                return rounded.stripTrailingZeros().toString();
+            }
+        }
+        return exact.round(new MathContext(MAX_DOUBLE_DIGITS)).stripTrailingZeros().toString();
     }
 
     /**

@@ -67,8 +67,8 @@ public interface LinkWrapper
      * What the two ends of every link must configure alike for this wrapper to work (e.g. a quantum link's
      * seed, noise and pool size: both ends derive the link's EPR pairs from them). When the ring connects,
      * each rank sends these to both neighbours and compares theirs ({@code Ring.connect}); a difference
-     * fails the connect, naming every differing setting. Settings only one end uses (timeouts, pacing)
-     * belong elsewhere.
+     * fails the connect, naming every differing setting. Settings each rank may choose for itself
+     * (timeouts, pacing) belong elsewhere.
      *
      * @return setting name to its value as text; names hold no {@code '='} and neither holds a line break.
      */

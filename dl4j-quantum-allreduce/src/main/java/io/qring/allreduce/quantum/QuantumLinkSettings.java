@@ -376,18 +376,27 @@ public final class QuantumLinkSettings
         settings.put(RingContext.LINKS_SETTING, "quantum");
         settings.put("quantum.alarm-policy", alarmPolicy.name());
         settings.put("quantum.block-length", isBlockLengthAdaptive() ? "auto" : Integer.toString(configuredBlockLength));
-        settings.put("quantum.distribution-channel", distributionChannel.toString());
-        settings.put("quantum.eavesdroppers", new TreeMap<>(eavesdroppers).toString());
+        settings.put("quantum.distribution-channel", settingText(distributionChannel));
+        final SortedMap<String, String> eavesdropping = new TreeMap<>();
+        eavesdroppers.forEach((link, eve) -> eavesdropping.put(link, RingContext.settingValue(eve.interceptFraction())));
+        settings.put("quantum.eavesdroppers", eavesdropping.toString());
         settings.put("quantum.max-repair-rounds", Integer.toString(maxRepairRounds));
-        settings.put("quantum.online-channel", onlineChannel.toString());
+        settings.put("quantum.online-channel", settingText(onlineChannel));
         settings.put("quantum.pool-capacity-pairs", Long.toString(poolCapacityPairs));
         settings.put("quantum.seed", Long.toString(seed));
-        settings.put("quantum.t1-seconds", Double.toString(t1Seconds));
-        settings.put("quantum.t2-seconds", Double.toString(t2Seconds));
-        settings.put("quantum.verification", verification.toString());
-        settings.put("quantum.verification-fraction", Double.toString(verificationFraction));
+        settings.put("quantum.t1-seconds", RingContext.settingValue(t1Seconds));
+        settings.put("quantum.t2-seconds", RingContext.settingValue(t2Seconds));
+        settings.put("quantum.verification", "QBER threshold " + RingContext.settingValue(verification.qberThreshold()) +
+            ", delta " + RingContext.settingValue(verification.delta()));
+        settings.put("quantum.verification-fraction", RingContext.settingValue(verificationFraction));
         settings.put("quantum.window", Integer.toString(window));
         return settings;
+    }
+
+    private static String settingText(final PauliChannel channel)
+    {
+        return "pX " + RingContext.settingValue(channel.pX()) + ", pY " + RingContext.settingValue(channel.pY()) +
+            ", pZ " + RingContext.settingValue(channel.pZ());
     }
 
     @Override

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -113,6 +114,28 @@ class RingContextTest
         assertInvalid(valid().sharedSettings(Map.of("a", "x".repeat(RingContext.MAX_RING_SETTINGS_BYTES))),
             "more than " + RingContext.MAX_RING_SETTINGS_BYTES);
         assertEquals(job, valid().sharedSettings(job).copy().sharedSettings());
+    }
+
+    @Test
+    void shouldWriteSettingNumbersAsTheShortestDecimalThatReadsBackExactly()
+    {
+        assertEquals("0.01", RingContext.settingValue(0.01));
+        assertEquals("0.000001", RingContext.settingValue(1e-6));
+        assertEquals("1E-7", RingContext.settingValue(1e-7));
+        assertEquals("2E+23", RingContext.settingValue(2e23));
+        assertEquals("0.30000000000000004", RingContext.settingValue(0.1 + 0.2));
+        assertEquals("0.3333333333333333", RingContext.settingValue(1.0 / 3));
+        assertEquals("0", RingContext.settingValue(0.0));
+        assertEquals("NaN", RingContext.settingValue(Double.NaN));
+        final SplittableRandom random = new SplittableRandom(42);
+        for (int i = 0; i < 10_000; i++)
+        {
+            final double value = Double.longBitsToDouble(random.nextLong()) % 1e300;
+            if (Double.isFinite(value))
+            {
+                assertEquals(value, Double.parseDouble(RingContext.settingValue(value)), "reads back: " + value);
+            }
+        }
     }
 
     @Test

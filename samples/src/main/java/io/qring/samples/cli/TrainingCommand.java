@@ -1,5 +1,6 @@
 package io.qring.samples.cli;
 
+import io.qring.allreduce.config.RingContext;
 import io.qring.samples.data.DataContext;
 import io.qring.samples.data.Sharding;
 import io.qring.samples.data.TrainTestData;
@@ -142,6 +143,7 @@ public abstract class TrainingCommand extends RingCommand
             " mode: " + linkTitle();
         final Map<String, String> shared = new LinkedHashMap<>(described);
         shared.put("data", data.content());
+        shared.put("updater", updater.name().toLowerCase(Locale.ROOT) + ", learning rate " + RingContext.settingValue(rate));
         return new PreparedJob(job, iterations, epochs, title, described, shared);
     }
 }

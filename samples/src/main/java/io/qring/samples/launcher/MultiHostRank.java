@@ -1,8 +1,8 @@
 package io.qring.samples.launcher;
 
 import io.qring.allreduce.Ring;
-import io.qring.allreduce.RingSettingsMismatchException;
 import io.qring.allreduce.RingAllReduce;
+import io.qring.allreduce.RingSettingsMismatchException;
 import io.qring.allreduce.config.RingContext;
 
 import java.nio.charset.StandardCharsets;

@@ -15,7 +15,7 @@ class TrainTestDataTest
     private static final List<String> CLASSES = List.of("a", "b");
 
     @Test
-    void contentNamesTheExamplesNotTheirSource()
+    void shouldNameTheExamplesNotTheirSource()
     {
         final byte[] pixels = {1, 2, 3, 4, 5, 6, 7, 8};
         final byte[] labels = {0, 1};
@@ -30,7 +30,7 @@ class TrainTestDataTest
     }
 
     @Test
-    void checksumChangesWithAPixelALabelOrTheOrder()
+    void shouldChangeTheChecksumWithAPixelALabelOrTheOrder()
     {
         final int reference = images(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, new byte[] {0, 1}).checksum();
         assertNotEquals(reference, images(new byte[] {1, 2, 3, 4, 5, 6, 7, 9}, new byte[] {0, 1}).checksum());
