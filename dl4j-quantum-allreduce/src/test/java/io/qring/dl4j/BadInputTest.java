@@ -91,6 +91,32 @@ class BadInputTest
         assertEquals(0, ring.get(0).allReduceCalls(), "no numbers were combined");
     }
 
+    /** The same inside {@code ParallelWrapper}: the accumulator checks the wrapped model's parameters. */
+    @Test
+    void shouldReportReplicasThatStartFromDifferentParametersInsideParallelWrapper()
+    {
+        final List<ThreadedAllReduce> ring = ThreadedAllReduce.ring(WORLD, DEADLINE);
+        final List<DataSet> batches = Fixtures.batches(Fixtures.regression(5, 2 * SHARD * 3, DataType.FLOAT), SHARD);
+
+        final List<Ranks.Outcome<String>> outcomes = Ranks.runCollecting(WORLD, DEADLINE, rank ->
+        {
+            final MultiLayerNetwork network = Fixtures.regressionMlp(DataType.FLOAT, Fixtures.sgd(), 8);
+            network.params().putScalar(5, network.params().getDouble(5) + rank);
+            final QuantumRingGradientsAccumulator accumulator = QuantumRing.builder().allReduce(ring.get(rank))
+                .exchangeTimeout(Duration.ofSeconds(10)).build().accumulator(network);
+            final Throwable failure = SparseAccumulatorWorkersTest.failureWithin(Duration.ofSeconds(40),
+                () -> SynchronousRingTrainingTest.fitWithParallelWrapper(network, 2, accumulator, batches));
+            return SparseAccumulatorWorkersTest.messageContaining(failure, "every rank must start from the same parameters");
+        });
+
+        for (int rank = 0; rank < WORLD; rank++)
+        {
+            final String message = outcomes.get(rank).value();
+            assertTrue(message.contains("this is rank " + rank + " of 2"), message);
+        }
+        assertEquals(0, ring.get(0).allReduceCalls(), "no numbers were combined");
+    }
+
     @Test
     void shouldSkipANonFiniteIterationOnEveryRankAndTrainOn()
     {

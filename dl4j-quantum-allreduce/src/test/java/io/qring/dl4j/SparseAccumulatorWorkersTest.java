@@ -145,7 +145,7 @@ class SparseAccumulatorWorkersTest
      *
      * @return what it threw, or {@code null}.
      */
-    private static Throwable failureWithin(final Duration limit, final Runnable work)
+    static Throwable failureWithin(final Duration limit, final Runnable work)
     {
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final Thread thread = new Thread(() ->
@@ -177,7 +177,7 @@ class SparseAccumulatorWorkersTest
         return failure.get();
     }
 
-    private static String messageContaining(final Throwable thrown, final String part)
+    static String messageContaining(final Throwable thrown, final String part)
     {
         assertNotNull(thrown, "training should have failed");
         for (Throwable t = thrown; t != null; t = t.getCause())

@@ -211,7 +211,7 @@ class SynchronousRingTrainingTest
             }
             final MultiLayerNetwork model = Fixtures.regressionMlp(type, Fixtures.sgd(), HIDDEN);
             final RecordingAccumulator recorder =
-                new RecordingAccumulator(QuantumRing.builder().allReduce(ring.get(rank)).build().accumulator());
+                new RecordingAccumulator(QuantumRing.builder().allReduce(ring.get(rank)).build().accumulator(model));
             fitWithParallelWrapper(model, workers, recorder, mine);
             assertEquals(List.of(ITERATIONS, ITERATIONS), recorder.appliedCounts());
             return recorder.latestParams();
