@@ -95,7 +95,9 @@ public final class Ring
         public RingAllReduce connect(final List<String> peerEndpoints)
         {
             final long deadlineNanos = System.nanoTime() + context.connectTimeoutNs();
-            final AuthenticatedRingTransport transport = null == binding ? connectInMemory(context) : binding.connect(peerEndpoints);
+            final long timeoutNs = Math.max(0, deadlineNanos - System.nanoTime());
+            final AuthenticatedRingTransport transport = null == binding ? connectInMemory(context, timeoutNs) :
+                binding.connect(peerEndpoints, timeoutNs);
             Link next = null;
             Link previous = null;
             try
@@ -134,7 +136,7 @@ public final class Ring
         }
     }
 
-    private static AuthenticatedRingTransport connectInMemory(final RingContext context)
+    private static AuthenticatedRingTransport connectInMemory(final RingContext context, final long timeoutNs)
     {
         final InMemoryNetwork network = context.inMemoryNetwork();
         final int rank = context.rank();
@@ -143,6 +145,6 @@ public final class Ring
             new MembershipSecret(context.sharedSecret()),
             network.nextPipe(rank), "rank " + (rank + 1) % worldSize + " (in-memory)",
             network.previousPipe(rank), "rank " + (rank - 1 + worldSize) % worldSize + " (in-memory)",
-            context.idleStrategySupplier(), context.connectTimeoutNs(), List.of());
+            context.idleStrategySupplier(), timeoutNs, List.of());
     }
 }

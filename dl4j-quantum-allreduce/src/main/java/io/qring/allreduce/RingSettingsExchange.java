@@ -24,9 +24,11 @@ import java.util.TreeSet;
  * little-endian header (the text's length and the largest message the sender's link carries); each then
  * cuts its text into pieces of the smaller of the two ends' largest messages, so both know how many pieces
  * each way. Then, in rounds, each rank sends its next piece to both neighbours and receives the piece each
- * neighbour sent in that round: no direction holds more than two unread messages (the transports hold at
- * least two), and a rank waits in a round only for what its neighbours send at the start of the same
- * round, so the ring cannot deadlock however small the messages. Like the handshake, the settings count in
+ * neighbour sent in that round. A rank waits in a round only for what its neighbours send at the start of
+ * the same round, so the least advanced rank never waits and the ring cannot deadlock however small the
+ * messages: while both texts of a link have pieces left, no direction of it holds more than two unread
+ * messages; past the end of the shorter one, the rank with the longer text sends ahead, its sends waiting
+ * out back-pressure while its neighbour reads on. Like the handshake, the settings count in
  * the links' ledgers as online classical bits, not as payload ({@link AuthenticatedLink#sendSetup}), so
  * payload counts stay those of the collectives.
  */
@@ -217,12 +219,12 @@ final class RingSettingsExchange
          */
         String compare(final SortedMap<String, String> own)
         {
-            final String text = new String(received, StandardCharsets.UTF_8);
-            final SortedMap<String, String> theirs = decode(text);
+            final String peerText = new String(received, StandardCharsets.UTF_8);
+            final SortedMap<String, String> theirs = decode(peerText);
             if (null == theirs)
             {
                 throw new IllegalStateException("rank " + rank + ": " + link.peerName() + " sent ring settings that are not " +
-                    "name=value lines: " + text);
+                    "name=value lines: " + peerText);
             }
             if (own.equals(theirs))
             {

@@ -11,6 +11,8 @@ import io.qring.channel.ledger.LedgerSnapshot;
 import io.qring.channel.noise.PauliChannel;
 import org.agrona.CloseHelper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -169,8 +171,71 @@ class RingSettingsExchangeTest
     }
 
     /**
+     * Texts of very different lengths over two-message queues: past the end of the short texts, the rank with
+     * the long one sends ahead under back-pressure while its neighbours read on, and the mismatch is reported,
+     * not a timeout.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void shouldReportTextsOfDifferentLengthsOverTwoMessageQueues(final int worldSize) throws Exception
+    {
+        final List<Object> outcomes = connectAll(worldSize, rank -> context().sharedSettings(Map.of("job.data",
+            0 == rank ? "x".repeat(3000) : "y")), new InMemoryNetwork(worldSize, 40 + FrameHeaderFlyweight.HEADER_LENGTH, 2));
+        try
+        {
+            final String rank0 = assertInstanceOf(RingSettingsMismatchException.class, outcomes.get(0),
+                () -> String.valueOf(outcomes.get(0))).getMessage();
+            assertTrue(rank0.contains("as rank 0 / rank 1: job.data = " + "x".repeat(3000) + " / y"), rank0);
+            assertInstanceOf(RingSettingsMismatchException.class, outcomes.get(1), () -> String.valueOf(outcomes.get(1)));
+        }
+        finally
+        {
+            closeConnected(outcomes);
+        }
+    }
+
+    /**
+     * Ends whose links carry different largest messages (Aeron IPC terms of 64 KiB and 256 KiB: 8 KiB and
+     * 32 KiB) cut a 12 KB text into pieces of the smaller and connect.
+     */
+    @Test
+    void shouldCutTheTextForTheSmallerOfTheTwoEndsLargestMessages() throws Exception
+    {
+        final Map<String, String> shared = Map.of("job.data", "z".repeat(12_000));
+        final ExecutorService executor = Executors.newFixedThreadPool(2);
+        final List<Future<RingAllReduce>> connecting = new ArrayList<>();
+        try
+        {
+            for (int r = 0; r < 2; r++)
+            {
+                final RingContext rankContext = RingTestSupport.context(TransportKind.IPC, 2).rank(r).sharedSecret(new byte[32])
+                    .chunkLength(4096).termLength(0 == r ? 64 * 1024 : 256 * 1024).sharedSettings(shared);
+                connecting.add(executor.submit(() -> Ring.connect(rankContext)));
+            }
+            final List<RingAllReduce> ranks = new ArrayList<>();
+            try
+            {
+                for (final Future<RingAllReduce> rank : connecting)
+                {
+                    ranks.add(rank.get(RUN_TIMEOUT_NS, TimeUnit.NANOSECONDS));
+                }
+                assertTrue(ranks.get(0).next().maxMessageLength() < RingContext.MAX_RING_SETTINGS_BYTES &&
+                    ranks.get(0).next().maxMessageLength() < ranks.get(1).next().maxMessageLength(), "premise: ends differ");
+            }
+            finally
+            {
+                ranks.forEach(CloseHelper::quietClose);
+            }
+        }
+        finally
+        {
+            executor.shutdownNow();
+        }
+    }
+
+    /**
      * The settings count in every link's ledger like the handshake, as online classical bits of their
-     * frames (a 4-byte length, then the text in messages of at most the link's largest), never as payload.
+     * frames (an 8-byte header, then the text in messages of at most the link's largest), never as payload.
      */
     @Test
     void shouldCountTheSettingsAsOnlineClassicalBitsNotPayload() throws Exception
@@ -183,6 +248,7 @@ class RingSettingsExchangeTest
         final int longText = shortText + 2999;
         final int largest = LINK_MESSAGE_BYTES;
         final long extraFrames = (longText + largest - 1) / largest - (shortText + largest - 1) / largest;
+        assertTrue(extraFrames > 0, "premise: the long text takes more messages than the short one");
         assertEquals(4, longBits.size(), "both ranks' two links");
         for (final Map.Entry<String, long[]> link : longBits.entrySet())
         {

@@ -89,6 +89,7 @@ class BadInputTest
             assertTrue(message.contains(String.format("rank 0: %08x, rank 1: %08x", checksums[0], checksums[1])), message);
         }
         assertEquals(0, ring.get(0).allReduceCalls(), "no numbers were combined");
+        assertEquals(1, ring.get(0).allGatherCalls(), "the handshake, and no sparse messages, crossed the ring");
     }
 
     /** The same inside {@code ParallelWrapper}: the accumulator checks the wrapped model's parameters. */

@@ -173,11 +173,12 @@ public final class AeronRingBinding implements AutoCloseable
      * Adds the publications to both neighbours and authenticates both links.
      *
      * @param peerEndpoints every rank's endpoint in rank order (UDP; each with an explicit port); ignored for IPC.
+     * @param timeoutNs     how long the neighbours may take to appear and authenticate.
      * @return the connected transport, which now owns this binding's resources.
      * @throws io.qring.allreduce.link.LinkTimeoutException if the neighbours do not appear and authenticate
-     *         within the connect timeout.
+     *         within {@code timeoutNs}.
      */
-    public AuthenticatedRingTransport connect(final List<String> peerEndpoints)
+    public AuthenticatedRingTransport connect(final List<String> peerEndpoints, final long timeoutNs)
     {
         if (handedOver || closed)
         {
@@ -225,7 +226,7 @@ public final class AeronRingBinding implements AutoCloseable
             final MembershipSecret secret = new MembershipSecret(context.sharedSecret());
             handedOver = true;
             return AuthenticatedRingTransport.authenticate(rank, worldSize, context.ringId(), secret, nextPipe, nextName,
-                previousPipe, previousName, context.idleStrategySupplier(), context.connectTimeoutNs(), resources);
+                previousPipe, previousName, context.idleStrategySupplier(), timeoutNs, resources);
         }
         catch (final RuntimeException ex)
         {

@@ -9,6 +9,7 @@ import org.agrona.concurrent.IdleStrategy;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -89,6 +90,9 @@ public final class RingContext
     public static final int MAX_RING_SETTINGS_BYTES = 16 * 1024;
     /** Significant decimal digits that tell every double apart. */
     private static final int MAX_DOUBLE_DIGITS = 17;
+    /** Roundings {@link #settingValue} tries at each length: the nearest decimal, then the ones below and above. */
+    private static final RoundingMode[] SHORTEST_DECIMAL_MODES =
+        {RoundingMode.HALF_EVEN, RoundingMode.FLOOR, RoundingMode.CEILING};
 
     private int worldSize;
     private int rank = -1;
@@ -649,11 +653,13 @@ public final class RingContext
 
     /**
      * The text of a number in {@link #ringSettings()}: the shortest decimal that reads back as the same
-     * double, worked out with {@link BigDecimal} from the exact value, so ranks on different JDKs write equal
-     * numbers alike ({@link Double#toString(double)} prints some doubles differently since JDK 19).
+     * double (at each length the nearest one, else the one below, else the one above), worked out with
+     * {@link BigDecimal} from the exact value, so ranks on different JDKs write equal numbers alike
+     * ({@link Double#toString(double)} prints some doubles differently since JDK 19).
      *
      * @param value the number.
-     * @return e.g. {@code "0.01"}, {@code "0.000001"}, {@code "2E+23"}; {@code "NaN"} and {@code "Infinity"} as such.
+     * @return e.g. {@code "0.01"}, {@code "0.000001"}, {@code "2E+23"}, {@code "-0"}; {@code "NaN"} and
+     *         {@code "Infinity"} as such.
      */
     public static String settingValue(final double value)
     {
@@ -661,16 +667,23 @@ public final class RingContext
         {
             return Double.toString(value);
         }
+        if (0 == value)
+        {
+            return 1 / value < 0 ? "-0" : "0";
+        }
         final BigDecimal exact = new BigDecimal(value);
         for (int digits = 1; digits < MAX_DOUBLE_DIGITS; digits++)
         {
-            final BigDecimal rounded = exact.round(new MathContext(digits));
-            if (rounded.doubleValue() == value)
+            for (final RoundingMode mode : SHORTEST_DECIMAL_MODES)
             {
-                return rounded.stripTrailingZeros().toString();
+                final BigDecimal rounded = exact.round(new MathContext(digits, mode));
+                if (rounded.doubleValue() == value)
+                {
+                    return rounded.stripTrailingZeros().toString();
+                }
             }
         }
-        return exact.round(new MathContext(MAX_DOUBLE_DIGITS)).stripTrailingZeros().toString();
+        return exact.round(new MathContext(MAX_DOUBLE_DIGITS, RoundingMode.HALF_EVEN)).stripTrailingZeros().toString();
     }
 
     /**

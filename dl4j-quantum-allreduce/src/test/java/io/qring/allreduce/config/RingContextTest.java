@@ -126,6 +126,11 @@ class RingContextTest
         assertEquals("0.30000000000000004", RingContext.settingValue(0.1 + 0.2));
         assertEquals("0.3333333333333333", RingContext.settingValue(1.0 / 3));
         assertEquals("0", RingContext.settingValue(0.0));
+        assertEquals("-0", RingContext.settingValue(-0.0));
+        assertEquals(-0.0, Double.parseDouble(RingContext.settingValue(-0.0)));
+        assertEquals("7.120236347223045E-307", RingContext.settingValue(7.1202363472230444E-307),
+            "near a power of two the shortest decimal that reads back is not the nearest at its length");
+        assertEquals(7.1202363472230444E-307, Double.parseDouble("7.120236347223045E-307"));
         assertEquals("NaN", RingContext.settingValue(Double.NaN));
         final SplittableRandom random = new SplittableRandom(42);
         for (int i = 0; i < 10_000; i++)
