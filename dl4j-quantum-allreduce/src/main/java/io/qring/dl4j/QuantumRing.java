@@ -111,9 +111,8 @@ public final class QuantumRing implements AutoCloseable
      * A new DL4J {@code EncodedGradientsAccumulator} with DL4J's {@code SHARED_GRADIENTS} defaults
      * ({@link AdaptiveThresholdAlgorithm}, no residual post-processing) whose encoded updates travel the ring.
      * Its first exchange also checks that every rank's model starts from the same parameters, as
-     * {@link #accumulator(Model)} does: build it on fresh replicas, since sparse sharing adds the ranks'
-     * updates in a different order on each rank (its own first), so replicas it trained may differ in their
-     * last bits.
+     * {@link #accumulator(Model)} does. Every rank adds every rank's encoded updates in rank order, its own
+     * included (DL4J adds a worker's own first), so the replicas stay bit-identical.
      *
      * @param model        the model trained on this rank (sizes the message buffers).
      * @param localWorkers training threads of this rank: 1 for {@code model.setGradientsAccumulator},

@@ -3,30 +3,26 @@ package io.qring.dl4j;
 import org.deeplearning4j.optimize.api.StepFunction;
 import org.deeplearning4j.optimize.solvers.accumulation.EncodedGradientsAccumulator;
 import org.deeplearning4j.optimize.solvers.accumulation.IndexedTail;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.exception.ND4JIllegalStateException;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * DL4J's {@link EncodedGradientsAccumulator} wired to a {@link RingEncodingHandler}: local workers share
- * their threshold-encoded updates through DL4J's own per-worker queues, other ranks' updates arrive
- * through the {@link IndexedTail} external source. Obtain it from {@link QuantumRing#sparseAccumulator}.
+ * DL4J's {@link EncodedGradientsAccumulator} wired to a {@link RingEncodingHandler}: every rank's
+ * threshold-encoded updates, this rank's own included, reach every local worker through the
+ * {@link IndexedTail} external source in rank order (DL4J's per-worker loop-back queues stay empty).
+ * Obtain it from {@link QuantumRing#sparseAccumulator}.
  *
  * <p>Built for a number of local workers ("parties"), which must be the number of threads training with
  * it: with one party it serves a single training thread outside {@code ParallelWrapper} (no registration
  * wait; whichever thread trains uses worker 0 and takes over the queue position and residual of the thread
  * before it, so successive fits may run on different threads, one at a time); with more it serves a
  * {@code ParallelWrapper} of exactly that many workers. A mismatch fails with a message naming both counts
- * instead of waiting forever: waiting for the wrapper to register a round's workers, or for a worker to take
- * its queued updates, is bounded by the ring's exchange timeout.
+ * instead of waiting forever: waiting for the wrapper to register a round's workers is bounded by the ring's
+ * exchange timeout, and workers that never join are noticed after as many updates as DL4J would queue.
  */
 public final class RingEncodedGradientsAccumulator extends EncodedGradientsAccumulator
 {
@@ -36,13 +32,15 @@ public final class RingEncodedGradientsAccumulator extends EncodedGradientsAccum
     private final transient long timeoutNs;
     private transient volatile Thread singleWorker;
     private transient volatile INDArray singleResidual;
+    private final transient AtomicLong encodedUpdates = new AtomicLong();
 
     /**
      * @param parties       local workers (1 without {@code ParallelWrapper}).
      * @param handler       the ring handler.
      * @param initialMemory bytes of each worker's message workspace.
-     * @param queueSize     capacity of each worker's message queue.
-     * @param timeoutNs     longest a worker waits for its round to be registered or for room in a queue.
+     * @param queueSize     capacity of each worker's message queue in DL4J, and the updates a worker that never
+     *                      joins may miss before that is reported.
+     * @param timeoutNs     longest a worker waits for its round to be registered.
      */
     RingEncodedGradientsAccumulator(
         final int parties,
@@ -80,6 +78,7 @@ public final class RingEncodedGradientsAccumulator extends EncodedGradientsAccum
     {
         super.reset();
         externalSource.purge();
+        encodedUpdates.set(0);
         singleWorker = null;
         singleResidual = null;
     }
@@ -183,63 +182,24 @@ public final class RingEncodedGradientsAccumulator extends EncodedGradientsAccum
     }
 
     /**
-     * As DL4J's: queues an encoded update for every local worker; but a full queue of a worker that never
-     * joined fails at once, and room in the queue of a worker that did is awaited at most the exchange timeout
-     * (each worker empties its queue every iteration, so with matching worker counts a queue is never full).
+     * Counts an encoded update of a local worker. Every local worker applies every update, and in each round
+     * every worker of the round makes its update; so once more updates were made than DL4J would queue for a
+     * worker while fewer threads than the parties have joined, a worker that never joined never will (a
+     * {@code ParallelWrapper} with fewer workers than this accumulator was built for), and its share of the
+     * external source would be held forever. Fails then, naming both counts.
      *
-     * @param array an encoded update.
-     * @throws IllegalStateException naming both counts when a queue stays full.
+     * @throws IllegalStateException naming both counts.
      */
-    @Override
-    public void receiveUpdate(final INDArray array)
+    void countEncodedUpdate()
     {
-        final long deadline = System.nanoTime() + timeoutNs;
-        try
+        final long made = encodedUpdates.incrementAndGet();
+        final int joined = workersCounter.get();
+        if (parties > 1 && joined < parties && made > queueSize)
         {
-            final long bytes = array.data().length() * Nd4j.sizeOfDataType(array.data().dataType());
-            if (bytes > initialMemory / queueSize)
-            {
-                throw new ND4JIllegalStateException("Not enough memory to handle update: [" + bytes +
-                    " bytes required]. Please increase memory amount for GradientsAccumulator");
-            }
-            for (int worker = 0; worker < parties; worker++)
-            {
-                enqueue(worker, array, deadline);
-            }
-        }
-        catch (final RuntimeException ex)
-        {
-            throw fail(ex);
-        }
-    }
-
-    @SuppressWarnings("try")
-    private void enqueue(final int worker, final INDArray array, final long deadline)
-    {
-        final ReentrantLock lock = locks.get(worker);
-        lock.lock();
-        try (MemoryWorkspace ignored = workspaces.get(worker).notifyScopeEntered())
-        {
-            final BlockingQueue<INDArray> queue = messages.get(worker);
-            final boolean joined = worker < workersCounter.get();
-            if (joined ? !queue.offer(array.unsafeDuplication(), deadline - System.nanoTime(), TimeUnit.NANOSECONDS) :
-                !queue.offer(array.unsafeDuplication()))
-            {
-                throw new IllegalStateException(what() + ": local worker " + (worker + 1) + " of " + parties +
-                    " has not taken its encoded updates (its queue of " + queueSize + " is full" +
-                    (joined ? " after " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms" : " and it never joined") +
-                    "): built for " + parties + " local workers (" + buildCall(parties) + ") but " + workersCounter.get() +
-                    " training threads have joined; build it with the number of training threads");
-            }
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(what() + ": interrupted while queueing an encoded update", ex);
-        }
-        finally
-        {
-            lock.unlock();
+            throw fail(new IllegalStateException(what() + ": local worker " + (joined + 1) + " of " + parties +
+                " never joined while the others made " + made + " encoded updates (more than the " + queueSize +
+                " a worker may have pending): built for " + parties + " local workers (" + buildCall(parties) + ") but " +
+                joined + " training threads have joined; build it with the number of training threads"));
         }
     }
 

@@ -20,16 +20,16 @@ import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * DL4J's threshold/bitmap {@link EncodingHandler} whose messages also travel the ring: each encoded
- * update still loops back to the local workers' queues exactly as in DL4J, and the encoded updates of
- * all local workers of an iteration go to every other rank in one {@link AllReduce#allGather} (each
- * message crosses every link once), where they enter through the accumulator's {@link IndexedTail}
- * and are decoded into every local worker's next step. An iteration in which a worker has nothing above
- * threshold still takes part (with no message), so the ranks stay in step.
+ * DL4J's threshold/bitmap {@link EncodingHandler} whose messages travel the ring: the encoded updates of
+ * all local workers of an iteration go to every rank in one {@link AllReduce#allGather} (each message
+ * crosses every link once), and every rank, this one included, enters every rank's messages into the
+ * accumulator's {@link IndexedTail} in rank order, to be decoded into every local worker's next step. An
+ * iteration in which a worker has nothing above threshold still takes part (with no message), so the
+ * ranks stay in step.
  *
  * <p>Semantics are those of DL4J's {@code SHARED_GRADIENTS}: every worker applies the <em>sum</em> of
- * all workers' encoded updates, residuals stay local. Replicas agree up to the order in which decoded
- * messages are added (not bit-identical); use {@link QuantumRingGradientsAccumulator} for that.
+ * all workers' encoded updates, residuals stay local. Unlike DL4J, which loops a worker's own update back
+ * first, every worker adds the same messages in the same order, so replicas stay bit-identical.
  */
 public class RingEncodingHandler extends EncodingHandler
 {
@@ -136,7 +136,8 @@ public class RingEncodingHandler extends EncodingHandler
     }
 
     /**
-     * Delivers an encoded update to the local workers (DL4J's loop-back) and stages it for the ring.
+     * Stages an encoded update for the ring, which delivers it to every worker, the local ones too, in rank
+     * order (instead of DL4J's loop-back to the local workers first).
      *
      * @param message         threshold- or bitmap-encoded update (INT32).
      * @param iterationNumber the model's iteration count.
@@ -145,7 +146,10 @@ public class RingEncodingHandler extends EncodingHandler
     @Override
     protected void sendMessage(final INDArray message, final int iterationNumber, final int epochNumber)
     {
-        super.sendMessage(message, iterationNumber, epochNumber);
+        if (accumulator instanceof RingEncodedGradientsAccumulator ring)
+        {
+            ring.countEncodedUpdate();
+        }
         staged.set(message.toIntVector());
     }
 
@@ -175,12 +179,9 @@ public class RingEncodingHandler extends EncodingHandler
             final byte[][] frames = allReduce.allGather(frame(workers));
             try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces())
             {
-                for (int r = 0; r < frames.length; r++)
+                for (final byte[] frame : frames)
                 {
-                    if (r != allReduce.rank())
-                    {
-                        deliver(frames[r], tail);
-                    }
+                    deliver(frame, tail);
                 }
             }
         }
