@@ -185,7 +185,7 @@ public final class Dl4jComparison implements Callable<Integer>
         classical.writeTo(runs.putObject("ringClassical"), targetAccuracy).put("ranksAgree", sync.get(0).ranksAgree());
         quantum.writeTo(runs.putObject("ringQuantum"), targetAccuracy).put("ranksAgree", sync.get(1).ranksAgree())
             .put("sameParametersAsClassical", sync.get(0).finalStateCrc() == sync.get(1).finalStateCrc());
-        sparse.writeTo(runs.putObject("sparseQuantum"), targetAccuracy);
+        sparse.writeTo(runs.putObject("sparseQuantum"), targetAccuracy).put("ranksAgree", sparseRun.ranksAgree());
 
         final double epochRatio = quantum.medianEpochSeconds() / classical.medianEpochSeconds();
         final ObjectNode ratios = report.putObject("ratios")
