@@ -129,9 +129,8 @@ public final class QuantumRing implements AutoCloseable
 
     /**
      * A new DL4J {@code EncodedGradientsAccumulator} whose threshold/bitmap-encoded updates travel the ring
-     * through a {@link RingEncodingHandler}, sized as DL4J's
-     * {@code ParallelWrapper} sizes its own: messages of at most {@code numParams / 16 + 5} ints, a queue of
-     * {@code localWorkers + 2} messages per worker.
+     * through a {@link RingEncodingHandler}, with messages of at most {@code numParams / 16 + 5} ints, as DL4J's
+     * {@code ParallelWrapper} sizes its own.
      *
      * @param numParams          number of parameters of the model trained on this rank.
      * @param localWorkers       training threads of this rank: 1 for {@code model.setGradientsAccumulator},
@@ -168,8 +167,7 @@ public final class QuantumRing implements AutoCloseable
         final long maxMessageInts = numParams / 16 + 5;
         final RingEncodingHandler handler = new RingEncodingHandler(allReduce, thresholdAlgorithm, residualProcessor,
             (int)Math.min(Integer.MAX_VALUE, maxMessageInts), exchangeTimeoutNs, model);
-        final long memoryBytes = maxMessageInts * Integer.BYTES * (localWorkers + 3);
-        return new RingEncodedGradientsAccumulator(localWorkers, handler, memoryBytes, localWorkers + 2, exchangeTimeoutNs);
+        return new RingEncodedGradientsAccumulator(localWorkers, handler, exchangeTimeoutNs);
     }
 
     /**

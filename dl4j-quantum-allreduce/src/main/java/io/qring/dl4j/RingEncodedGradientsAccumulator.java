@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -27,29 +28,27 @@ import java.util.concurrent.locks.LockSupport;
 public final class RingEncodedGradientsAccumulator extends EncodedGradientsAccumulator
 {
     private static final long POLL_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * Bytes of the workspace DL4J reserves per local worker for its loop-back queues, which this accumulator
+     * leaves empty (every update arrives through the external source): the least DL4J accepts is enough.
+     */
+    private static final long LOOP_BACK_WORKSPACE_BYTES = 1024;
 
     private final transient RingEncodingHandler ringHandler;
     private final transient long timeoutNs;
     private transient volatile Thread singleWorker;
     private transient volatile INDArray singleResidual;
     private final transient AtomicLong encodedUpdates = new AtomicLong();
+    private final transient AtomicInteger joinedWorkers = new AtomicInteger();
 
     /**
-     * @param parties       local workers (1 without {@code ParallelWrapper}).
-     * @param handler       the ring handler.
-     * @param initialMemory bytes of each worker's message workspace.
-     * @param queueSize     capacity of each worker's message queue in DL4J, and the updates a worker that never
-     *                      joins may miss before that is reported.
-     * @param timeoutNs     longest a worker waits for its round to be registered.
+     * @param parties   local workers (1 without {@code ParallelWrapper}).
+     * @param handler   the ring handler.
+     * @param timeoutNs longest a worker waits for its round to be registered.
      */
-    RingEncodedGradientsAccumulator(
-        final int parties,
-        final RingEncodingHandler handler,
-        final long initialMemory,
-        final int queueSize,
-        final long timeoutNs)
+    RingEncodedGradientsAccumulator(final int parties, final RingEncodingHandler handler, final long timeoutNs)
     {
-        super(parties, handler, initialMemory, queueSize, Integer.MAX_VALUE, false);
+        super(parties, handler, LOOP_BACK_WORKSPACE_BYTES, parties + 2, Integer.MAX_VALUE, false);
         this.ringHandler = handler;
         this.timeoutNs = timeoutNs;
         setExternalSource(new IndexedTail(parties));
@@ -79,6 +78,7 @@ public final class RingEncodedGradientsAccumulator extends EncodedGradientsAccum
         super.reset();
         externalSource.purge();
         encodedUpdates.set(0);
+        joinedWorkers.set(0);
         singleWorker = null;
         singleResidual = null;
     }
@@ -132,6 +132,7 @@ public final class RingEncodedGradientsAccumulator extends EncodedGradientsAccum
                     buildCall(parties) + ") but a training thread joined as worker " + (assigned + 1) + "; build it " +
                     "with the number of training threads"));
             }
+            joinedWorkers.incrementAndGet();
         }
     }
 
@@ -182,24 +183,24 @@ public final class RingEncodedGradientsAccumulator extends EncodedGradientsAccum
     }
 
     /**
-     * Counts an encoded update of a local worker. Every local worker applies every update, and in each round
-     * every worker of the round makes its update; so once more updates were made than DL4J would queue for a
-     * worker while fewer threads than the parties have joined, a worker that never joined never will (a
-     * {@code ParallelWrapper} with fewer workers than this accumulator was built for), and its share of the
-     * external source would be held forever. Fails then, naming both counts.
+     * Counts an encoded update of a local worker. In each round every worker of the round makes an update, so
+     * once the joined workers made more updates than DL4J would queue for a worker ({@code parties + 2})
+     * while fewer threads than the parties have joined, the missing workers never will (a
+     * {@code ParallelWrapper} with fewer workers than this accumulator was built for), and the external
+     * source would hold every update for them forever. Fails then, naming both counts.
      *
      * @throws IllegalStateException naming both counts.
      */
     void countEncodedUpdate()
     {
         final long made = encodedUpdates.incrementAndGet();
-        final int joined = workersCounter.get();
+        final int joined = joinedWorkers.get();
         if (parties > 1 && joined < parties && made > queueSize)
         {
-            throw fail(new IllegalStateException(what() + ": local worker " + (joined + 1) + " of " + parties +
-                " never joined while the others made " + made + " encoded updates (more than the " + queueSize +
-                " a worker may have pending): built for " + parties + " local workers (" + buildCall(parties) + ") but " +
-                joined + " training threads have joined; build it with the number of training threads"));
+            throw fail(new IllegalStateException(what() + ": built for " + parties + " local workers (" + buildCall(parties) +
+                ") but " + joined + " training threads have joined, and they made " + made + " encoded updates while " +
+                (parties - joined) + " never did (more than the " + queueSize + " a worker may fall behind); build it with " +
+                "the number of training threads"));
         }
     }
 
@@ -215,7 +216,7 @@ public final class RingEncodedGradientsAccumulator extends EncodedGradientsAccum
             if (deadline - System.nanoTime() <= 0)
             {
                 throw fail(new IllegalStateException(what() + ": built for " + parties + " local workers (" +
-                    buildCall(parties) + ") but " + workersCounter.get() + " training thread(s) have used it and no " +
+                    buildCall(parties) + ") but " + joinedWorkers.get() + " training thread(s) have used it and no " +
                     "ParallelWrapper registered the workers of this round within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) +
                     " ms; a single training thread (model.setGradientsAccumulator) needs " + buildCall(1) +
                     ", a ParallelWrapper in CUSTOM mode its worker count"));

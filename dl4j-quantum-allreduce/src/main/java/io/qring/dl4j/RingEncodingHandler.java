@@ -97,7 +97,7 @@ public class RingEncodingHandler extends EncodingHandler
 
     /**
      * Encodes the worker's residual as DL4J does, then joins this iteration's ring exchange (with or without
-     * a message). When encoding or queueing the update for the local workers fails, the other local workers
+     * a message). When encoding or counting the update fails, the other local workers
      * of the round fail at once with that cause rather than wait for this one.
      *
      * @param updates         the worker's accumulated residual; encoded values are subtracted from it.
