@@ -54,7 +54,7 @@ final class RingSettingsExchange
      */
     static void agree(final AuthenticatedRingTransport transport, final SortedMap<String, String> settings, final long deadlineNanos)
     {
-        final byte[] text = encode(settings);
+        final byte[] text = RingContext.ringSettingsText(settings);
         final int rank = transport.rank();
         final LinkExchange next = new LinkExchange(rank, transport.next(), text, deadlineNanos);
         final LinkExchange previous = new LinkExchange(rank, transport.previous(), text, deadlineNanos);
@@ -88,18 +88,7 @@ final class RingSettingsExchange
     }
 
     /**
-     * @param settings name to value.
-     * @return the UTF-8 text, one {@code name=value} line per setting in name order.
-     */
-    static byte[] encode(final SortedMap<String, String> settings)
-    {
-        final StringBuilder text = new StringBuilder();
-        settings.forEach((name, value) -> text.append(name).append('=').append(value).append('\n'));
-        return text.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    /**
-     * @param text what {@link #encode} made.
+     * @param text what {@link RingContext#ringSettingsText} made.
      * @return the settings, or {@code null} if {@code text} is not made of {@code name=value} lines.
      */
     static SortedMap<String, String> decode(final String text)

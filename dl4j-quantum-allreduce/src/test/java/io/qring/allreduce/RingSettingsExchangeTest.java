@@ -243,7 +243,7 @@ class RingSettingsExchangeTest
         final Map<String, String> longSettings = Map.of("job.data", "x".repeat(3000));
         final Map<String, long[]> shortBits = connectedLedgerBits(Map.of("job.data", "x"));
         final Map<String, long[]> longBits = connectedLedgerBits(longSettings);
-        final int shortText = RingSettingsExchange.encode(new TreeMap<>(Map.of(RingContext.LINKS_SETTING, "classical",
+        final int shortText = RingContext.ringSettingsText(new TreeMap<>(Map.of(RingContext.LINKS_SETTING, "classical",
             "job.data", "x"))).length;
         final int longText = shortText + 2999;
         final int largest = LINK_MESSAGE_BYTES;
@@ -262,7 +262,7 @@ class RingSettingsExchangeTest
     void shouldRoundTripTheSettingsTextAndRecogniseMalformedText()
     {
         final SortedMap<String, String> settings = new TreeMap<>(Map.of("a", "1=2", "b", "", "links", "quantum"));
-        final byte[] text = RingSettingsExchange.encode(settings);
+        final byte[] text = RingContext.ringSettingsText(settings);
         assertEquals("a=1=2\nb=\nlinks=quantum\n", new String(text, StandardCharsets.UTF_8));
         assertEquals(settings, RingSettingsExchange.decode(new String(text, StandardCharsets.UTF_8)));
         assertEquals(new TreeMap<>(), RingSettingsExchange.decode(""));

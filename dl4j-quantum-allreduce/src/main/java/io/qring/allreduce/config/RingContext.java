@@ -736,18 +736,31 @@ public final class RingContext
             require(!librarySettings.containsKey(name), "shared setting " + name + " has the name of a link setting " +
                 librarySettings.keySet());
         }
-        long bytes = 0;
-        for (final Map.Entry<String, String> setting : ringSettings().entrySet())
+        final SortedMap<String, String> settings = ringSettings();
+        for (final Map.Entry<String, String> setting : settings.entrySet())
         {
             final String name = setting.getKey();
             require(!name.isEmpty() && name.indexOf('=') < 0 && name.indexOf('\n') < 0 &&
                 null != setting.getValue() && setting.getValue().indexOf('\n') < 0,
                 "ring setting names must be non-empty without '=' or line breaks, and values without line breaks, got " +
                 name + " = " + setting.getValue());
-            bytes += (name + '=' + setting.getValue() + '\n').getBytes(StandardCharsets.UTF_8).length;
         }
+        final int bytes = ringSettingsText(settings).length;
         require(bytes <= MAX_RING_SETTINGS_BYTES, "the ring settings take " + bytes + " bytes as name=value lines, more than " +
-            MAX_RING_SETTINGS_BYTES + ": " + ringSettings().keySet());
+            MAX_RING_SETTINGS_BYTES + ": " + settings.keySet());
+    }
+
+    /**
+     * Ring settings as they travel when the ring connects.
+     *
+     * @param settings name to value, e.g. {@link #ringSettings()}.
+     * @return UTF-8 text, one {@code name=value} line per setting in name order.
+     */
+    public static byte[] ringSettingsText(final SortedMap<String, String> settings)
+    {
+        final StringBuilder text = new StringBuilder();
+        settings.forEach((name, value) -> text.append(name).append('=').append(value).append('\n'));
+        return text.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /**
