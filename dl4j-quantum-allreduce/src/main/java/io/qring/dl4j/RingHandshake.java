@@ -39,13 +39,12 @@ final class RingHandshake
     static void verify(final AllReduce allReduce, final String what, final long length, final DataType type, final Model model)
     {
         final ByteBuffer local = ByteBuffer.allocate(MESSAGE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        local.putLong(length).putInt(type.ordinal()).put((byte)(null == model ? 0 : 1))
-            .putInt(null == model ? 0 : parametersChecksum(model.params()));
+        final int ownChecksum = null == model ? 0 : parametersChecksum(model.params());
+        local.putLong(length).putInt(type.ordinal()).put((byte)(null == model ? 0 : 1)).putInt(ownChecksum);
         final byte[][] all = allReduce.allGather(local.array());
         boolean mismatch = all.length != allReduce.worldSize();
         boolean everyModelKnown = true;
         boolean parametersDiffer = false;
-        final int ownChecksum = local.getInt(Long.BYTES + Integer.BYTES + 1);
         final StringBuilder ranks = new StringBuilder();
         final StringBuilder checksums = new StringBuilder();
         for (int r = 0; r < all.length; r++)
