@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -68,6 +69,12 @@ public final class RingAllReduce implements AllReduce
 {
     /** Bytes of the descriptor each rank circulates before a collective. */
     public static final int DESCRIPTOR_LENGTH = 48;
+
+    /**
+     * How long a rank whose send the next rank stopped reading looks for that rank's abort reason; the
+     * reason left before the stream closed, so it is there at once unless the rank never sent one.
+     */
+    static final long PEER_ABORT_REASON_WAIT_NS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private static final Logger LOG = LoggerFactory.getLogger(RingAllReduce.class);
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
@@ -461,8 +468,30 @@ public final class RingAllReduce implements AllReduce
     /** Sends one message to the next rank and counts it in that link's ledger ({@link LedgerCounter#MESSAGES}). */
     private void sendNext(final DirectBuffer buffer, final int offset, final int length)
     {
-        next.send(buffer, offset, length, deadline());
+        try
+        {
+            next.send(buffer, offset, length, deadline());
+        }
+        catch (final PeerFailedException ex)
+        {
+            throw withPeerAbortReason(ex);
+        }
         next.ledger().add(LedgerCounter.MESSAGES, 1);
+    }
+
+    /**
+     * A send the next rank stopped reading, as the reason that rank gave when it aborted, if it sent one
+     * before it stopped: that rank may have failed without this one's doing (e.g. at connect, against its
+     * own next rank), and its reason says why.
+     */
+    private PeerFailedException withPeerAbortReason(final PeerFailedException ex)
+    {
+        if (null != ex.abortReason())
+        {
+            return ex;
+        }
+        final String reason = next.awaitPeerAbortReason(Math.min(deadline(), System.nanoTime() + PEER_ABORT_REASON_WAIT_NS));
+        return null == reason ? ex : new PeerFailedException(ex.peerName(), ex.peerName() + " aborted: " + reason, reason, ex);
     }
 
     private void exchangeBytes(final byte[] send, final byte[] receive, final int chunkBytes)

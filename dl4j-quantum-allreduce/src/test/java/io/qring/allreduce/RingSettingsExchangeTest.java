@@ -70,6 +70,37 @@ class RingSettingsExchangeTest
                 () -> rank2.allReduce(new float[8], ReduceOp.SUM), "its neighbours gave up: no waiting for a timeout");
             assertTrue(failed.peerName().equals("rank 1 (in-memory)") || failed.peerName().equals("rank 3 (in-memory)"),
                 failed.getMessage());
+            assertTrue(failed.getMessage().contains(failed.peerName() + " aborted: ") &&
+                failed.abortReason().contains(" and rank 0 (in-memory) run with different ring settings"), failed.getMessage());
+        }
+        finally
+        {
+            closeConnected(outcomes);
+        }
+    }
+
+    /**
+     * Rank 2 of 4 matches both its neighbours, so it connects; rank 0 differs from both of them, so they
+     * give up. Rank 2's first collective then fails naming their reason, whichever of them it notices
+     * first: rank 3 through the send it stopped reading (its abort sits on the reverse direction), rank 1
+     * through the abort it sent forward.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void shouldTellARankWhoseNeighboursBothMatchItWhyTheyGaveUp(final boolean quantum) throws Exception
+    {
+        final List<Object> outcomes = connectAll(4, rank ->
+        {
+            final RingContext context = context().sharedSettings(Map.of("job.seed", 0 == rank ? "8" : "7"));
+            return quantum ? context.linkWrapper(QUANTUM.wrapper()) : context;
+        });
+        try
+        {
+            final RingAllReduce rank2 = assertInstanceOf(RingAllReduce.class, outcomes.get(2), () -> String.valueOf(outcomes.get(2)));
+            final PeerFailedException failed = assertThrows(PeerFailedException.class, () -> rank2.allReduce(new float[8], ReduceOp.SUM));
+            assertTrue(failed.getMessage().contains(failed.peerName() + " aborted: ") && failed.abortReason().matches(
+                "rank [13] and rank 0 \\(in-memory\\) run with different ring settings, as rank [13] / rank 0: job.seed = 7 / 8 .*"),
+                failed.getMessage());
         }
         finally
         {

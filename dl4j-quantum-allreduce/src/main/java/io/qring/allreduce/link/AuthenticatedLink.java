@@ -71,6 +71,8 @@ public final class AuthenticatedLink implements Link
     private static final int PROOF_LENGTH = 2 * NONCE_LENGTH + Integer.BYTES;
     private static final int MAX_PENDING_PROOFS = 16;
     private static final int HANDSHAKE_POLLS_PER_WORK = 16;
+    /** What {@link #awaitPeerAbortReason} does with DATA the peer sent on the reverse direction: nothing. */
+    private static final MessageHandler IGNORED_DATA = (buffer, offset, length) -> {};
 
     private final MessagePipe pipe;
     private final MembershipSecret secret;
@@ -389,6 +391,45 @@ public final class AuthenticatedLink implements Link
                     receiveIdle.reset();
                 }
             }
+        }
+        finally
+        {
+            userHandler = null;
+        }
+    }
+
+    /**
+     * Reads the reverse direction until the peer's ABORT frame, the end of its stream or the deadline;
+     * DATA frames the peer sent on it before are dropped (nobody waits for them any more), and a frame that
+     * breaks the stream ends the search.
+     */
+    @Override
+    public String awaitPeerAbortReason(final long deadlineNanos)
+    {
+        if (closed || null != localAbortReason)
+        {
+            return peerAbortReason;
+        }
+        userHandler = IGNORED_DATA;
+        sendIdle.reset();
+        try
+        {
+            while (null == peerAbortReason && null == streamFailure)
+            {
+                if (pipe.poll(consumer, 1) > 0)
+                {
+                    sendIdle.reset();
+                }
+                else if (null != pipe.peerGoneReason() || System.nanoTime() - deadlineNanos >= 0)
+                {
+                    break;
+                }
+                else
+                {
+                    sendIdle.idle();
+                }
+            }
+            return peerAbortReason;
         }
         finally
         {

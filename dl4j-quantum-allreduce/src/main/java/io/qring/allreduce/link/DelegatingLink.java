@@ -69,6 +69,13 @@ public abstract class DelegatingLink implements Link
 
     /** {@inheritDoc} */
     @Override
+    public String awaitPeerAbortReason(final long deadlineNanos)
+    {
+        return delegate.awaitPeerAbortReason(deadlineNanos);
+    }
+
+    /** {@inheritDoc} */
+    @Override
     public LinkLedger ledger()
     {
         return delegate.ledger();

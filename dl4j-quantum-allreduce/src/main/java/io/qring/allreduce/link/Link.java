@@ -65,6 +65,22 @@ public interface Link extends AutoCloseable
     }
 
     /**
+     * After a {@link #send} failed with a {@link PeerFailedException} that carries no abort reason (the
+     * peer stopped reading): the reason the peer gave when it aborted, if it sent one before it stopped.
+     * It travels on the reverse direction, which on a link no decorator reads nobody else would read.
+     * The sending thread calls it once its send failed; a decorator that reads the reverse direction on a
+     * thread of its own answers from what that thread read, or reads on once that thread has stopped.
+     *
+     * @param deadlineNanos {@link System#nanoTime()} by which to stop looking.
+     * @return the peer's abort reason, or {@code null} if none arrived by the deadline or the peer's
+     *         stream ended without one.
+     */
+    default String awaitPeerAbortReason(long deadlineNanos)
+    {
+        return null;
+    }
+
+    /**
      * The ledger of this link's outbound direction (self to peer): what this side put on the wire.
      *
      * @return the ledger, never {@code null}.

@@ -7,6 +7,7 @@ import io.qring.allreduce.link.LinkClosedException;
 import io.qring.allreduce.link.LinkException;
 import io.qring.allreduce.link.LinkTimeoutException;
 import io.qring.allreduce.link.MessageHandler;
+import io.qring.allreduce.link.PeerFailedException;
 import io.qring.channel.codec.SuperdenseEncoder;
 import io.qring.channel.epr.EprPool;
 import io.qring.channel.frame.PauliFrame;
@@ -262,6 +263,34 @@ final class QuantumSenderLink extends DelegatingLink
                 peerName() + " failed (its EPR pairs are spent, so the link is out of step): " + ex, ex));
             throw ex;
         }
+    }
+
+    /**
+     * The peer's abort reason as the control thread read it; otherwise, once a failure has stopped the
+     * control thread, read on from where it left off (it reads only while frames await acknowledgement,
+     * so an abort can arrive unread). A link that has not failed has nothing to look for.
+     */
+    @Override
+    public String awaitPeerAbortReason(final long deadlineNanos)
+    {
+        if (null == failure.get())
+        {
+            return null;
+        }
+        try
+        {
+            controlThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        if (failure.get() instanceof PeerFailedException peerFailed && null != peerFailed.abortReason())
+        {
+            return peerFailed.abortReason();
+        }
+        return controlThread.isAlive() ? null : delegate.awaitPeerAbortReason(deadlineNanos);
     }
 
     @Override

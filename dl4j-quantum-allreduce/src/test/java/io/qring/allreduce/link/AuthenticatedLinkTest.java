@@ -20,6 +20,7 @@ import static io.qring.allreduce.link.FrameHeaderFlyweight.HEADER_LENGTH;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -211,6 +212,34 @@ class AuthenticatedLinkTest
         final LinkClosedException closed = assertThrows(LinkClosedException.class,
             () -> sender.send(new UnsafeBuffer(new byte[1]), 0, 1, deadline()));
         assertTrue(closed.getMessage().contains("rank 7 exploded"));
+    }
+
+    @Test
+    void shouldFindTheAbortReasonOfAPeerThatStoppedReadingBehindTheDataItSentBack()
+    {
+        handshake(sender, receiver);
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[8]);
+        receiver.send(message, 0, 8, deadline());
+        receiver.send(message, 0, 8, deadline());
+        receiver.abort("rank 1 could not join: its settings differ from rank 2's");
+        receiver.close();
+        final PeerFailedException ex = assertThrows(PeerFailedException.class, () -> sender.send(message, 0, 8, deadline()));
+        assertTrue(ex.getMessage().contains("rank 1 is no longer reading"), ex.getMessage());
+        assertNull(ex.abortReason());
+        assertEquals("rank 1 could not join: its settings differ from rank 2's", sender.awaitPeerAbortReason(deadline()));
+        assertEquals(0, sender.rejectedFrames());
+    }
+
+    @Test
+    void shouldStopLookingForAnAbortReasonWhenThePeersStreamEndsWithoutOne()
+    {
+        handshake(sender, receiver);
+        receiver.send(new UnsafeBuffer(new byte[8]), 0, 8, deadline());
+        receiver.close();
+        final long start = System.nanoTime();
+        assertNull(sender.awaitPeerAbortReason(System.nanoTime() + TimeUnit.SECONDS.toNanos(30)));
+        final long elapsed = System.nanoTime() - start;
+        assertTrue(elapsed < TimeUnit.SECONDS.toNanos(5), "looked for " + TimeUnit.NANOSECONDS.toMillis(elapsed) + " ms");
     }
 
     @Test
