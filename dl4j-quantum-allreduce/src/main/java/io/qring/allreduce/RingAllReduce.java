@@ -480,9 +480,9 @@ public final class RingAllReduce implements AllReduce
     }
 
     /**
-     * A send the next rank stopped reading, as the reason that rank gave when it aborted, if it sent one
-     * before it stopped: that rank may have failed without this one's doing (e.g. at connect, against its
-     * own next rank), and its reason says why.
+     * The failure of a send the next rank stopped reading, restated with the reason that rank gave when it
+     * aborted, if it sent one before it stopped: that rank may have failed for a cause of its own (e.g. at
+     * connect, against its own next rank), which its reason names.
      */
     private PeerFailedException withPeerAbortReason(final PeerFailedException ex)
     {
