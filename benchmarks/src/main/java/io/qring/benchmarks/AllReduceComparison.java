@@ -116,6 +116,10 @@ public final class AllReduceComparison implements Callable<Integer>
         description = "ring chunk length (default: ${DEFAULT-VALUE}, the library's)")
     private int chunkLength;
 
+    @Option(names = "--send-ahead", defaultValue = "" + RingContext.DEFAULT_SEND_AHEAD,
+        description = "chunks a rank sends ahead of its receives, 0 for lockstep (default: ${DEFAULT-VALUE}, the library's)")
+    private int sendAhead;
+
     @Option(names = "--term-bytes", defaultValue = "" + RingContext.DEFAULT_TERM_LENGTH,
         description = "Aeron term length (default: ${DEFAULT-VALUE}, the library's)")
     private int termLength;
@@ -226,7 +230,7 @@ public final class AllReduceComparison implements Callable<Integer>
         final double rawBytesPerSecond = Figures.median(RawAeronThroughput.measure(
             context(transport), classical.chunkLength(), rawBytesPerRep, rawWarmUp, repetitions));
         final double rawRingBytesPerSecond = Figures.median(RawAeronRingThroughput.measure(
-            context(transport), classical.chunkLength(), rawBytesPerRep, rawWarmUp, repetitions));
+            context(transport).sendAhead(classical.sendAhead()), classical.chunkLength(), rawBytesPerRep, rawWarmUp, repetitions));
 
         final long codingCpuNs = Figures.median(new CodingCost(quantum.chunkLength(), (long)(ranks * bytes * busFactor))
             .measure(warmUp, repetitions));
@@ -289,7 +293,8 @@ public final class AllReduceComparison implements Callable<Integer>
             .put("algbwGBps", Figures.round(algbw / 1e9))
             .put("busbwGBps", Figures.round(busbw / 1e9))
             .put("medianCpuMs", Figures.round(measurement.medianCpuNs() / 1e6))
-            .put("chunkBytes", measurement.chunkLength());
+            .put("chunkBytes", measurement.chunkLength())
+            .put("sendAhead", measurement.sendAhead());
         final ArrayNode times = node.putArray("timesMs");
         for (final long time : measurement.timesNs())
         {
@@ -304,6 +309,7 @@ public final class AllReduceComparison implements Callable<Integer>
             .transport(transport)
             .worldSize(ranks)
             .chunkLength(chunkLength)
+            .sendAhead(sendAhead)
             .termLength(termLength)
             .connectTimeoutNs(TimeUnit.SECONDS.toNanos(30))
             .operationTimeoutNs(TimeUnit.SECONDS.toNanos(60));

@@ -24,9 +24,10 @@ import java.util.function.BooleanSupplier;
  * to rank (r + 1) mod N and a subscription from rank (r − 1) mod N, over the same embedded media driver
  * ({@link EmbeddedMediaDriver}), transport, term length, MTU and idle strategy as the ring's context.
  * In each repetition every rank sends the same volume in messages of the ring's chunk length, offering
- * message k to its next rank and then waiting for message k from its previous rank (as the ring's engine
- * sends chunk k, then receives chunk k), and copies every reassembled message out into a heap array of
- * the message length. No framing, authentication or reduction. A repetition is timed from the moment all
+ * message k + a to its next rank and then waiting for message k from its previous rank, a the context's
+ * {@link RingContext#sendAhead()} (as the ring's engine sends chunk k + a, then receives chunk k; pass
+ * the ring's own {@code RingAllReduce.sendAhead()}), and copies every reassembled message out into a heap
+ * array of the message length. No framing, authentication or reduction. A repetition is timed from the moment all
  * rank threads are released together until the last of them holds its last message; the throughput of a
  * link is the volume per rank divided by that time.
  */
@@ -43,7 +44,7 @@ final class RawAeronRingThroughput
 
     /**
      * @param context       the ring's settings (world size, transport, term length, MTU, liveness timeout,
-     *                      idle strategy).
+     *                      idle strategy, send-ahead).
      * @param messageLength bytes per message.
      * @param bytesPerRep   volume each rank sends in one repetition, rounded down to whole messages (at least one).
      * @param warmUp        untimed repetitions first.
@@ -110,6 +111,7 @@ final class RawAeronRingThroughput
         private final BooleanSupplier abandoned;
         private final long messages;
         private final int messageLength;
+        private final int sendAhead;
         private final int rounds;
         private long startNs;
 
@@ -124,6 +126,7 @@ final class RawAeronRingThroughput
             final int ranks = toNext.length;
             this.messages = messages;
             this.messageLength = messageLength;
+            this.sendAhead = context.sendAhead();
             this.rounds = rounds;
             this.finishNs = new long[ranks];
             this.phaser = new Phaser(ranks + 1)
@@ -208,7 +211,7 @@ final class RawAeronRingThroughput
             }
         }
 
-        /** One rank: sends message k to its next rank, then receives message k from its previous rank. */
+        /** One rank: sends message k + a to its next rank, then receives message k from its previous rank. */
         private final class Rank implements Runnable
         {
             private final int rank;
@@ -244,10 +247,16 @@ final class RawAeronRingThroughput
                             return;
                         }
                         received = 0;
-                        for (long k = 0; k < messages; k++)
+                        for (long k = 0; k < messages + sendAhead; k++)
                         {
-                            RawAeron.offer(toNext, message, messageLength, idle, abandoned);
-                            receive(k);
+                            if (k < messages)
+                            {
+                                RawAeron.offer(toNext, message, messageLength, idle, abandoned);
+                            }
+                            if (k >= sendAhead)
+                            {
+                                receive(k - sendAhead);
+                            }
                         }
                         finishNs[rank] = System.nanoTime();
                         if (!pass(REPETITION_TIMEOUT_NS))

@@ -30,12 +30,13 @@ import java.util.zip.CRC32C;
  * @param timesNs     time of each timed operation, ns, in run order.
  * @param cpuNs       CPU time of the process during each timed operation, ns, in run order.
  * @param chunkLength the chunk the ring moved data in, bytes (after any link wrapper's limit).
+ * @param sendAhead   chunks rank 0 sent ahead of its receives ({@link RingAllReduce#sendAhead()}).
  * @param link01      ledger of directed link 0→1 over the last operation, both endpoints merged.
  * @param resultCrc   CRC-32C of the float bits every rank holds after the last operation (they are
  *                    checked to be the same on every rank): rings given the same inputs and turns must
  *                    end with the same value.
  */
-record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, LedgerSnapshot link01, int resultCrc)
+record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, int sendAhead, LedgerSnapshot link01, int resultCrc)
 {
     /** Longest a single all-reduce of the measurement may take. */
     static final long OPERATION_TIMEOUT_NS = TimeUnit.MINUTES.toNanos(5);
@@ -90,7 +91,8 @@ record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, LedgerSnap
             final List<RingMeasurement> measurements = new ArrayList<>(rings.size());
             for (int i = 0; i < rings.size(); i++)
             {
-                measurements.add(new RingMeasurement(times[i], cpu[i], rings.get(i).rank(0).chunkLength(), link01(rings.get(i)),
+                measurements.add(new RingMeasurement(times[i], cpu[i], rings.get(i).rank(0).chunkLength(),
+                    rings.get(i).rank(0).sendAhead(), link01(rings.get(i)),
                     resultCrc(data.get(i))));
             }
             return measurements;

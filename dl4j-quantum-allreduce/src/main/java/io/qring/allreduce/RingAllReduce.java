@@ -41,9 +41,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * 2(N−1)/N · M when N divides M (the bandwidth lower bound).
  * <p>
  * <b>Chunking.</b> Segments move in chunks of at most the agreed chunk length (the smallest
- * {@link RingContext#chunkLength()} of all ranks, capped by the links' largest message); each step
- * sends chunk k then receives chunk k, so with asynchronous sends every link carries data while its
- * receiver reduces, and no rank has more than two chunks outstanding (no deadlock).
+ * {@link RingContext#chunkLength()} of all ranks, capped by the links' largest message). Within a step
+ * a rank sends chunk k + a before it receives chunk k, a = {@link #sendAhead()}: the context's
+ * {@link RingContext#sendAhead()}, but at most what its next link takes unreceived
+ * ({@link Link#maxUnreceivedMessages(int)}) less the two chunks a rank in lockstep (a = 0) may have
+ * outstanding. Sends are asynchronous, so every link carries data while its receiver reduces, and a
+ * send never waits on a rank that itself waits to send (no deadlock).
  * <p>
  * <b>Agreement.</b> Before any data moves, the ranks all-gather a 48-byte descriptor, little-endian:
  * collective number (long, offset 0), rank (int, 8), kind (byte, 12), operation (byte, 13), non-finite
@@ -103,6 +106,7 @@ public final class RingAllReduce implements AllReduce
     private final NonFinitePolicy nonFinitePolicy;
     private final long operationTimeoutNs;
     private final int chunkLength;
+    private final int sendAhead;
     private final byte[] sendBytes;
     private final UnsafeBuffer sendBuffer;
     private final ByteBuffer sendView;
@@ -149,6 +153,7 @@ public final class RingAllReduce implements AllReduce
             throw new IllegalArgumentException("links of rank " + rank + " carry messages of only " +
                 Math.min(next.maxMessageLength(), previous.maxMessageLength()) + " bytes");
         }
+        this.sendAhead = Math.max(0, Math.min(context.sendAhead(), next.maxUnreceivedMessages(chunkLength) - 2));
         this.sendBytes = new byte[chunkLength];
         this.sendBuffer = new UnsafeBuffer(sendBytes);
         this.sendView = ByteBuffer.wrap(sendBytes).order(ORDER);
@@ -181,6 +186,15 @@ public final class RingAllReduce implements AllReduce
     public Link previous()
     {
         return previous;
+    }
+
+    /**
+     * @return chunks this rank sends ahead of its receives within a step: {@link RingContext#sendAhead()},
+     *         but at most what its next link takes unreceived less two.
+     */
+    public int sendAhead()
+    {
+        return sendAhead;
     }
 
     /** @return this rank's chunk length in bytes (a collective uses the smallest of all ranks'). */
@@ -445,20 +459,22 @@ public final class RingAllReduce implements AllReduce
         final int receiveChunks = chunks(receiveLength, chunkElements);
         final int elementBytes = array.elementBytes();
         receiveArray = array;
-        for (int k = 0, n = Math.max(sendChunks, receiveChunks); k < n; k++)
+        for (int k = 0, n = Math.max(sendChunks, receiveChunks + sendAhead); k < n; k++)
         {
-            chunk = k;
             if (k < sendChunks)
             {
+                chunk = k;
                 final int from = sendStart + k * chunkElements;
                 final int count = Math.min(chunkElements, sendLength - k * chunkElements);
                 array.copyOut(from, count, sendView);
                 sendNext(sendBuffer, 0, count * elementBytes);
             }
-            if (k < receiveChunks)
+            final int received = k - sendAhead;
+            if (received >= 0 && received < receiveChunks)
             {
-                receiveFrom = receiveStart + k * chunkElements;
-                receiveCount = Math.min(chunkElements, receiveLength - k * chunkElements);
+                chunk = received;
+                receiveFrom = receiveStart + received * chunkElements;
+                receiveCount = Math.min(chunkElements, receiveLength - received * chunkElements);
                 previous.receive(reduce ? reduceHandler : copyHandler, deadline());
             }
         }
@@ -500,17 +516,19 @@ public final class RingAllReduce implements AllReduce
         final int receiveChunks = chunks(receive.length, chunkBytes);
         gatherSendBuffer.wrap(send);
         receiveBytes = receive;
-        for (int k = 0, n = Math.max(sendChunks, receiveChunks); k < n; k++)
+        for (int k = 0, n = Math.max(sendChunks, receiveChunks + sendAhead); k < n; k++)
         {
-            chunk = k;
             if (k < sendChunks)
             {
+                chunk = k;
                 final int from = k * chunkBytes;
                 sendNext(gatherSendBuffer, from, Math.min(chunkBytes, send.length - from));
             }
-            if (k < receiveChunks)
+            final int received = k - sendAhead;
+            if (received >= 0 && received < receiveChunks)
             {
-                receiveBytesFrom = k * chunkBytes;
+                chunk = received;
+                receiveBytesFrom = received * chunkBytes;
                 receiveBytesCount = Math.min(chunkBytes, receive.length - receiveBytesFrom);
                 previous.receive(bytesHandler, deadline());
             }

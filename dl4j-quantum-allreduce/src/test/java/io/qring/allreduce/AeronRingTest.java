@@ -1,6 +1,7 @@
 package io.qring.allreduce;
 
 import io.qring.allreduce.aeron.EmbeddedMediaDriver;
+import io.qring.allreduce.config.RingContext;
 import io.qring.allreduce.config.TransportKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,6 +21,7 @@ import static io.qring.allreduce.RingTestSupport.assertDoubleResults;
 import static io.qring.allreduce.RingTestSupport.assertFloatResults;
 import static io.qring.allreduce.RingTestSupport.context;
 import static io.qring.allreduce.RingTestSupport.floats;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,6 +70,10 @@ class AeronRingTest
         {
             assertFloatResults(allReduceFloats(ring, SEED, length, ReduceOp.SUM), SEED, ReduceOp.SUM);
             RingAllReduceTest.assertPerRankPayload(ring, length, Float.BYTES, 256 * 1024);
+            for (final RingAllReduce rank : ring.ranks())
+            {
+                assertEquals(RingContext.DEFAULT_SEND_AHEAD, rank.sendAhead(), "half a 4 MiB term holds 7 chunks of 256 KiB");
+            }
         }
     }
 

@@ -12,6 +12,7 @@ import io.qring.allreduce.link.Link;
 import io.qring.allreduce.link.LinkException;
 import io.qring.allreduce.link.LinkTimeoutException;
 import io.qring.allreduce.link.LinkWrapper;
+import io.qring.allreduce.quantum.QuantumLinkSettings;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerSnapshot;
 import org.agrona.CloseHelper;
@@ -40,6 +41,7 @@ import static io.qring.allreduce.RingTestSupport.context;
 import static io.qring.allreduce.RingTestSupport.elementsSentBy;
 import static io.qring.allreduce.RingTestSupport.floats;
 import static io.qring.allreduce.RingTestSupport.lengths;
+import static io.qring.allreduce.RingTestSupport.rawBits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -111,6 +113,69 @@ class RingAllReduceTest
             }
             assertEquals(0, mismatches, "elements not summed as ((x_s + x_s+1) + x_s+2) + x_s+3");
             assertTrue(orderMatters > 100, "inputs must make the order visible, only " + orderMatters + " differ");
+        }
+    }
+
+    /**
+     * Sending ahead changes when chunks go, not what they carry: with any send-ahead every rank ends with
+     * the lockstep ring's bits.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 3})
+    void shouldEndWithTheLockstepBitsWhateverTheSendAhead(final int sendAhead)
+    {
+        final int worldSize = 3;
+        final int length = 4003;
+        final List<float[]> lockstep;
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize).chunkLength(512).sendAhead(0)))
+        {
+            lockstep = allReduceFloats(ring, SEED, length, ReduceOp.AVERAGE);
+        }
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize).chunkLength(512).sendAhead(sendAhead)))
+        {
+            for (final RingAllReduce rank : ring.ranks())
+            {
+                assertEquals(sendAhead, rank.sendAhead(), "rank " + rank.rank());
+            }
+            final List<float[]> results = allReduceFloats(ring, SEED, length, ReduceOp.AVERAGE);
+            for (int r = 0; r < worldSize; r++)
+            {
+                assertArrayEquals(rawBits(lockstep.get(r)), rawBits(results.get(r)), "rank " + r);
+            }
+            final byte[][] gathered = ring.run(rank -> rank.allGather(new byte[1500 + rank.rank()]), RUN_TIMEOUT_NS).get(1);
+            assertEquals(1502, gathered[2].length);
+        }
+    }
+
+    /**
+     * A rank sends ahead at most what its next link takes unreceived less two: in-memory queues of two
+     * messages keep the ring in lockstep, queues of four allow two ahead; a quantum link takes what its
+     * acknowledgement window lets through (window − window/2 + 1), so window 1 keeps lockstep and window 4
+     * allows one ahead. Every such ring still sums exactly.
+     */
+    @Test
+    void shouldSendAheadAtMostWhatTheNextLinkTakesUnreceivedLessTwo()
+    {
+        final int worldSize = 3;
+        final int chunk = 512;
+        for (final int[] queueAndAhead : new int[][] {{2, 0}, {4, 2}})
+        {
+            final InMemoryNetwork network = new InMemoryNetwork(worldSize, chunk + FrameHeaderFlyweight.HEADER_LENGTH, queueAndAhead[0]);
+            try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize).chunkLength(chunk).sendAhead(8)
+                .inMemoryNetwork(network)))
+            {
+                assertEquals(queueAndAhead[1], ring.ranks().get(0).sendAhead(), "queues of " + queueAndAhead[0]);
+                assertFloatResults(allReduceFloats(ring, SEED, 4003, ReduceOp.SUM), SEED, ReduceOp.SUM);
+            }
+        }
+        for (final int[] windowAndAhead : new int[][] {{1, 0}, {4, 1}, {16, 7}})
+        {
+            try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize).chunkLength(chunk).sendAhead(8)
+                .linkWrapper(QuantumLinkSettings.builder().window(windowAndAhead[0]).build().wrapper())))
+            {
+                assertEquals(windowAndAhead[1], ring.ranks().get(0).sendAhead(), "quantum window " + windowAndAhead[0]);
+                assertFloatResults(allReduceFloats(ring, SEED, 4003, ReduceOp.SUM), SEED, ReduceOp.SUM);
+            }
         }
     }
 

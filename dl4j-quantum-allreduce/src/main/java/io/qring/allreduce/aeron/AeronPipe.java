@@ -9,6 +9,7 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
+import io.aeron.protocol.DataHeaderFlyweight;
 import io.qring.allreduce.link.MessagePipe;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -149,6 +150,29 @@ final class AeronPipe implements MessagePipe
     public int maxMessageLength()
     {
         return publication.maxMessageLength();
+    }
+
+    /**
+     * What the publication's term window (half a term, Aeron's default for IPC and UDP) holds of such
+     * messages, each fragment with its header and padded to whole frames; a UDP receiver's window adds to it.
+     */
+    @Override
+    public int maxUnreceivedMessages(final int length)
+    {
+        return unreceivedCapacity(publication.termBufferLength(), length, publication.maxPayloadLength());
+    }
+
+    /**
+     * @param termLength       term length of the publication.
+     * @param messageLength    bytes of each message.
+     * @param maxPayloadLength payload of one fragment (MTU less the frame header).
+     * @return how many such messages half a term holds, at least 1.
+     */
+    static int unreceivedCapacity(final int termLength, final int messageLength, final int maxPayloadLength)
+    {
+        final long fragments = Math.max(1, (messageLength + (long)maxPayloadLength - 1) / maxPayloadLength);
+        final long framedLength = fragments * (maxPayloadLength + (long)DataHeaderFlyweight.HEADER_LENGTH);
+        return (int)Math.max(1, (termLength / 2) / framedLength);
     }
 
     @Override

@@ -54,6 +54,13 @@ public final class RingContext
      */
     public static final int DEFAULT_CHUNK_LENGTH = 128 * 1024;
     /**
+     * Default chunks a rank sends ahead of its receives: with one, a link carries the next chunk while its
+     * receiver reduces the last. All-reduces of 1M floats, 4 ranks over UDP loopback, were faster than in
+     * lockstep in 6 of 8 alternating pairs of benchmark runs here (median 8 % less time, on both rings);
+     * over IPC it changed nothing measurable.
+     */
+    public static final int DEFAULT_SEND_AHEAD = 1;
+    /**
      * Aeron term length used for the default chunk length: unless set, the term length is sized for the
      * chunk ({@link #termLengthFor(int)}), since a link's largest message is min(term/8, 16 MiB) and each
      * term costs /dev/shm (3 terms per publication; Aeron's own default is 16 MiB).
@@ -99,6 +106,7 @@ public final class RingContext
     private List<String> peers = List.of();
     private TransportKind transport;
     private int chunkLength = DEFAULT_CHUNK_LENGTH;
+    private int sendAhead = DEFAULT_SEND_AHEAD;
     private int termLength;
     private int mtuLength;
     private long connectTimeoutNs = DEFAULT_CONNECT_TIMEOUT_NS;
@@ -194,6 +202,7 @@ public final class RingContext
         require(null != sharedSecret && sharedSecret.length >= MembershipSecret.MIN_SECRET_LENGTH,
             "sharedSecret must be at least " + MembershipSecret.MIN_SECRET_LENGTH + " bytes (" + SECRET_ENV + ")");
         require(chunkLength >= 8 && chunkLength % 8 == 0, "chunkLength must be a positive multiple of 8, got " + chunkLength);
+        require(sendAhead >= 0, "sendAhead must be >= 0 chunks, got " + sendAhead);
         require(connectTimeoutNs > 0 && operationTimeoutNs > 0 && driverLivenessTimeoutNs > 0, "timeouts must be positive");
         require(null != nonFinitePolicy && null != linkWrapper && null != idleStrategySupplier,
             "nonFinitePolicy, linkWrapper and idleStrategySupplier must not be null");
@@ -256,6 +265,7 @@ public final class RingContext
         copy.peers = peers;
         copy.transport = transport;
         copy.chunkLength = chunkLength;
+        copy.sendAhead = sendAhead;
         copy.termLength = termLength;
         copy.mtuLength = mtuLength;
         copy.connectTimeoutNs = connectTimeoutNs;
@@ -408,6 +418,25 @@ public final class RingContext
     public int chunkLength()
     {
         return chunkLength;
+    }
+
+    /**
+     * @param chunks how many chunks a rank sends ahead of its receives within a step, ≥ 0 (0: lockstep,
+     *               send chunk k then receive chunk k). A rank sends at most what its next link takes
+     *               unreceived ({@link io.qring.allreduce.link.Link#maxUnreceivedMessages(int)}) less two
+     *               ahead, so a send never waits on a rank that itself waits to send; ranks may differ.
+     * @return this.
+     */
+    public RingContext sendAhead(final int chunks)
+    {
+        this.sendAhead = chunks;
+        return this;
+    }
+
+    /** @return chunks a rank sends ahead of its receives, at most (its next link may allow fewer). */
+    public int sendAhead()
+    {
+        return sendAhead;
     }
 
     /**
@@ -778,7 +807,7 @@ public final class RingContext
     public String toString()
     {
         return "RingContext{worldSize=" + worldSize + ", rank=" + rank + ", transport=" + transport + ", peers=" + peers +
-            ", chunkLength=" + chunkLength + ", termLength=" + termLength() + ", mtuLength=" + mtuLength() +
+            ", chunkLength=" + chunkLength + ", sendAhead=" + sendAhead + ", termLength=" + termLength() + ", mtuLength=" + mtuLength() +
             ", connectTimeoutNs=" + connectTimeoutNs + ", operationTimeoutNs=" + operationTimeoutNs +
             ", nonFinitePolicy=" + nonFinitePolicy + ", ringId=" + ringId +
             ", streamIdBase=" + streamIdBase + ", embeddedMediaDriver=" + embeddedMediaDriver +

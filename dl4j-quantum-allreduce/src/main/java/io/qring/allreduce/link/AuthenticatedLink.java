@@ -176,6 +176,13 @@ public final class AuthenticatedLink implements Link
 
     /** {@inheritDoc} */
     @Override
+    public int maxUnreceivedMessages(final int length)
+    {
+        return pipe.maxUnreceivedMessages(HEADER_LENGTH + length);
+    }
+
+    /** {@inheritDoc} */
+    @Override
     public LinkLedger ledger()
     {
         return ledger;

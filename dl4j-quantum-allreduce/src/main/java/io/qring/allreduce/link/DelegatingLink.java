@@ -69,6 +69,13 @@ public abstract class DelegatingLink implements Link
 
     /** {@inheritDoc} */
     @Override
+    public int maxUnreceivedMessages(final int length)
+    {
+        return delegate.maxUnreceivedMessages(length);
+    }
+
+    /** {@inheritDoc} */
+    @Override
     public String awaitPeerAbortReason(final long deadlineNanos)
     {
         return delegate.awaitPeerAbortReason(deadlineNanos);

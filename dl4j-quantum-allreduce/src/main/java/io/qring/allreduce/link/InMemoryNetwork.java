@@ -87,12 +87,14 @@ public final class InMemoryNetwork
     private static final class Channel
     {
         private final ArrayBlockingQueue<byte[]> queue;
+        private final int capacity;
         private volatile boolean writerClosed;
         private volatile boolean readerClosed;
 
         Channel(final int capacity)
         {
-            queue = new ArrayBlockingQueue<>(capacity);
+            this.queue = new ArrayBlockingQueue<>(capacity);
+            this.capacity = capacity;
         }
     }
 
@@ -175,6 +177,12 @@ public final class InMemoryNetwork
         public int maxMessageLength()
         {
             return maxMessageLength;
+        }
+
+        @Override
+        public int maxUnreceivedMessages(final int length)
+        {
+            return outbound.capacity;
         }
 
         @Override

@@ -41,6 +41,20 @@ public interface Link extends AutoCloseable
     void send(DirectBuffer buffer, int offset, int length, long deadlineNanos);
 
     /**
+     * How many messages of {@code length} bytes {@link #send} hands over while the peer has received none
+     * of them, before a send waits for the peer to receive. A ring engine sends ahead of its receives at
+     * most this many less two ({@link io.qring.allreduce.RingAllReduce#sendAhead()}), so a send never waits
+     * on a peer that itself waits to send.
+     *
+     * @param length payload bytes of each message, in {@code [0, maxMessageLength()]}.
+     * @return at least 1 (the default, for a link that does not know).
+     */
+    default int maxUnreceivedMessages(int length)
+    {
+        return 1;
+    }
+
+    /**
      * Receives exactly one whole message and hands it to {@code handler} before returning. If the
      * handler throws, the message counts as consumed and the exception propagates.
      *

@@ -82,6 +82,16 @@ public interface MessagePipe extends AutoCloseable
      */
     String peerGoneReason();
 
+    /**
+     * @param length bytes of each message, header included, at most {@link #maxMessageLength()}.
+     * @return how many such messages offers take while the peer has polled none of them, at least 1 (the
+     *         default, for a pipe that does not know).
+     */
+    default int maxUnreceivedMessages(int length)
+    {
+        return 1;
+    }
+
     /** @return the largest whole message (header plus payload) one {@link #offer} may carry. */
     int maxMessageLength();
 

@@ -178,6 +178,12 @@ public final class QuantumLinkSettings
         return window;
     }
 
+    /** @return messages a receiver delivers per cumulative acknowledgement: half the window, at least 1. */
+    public int acknowledgeEvery()
+    {
+        return Math.max(1, window / 2);
+    }
+
     /** @return seed from which every link's EPR seed is derived. */
     public long seed()
     {

@@ -76,7 +76,7 @@ final class QuantumReceiverLink extends DelegatingLink
         super(delegate);
         this.settings = settings;
         this.distributionChannel = settings.distributionChannel(previousRank, selfRank);
-        this.acknowledgeEvery = Math.max(1, settings.window() / 2);
+        this.acknowledgeEvery = settings.acknowledgeEvery();
         this.ledger = new LinkLedger(LinkLedger.linkName(previousRank, selfRank));
         final QberVerifier verifier = new QberVerifier(settings.verification(), this::onVerification);
         final EprPool pool = QuantumLinkWrapper.pool(settings, EprPool.Side.RECEIVER, previousRank, selfRank, ledger, verifier);

@@ -9,6 +9,7 @@ import io.qring.allreduce.link.LinkTimeoutException;
 import io.qring.allreduce.link.MessageHandler;
 import io.qring.allreduce.link.PeerFailedException;
 import io.qring.channel.codec.SuperdenseEncoder;
+import io.qring.channel.codec.SuperdenseFrameHeader;
 import io.qring.channel.epr.EprPool;
 import io.qring.channel.frame.PauliFrame;
 import io.qring.channel.ledger.LedgerCounter;
@@ -123,6 +124,21 @@ final class QuantumSenderLink extends DelegatingLink
     public LinkLedger ledger()
     {
         return ledger;
+    }
+
+    /**
+     * Messages the window lets through unreceived (the receiver acknowledges every
+     * {@link QuantumLinkSettings#acknowledgeEvery()} deliveries, so up to that many less one delivered
+     * messages still count against the window), and what the transport takes of their frames, the
+     * checksums of the shortest blocks included, less room for one repair frame.
+     */
+    @Override
+    public int maxUnreceivedMessages(final int length)
+    {
+        final int window = settings.window() - settings.acknowledgeEvery() + 1;
+        final int frameLength = QuantumFrame.dataOverhead(QuantumFrame.blockCount(length, minBlockLength)) +
+            SuperdenseFrameHeader.LENGTH + length;
+        return Math.max(1, Math.min(window, delegate.maxUnreceivedMessages(frameLength) - 1));
     }
 
     /**

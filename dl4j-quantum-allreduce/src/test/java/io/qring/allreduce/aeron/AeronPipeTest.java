@@ -28,6 +28,16 @@ class AeronPipeTest
     private static final int PAYLOAD_LENGTH = 60 * 1024;
     private static final long DEADLINE_NS = TimeUnit.SECONDS.toNanos(10);
 
+    /** Half a term holds whole messages, each fragment with its header: Aeron's producer window. */
+    @Test
+    void shouldCountTheMessagesHalfATermHoldsFragmentHeadersIncluded()
+    {
+        assertEquals(23, AeronPipe.unreceivedCapacity(64 * 1024, 1000, 1376), "one 1408-byte frame each");
+        assertEquals(7, AeronPipe.unreceivedCapacity(64 * 1024, 4000, 1376), "three frames each");
+        assertEquals(7, AeronPipe.unreceivedCapacity(2 << 20, 128 * 1024 + 64, 1376), "the default chunk and term");
+        assertEquals(1, AeronPipe.unreceivedCapacity(64 * 1024, 60 * 1024, 1376), "never less than one");
+    }
+
     /**
      * A rank's process stops its embedded driver right after its last link closes. Over UDP, closing the
      * pipe must first let the driver send what was offered: here the sending driver is closed at once
