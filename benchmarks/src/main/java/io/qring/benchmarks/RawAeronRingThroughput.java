@@ -27,7 +27,8 @@ import java.util.function.BooleanSupplier;
  * message k + a to its next rank and then waiting for message k from its previous rank, a the context's
  * {@link RingContext#sendAhead()} (as the ring's engine sends chunk k + a, then receives chunk k; pass
  * the ring's own {@code RingAllReduce.sendAhead()}), and copies every reassembled message out into a heap
- * array of the message length. No framing, authentication or reduction. A repetition is timed from the moment all
+ * array of the message length. The volume runs as one pipeline, while the engine lets its receives catch
+ * up with its sends at each of its 2(N − 1) steps, so the yardstick's pipeline is, if anything, the fuller. No framing, authentication or reduction. A repetition is timed from the moment all
  * rank threads are released together until the last of them holds its last message; the throughput of a
  * link is the volume per rank divided by that time.
  */

@@ -44,9 +44,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link RingContext#chunkLength()} of all ranks, capped by the links' largest message). Within a step
  * a rank sends chunk k + a before it receives chunk k, a = {@link #sendAhead()}: the context's
  * {@link RingContext#sendAhead()}, but at most what its next link takes unreceived
- * ({@link Link#maxUnreceivedMessages(int)}) less the two chunks a rank in lockstep (a = 0) may have
- * outstanding. Sends are asynchronous, so every link carries data while its receiver reduces, and a
- * send never waits on a rank that itself waits to send (no deadlock).
+ * ({@link Link#maxUnreceivedMessages(int)}) less two. Sends are asynchronous, so every link carries data
+ * while its receiver reduces. The ranks can never all wait at once (no deadlock): going back round the
+ * ring, the chunk each rank would wait to receive comes strictly earlier, so not all can wait to receive;
+ * ranks that all wait to send are all in one step, where each link would hold more chunks than its sender
+ * is ahead of its receives, and summed round the ring these leads cannot exceed the send-aheads. Less
+ * one would do; the second chunk is slack.
  * <p>
  * <b>Agreement.</b> Before any data moves, the ranks all-gather a 48-byte descriptor, little-endian:
  * collective number (long, offset 0), rank (int, 8), kind (byte, 12), operation (byte, 13), non-finite
@@ -190,7 +193,7 @@ public final class RingAllReduce implements AllReduce
 
     /**
      * @return chunks this rank sends ahead of its receives within a step: {@link RingContext#sendAhead()},
-     *         but at most what its next link takes unreceived less two.
+     *         but at most what its next link takes unreceived less two (see the class comment).
      */
     public int sendAhead()
     {
@@ -585,6 +588,7 @@ public final class RingAllReduce implements AllReduce
         final double nonFiniteValue)
     {
         phase = "agreement";
+        chunk = 0;
         final int own = rank * DESCRIPTOR_LENGTH;
         descriptors.setMemory(0, descriptors.capacity(), (byte)0);
         descriptors.putLong(own + OPERATION_OFFSET, operation, ORDER);

@@ -72,7 +72,7 @@ class AeronRingTest
             RingAllReduceTest.assertPerRankPayload(ring, length, Float.BYTES, 256 * 1024);
             for (final RingAllReduce rank : ring.ranks())
             {
-                assertEquals(RingContext.DEFAULT_SEND_AHEAD, rank.sendAhead(), "half a 4 MiB term holds 7 chunks of 256 KiB");
+                assertEquals(RingContext.DEFAULT_SEND_AHEAD, rank.sendAhead(), "a 4 MiB term's producer window holds 6 chunks of 256 KiB");
             }
         }
     }

@@ -153,8 +153,10 @@ final class AeronPipe implements MessagePipe
     }
 
     /**
-     * What the publication's term window (half a term, Aeron's default for IPC and UDP) holds of such
-     * messages, each fragment with its header and padded to whole frames; a UDP receiver's window adds to it.
+     * What the publication's term window (half a term, Aeron's default for IPC and UDP) surely holds of
+     * such messages, each fragment counted whole with its header: an IPC publication moves its limit only
+     * once its reader is an eighth of the window past the last move, so an eighth is left out. A UDP
+     * receiver's window adds to it.
      */
     @Override
     public int maxUnreceivedMessages(final int length)
@@ -166,13 +168,14 @@ final class AeronPipe implements MessagePipe
      * @param termLength       term length of the publication.
      * @param messageLength    bytes of each message.
      * @param maxPayloadLength payload of one fragment (MTU less the frame header).
-     * @return how many such messages half a term holds, at least 1.
+     * @return how many such messages seven eighths of half a term hold, at least 1.
      */
     static int unreceivedCapacity(final int termLength, final int messageLength, final int maxPayloadLength)
     {
+        final long window = termLength / 2 - termLength / 16;
         final long fragments = Math.max(1, (messageLength + (long)maxPayloadLength - 1) / maxPayloadLength);
         final long framedLength = fragments * (maxPayloadLength + (long)DataHeaderFlyweight.HEADER_LENGTH);
-        return (int)Math.max(1, (termLength / 2) / framedLength);
+        return (int)Math.max(1, window / framedLength);
     }
 
     @Override

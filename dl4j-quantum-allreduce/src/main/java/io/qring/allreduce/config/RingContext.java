@@ -424,7 +424,7 @@ public final class RingContext
      * @param chunks how many chunks a rank sends ahead of its receives within a step, ≥ 0 (0: lockstep,
      *               send chunk k then receive chunk k). A rank sends at most what its next link takes
      *               unreceived ({@link io.qring.allreduce.link.Link#maxUnreceivedMessages(int)}) less two
-     *               ahead, so a send never waits on a rank that itself waits to send; ranks may differ.
+     *               ahead, so the ranks can never all wait at once; ranks may differ.
      * @return this.
      */
     public RingContext sendAhead(final int chunks)

@@ -406,9 +406,10 @@ public final class AuthenticatedLink implements Link
     }
 
     /**
-     * Reads the reverse direction until the peer's ABORT frame, the end of its stream or the deadline;
-     * DATA frames the peer sent on it before are dropped (nobody waits for them any more), and a frame that
-     * breaks the stream ends the search.
+     * Reads the reverse direction until the peer's ABORT frame, the end of its stream or the deadline
+     * (checked after every frame, so a flood of frames cannot keep it reading); DATA frames the peer sent on
+     * it before are dropped (nobody waits for them any more), and a frame that breaks the stream ends the
+     * search.
      */
     @Override
     public String awaitPeerAbortReason(final long deadlineNanos)
@@ -421,13 +422,13 @@ public final class AuthenticatedLink implements Link
         sendIdle.reset();
         try
         {
-            while (null == peerAbortReason && null == streamFailure)
+            while (null == peerAbortReason && null == streamFailure && System.nanoTime() - deadlineNanos < 0)
             {
                 if (pipe.poll(consumer, 1) > 0)
                 {
                     sendIdle.reset();
                 }
-                else if (null != pipe.peerGoneReason() || System.nanoTime() - deadlineNanos >= 0)
+                else if (null != pipe.peerGoneReason())
                 {
                     break;
                 }

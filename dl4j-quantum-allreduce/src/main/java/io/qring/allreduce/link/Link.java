@@ -43,8 +43,8 @@ public interface Link extends AutoCloseable
     /**
      * How many messages of {@code length} bytes {@link #send} hands over while the peer has received none
      * of them, before a send waits for the peer to receive. A ring engine sends ahead of its receives at
-     * most this many less two ({@link io.qring.allreduce.RingAllReduce#sendAhead()}), so a send never waits
-     * on a peer that itself waits to send.
+     * most this many less two ({@link io.qring.allreduce.RingAllReduce#sendAhead()}), so its ranks can never
+     * all wait to send at once: an answer larger than the truth can deadlock a ring.
      *
      * @param length payload bytes of each message, in {@code [0, maxMessageLength()]}.
      * @return at least 1 (the default, for a link that does not know).

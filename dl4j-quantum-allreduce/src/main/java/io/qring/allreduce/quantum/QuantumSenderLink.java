@@ -130,7 +130,8 @@ final class QuantumSenderLink extends DelegatingLink
      * Messages the window lets through unreceived (the receiver acknowledges every
      * {@link QuantumLinkSettings#acknowledgeEvery()} deliveries, so up to that many less one delivered
      * messages still count against the window), and what the transport takes of their frames, the
-     * checksums of the shortest blocks included, less room for one repair frame.
+     * checksums of the shortest blocks included, less one: an undelivered message has at most one frame on
+     * the transport (its data, or its one pending repair, never longer), and the one spare is slack.
      */
     @Override
     public int maxUnreceivedMessages(final int length)

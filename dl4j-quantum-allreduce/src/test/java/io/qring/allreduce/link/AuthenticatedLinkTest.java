@@ -243,6 +243,21 @@ class AuthenticatedLinkTest
     }
 
     @Test
+    void shouldStopLookingForAnAbortReasonAtTheDeadlineWhileGarbageKeepsArriving()
+    {
+        final RiggedPipe pipe = new RiggedPipe(network.previousPipe(1));
+        final AuthenticatedLink flooded = link(pipe, SECRET, 1, 0, 2, false);
+        handshake(sender, flooded);
+        pipe.flood();
+        final long start = System.nanoTime();
+        assertNull(flooded.awaitPeerAbortReason(System.nanoTime() + SHORT_NS));
+        final long elapsed = System.nanoTime() - start;
+        assertTrue(elapsed < SHORT_NS + FLOOD_SLACK_NS, "looked for " + TimeUnit.NANOSECONDS.toMillis(elapsed) + " ms");
+        assertTrue(flooded.rejectedFrames(FrameRejectedException.Reason.BAD_MAGIC) > 0);
+        flooded.close();
+    }
+
+    @Test
     void shouldTimeOutReceivingAtTheDeadlineWhileGarbageKeepsArriving()
     {
         final RiggedPipe pipe = new RiggedPipe(network.previousPipe(1));
