@@ -245,10 +245,7 @@ class AuthenticatedLinkTest
     @Test
     void shouldStopLookingForAnAbortReasonAtTheDeadlineWhileGarbageKeepsArriving()
     {
-        final RiggedPipe pipe = new RiggedPipe(network.previousPipe(1));
-        final AuthenticatedLink flooded = link(pipe, SECRET, 1, 0, 2, false);
-        handshake(sender, flooded);
-        pipe.flood();
+        final AuthenticatedLink flooded = floodedReceiver();
         final long start = System.nanoTime();
         assertNull(flooded.awaitPeerAbortReason(System.nanoTime() + SHORT_NS));
         final long elapsed = System.nanoTime() - start;
@@ -260,10 +257,7 @@ class AuthenticatedLinkTest
     @Test
     void shouldTimeOutReceivingAtTheDeadlineWhileGarbageKeepsArriving()
     {
-        final RiggedPipe pipe = new RiggedPipe(network.previousPipe(1));
-        final AuthenticatedLink flooded = link(pipe, SECRET, 1, 0, 2, false);
-        handshake(sender, flooded);
-        pipe.flood();
+        final AuthenticatedLink flooded = floodedReceiver();
         final long start = System.nanoTime();
         final LinkTimeoutException ex = assertThrows(LinkTimeoutException.class,
             () -> flooded.receive((buffer, offset, length) -> { }, System.nanoTime() + SHORT_NS));
@@ -611,6 +605,16 @@ class AuthenticatedLinkTest
         final UnsafeBuffer buffer = new UnsafeBuffer(frame);
         assertEquals(MessagePipe.OfferStatus.SENT,
             injector.offer(buffer, 0, HEADER_LENGTH, buffer, HEADER_LENGTH, frame.length - HEADER_LENGTH));
+    }
+
+    /** @return rank 1's end of the link from the test's sender, authenticated, then flooded with garbage. */
+    private AuthenticatedLink floodedReceiver()
+    {
+        final RiggedPipe pipe = new RiggedPipe(network.previousPipe(1));
+        final AuthenticatedLink flooded = link(pipe, SECRET, 1, 0, 2, false);
+        handshake(sender, flooded);
+        pipe.flood();
+        return flooded;
     }
 
     private static void handshake(final AuthenticatedLink a, final AuthenticatedLink b)
