@@ -24,6 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -175,6 +176,50 @@ class RingAllReduceTest
             {
                 assertEquals(windowAndAhead[1], ring.ranks().get(0).sendAhead(), "quantum window " + windowAndAhead[0]);
                 assertFloatResults(allReduceFloats(ring, SEED, 4003, ReduceOp.SUM), SEED, ReduceOp.SUM);
+            }
+        }
+    }
+
+    /**
+     * Send-ahead never deadlocks, even on the smallest queues that allow it (capacity = send-ahead + 2):
+     * rings of 2, 3 and 5 ranks run seeded all-gathers whose ranks send very different numbers of chunks
+     * (none to 6), and all-reduces of lengths around the chunk and segment boundaries, with every
+     * result checked.
+     */
+    @Test
+    void shouldNeverDeadlockOnTheSmallestQueuesThatAllowEachSendAhead()
+    {
+        final int chunk = 256;
+        final SplittableRandom random = new SplittableRandom(SEED);
+        for (final int sendAhead : new int[] {1, 2, 3})
+        {
+            for (final int worldSize : new int[] {2, 3, 5})
+            {
+                final InMemoryNetwork network = new InMemoryNetwork(worldSize, chunk + FrameHeaderFlyweight.HEADER_LENGTH, sendAhead + 2);
+                try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize).chunkLength(chunk)
+                    .sendAhead(sendAhead).inMemoryNetwork(network)))
+                {
+                    assertEquals(sendAhead, ring.ranks().get(0).sendAhead());
+                    for (int round = 0; round < 3; round++)
+                    {
+                        final int[] lengths = random.ints(worldSize, 0, 6 * chunk + 1).toArray();
+                        final List<byte[][]> gathered = ring.run(rank -> rank.allGather(message(rank.rank(), lengths[rank.rank()])),
+                            RUN_TIMEOUT_NS);
+                        for (int r = 0; r < worldSize; r++)
+                        {
+                            for (int from = 0; from < worldSize; from++)
+                            {
+                                assertArrayEquals(message(from, lengths[from]), gathered.get(r)[from],
+                                    "send-ahead " + sendAhead + ", " + worldSize + " ranks, rank " + r + " message " + from);
+                            }
+                        }
+                    }
+                    final int floatsPerChunk = chunk / Float.BYTES;
+                    for (final int length : new int[] {1, worldSize, floatsPerChunk * worldSize + 1, 3 * floatsPerChunk * worldSize - 1})
+                    {
+                        assertFloatResults(allReduceFloats(ring, SEED + length, length, ReduceOp.SUM), SEED + length, ReduceOp.SUM);
+                    }
+                }
             }
         }
     }
