@@ -510,7 +510,7 @@ public final class RingAllReduce implements AllReduce
             return ex;
         }
         final String reason = next.awaitPeerAbortReason(Math.min(deadline(), System.nanoTime() + PEER_ABORT_REASON_WAIT_NS));
-        return null == reason ? ex : new PeerFailedException(ex.peerName(), ex.peerName() + " aborted: " + reason, reason, ex);
+        return null == reason ? ex : PeerFailedException.aborted(ex.peerName(), reason, ex);
     }
 
     private void exchangeBytes(final byte[] send, final byte[] receive, final int chunkBytes)

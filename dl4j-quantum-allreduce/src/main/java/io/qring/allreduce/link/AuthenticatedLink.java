@@ -368,7 +368,7 @@ public final class AuthenticatedLink implements Link
                 }
                 if (null != peerAbortReason)
                 {
-                    throw new PeerFailedException(peerName, peerName + " aborted: " + peerAbortReason, peerAbortReason, null);
+                    throw PeerFailedException.aborted(peerName, peerAbortReason, null);
                 }
                 if (closed)
                 {
@@ -740,7 +740,7 @@ public final class AuthenticatedLink implements Link
         }
         if (null != peerAbortReason)
         {
-            throw new PeerFailedException(peerName, peerName + " aborted: " + peerAbortReason, peerAbortReason, null);
+            throw PeerFailedException.aborted(peerName, peerAbortReason, null);
         }
         if (!established)
         {

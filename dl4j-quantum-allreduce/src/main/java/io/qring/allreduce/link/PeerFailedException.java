@@ -40,6 +40,17 @@ public final class PeerFailedException extends LinkException
     }
 
     /**
+     * @param peerName    the peer that aborted.
+     * @param abortReason the reason it sent with its abort.
+     * @param cause       how its absence was noticed first, or {@code null}.
+     * @return the failure, with the message "<peer> aborted: <reason>".
+     */
+    public static PeerFailedException aborted(final String peerName, final String abortReason, final Throwable cause)
+    {
+        return new PeerFailedException(peerName, peerName + " aborted: " + abortReason, abortReason, cause);
+    }
+
+    /**
      * @return the reason the peer sent with its abort (it usually names the rank that failed first), or
      *         {@code null} if the peer went away without aborting.
      */
