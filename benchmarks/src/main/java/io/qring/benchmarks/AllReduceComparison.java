@@ -29,10 +29,14 @@ import java.util.concurrent.TimeUnit;
  * ONE JSON line on stdout (logs go to stderr):
  * <ul>
  * <li>per ring: median and fastest all-reduce time over the timed repetitions (after warm-up), algbw =
- * bytes / time and busbw = algbw · 2(N−1)/N (nccl-tests), in GB/s (10^9 bytes), and the median CPU
- * time all threads of the process used per all-reduce, waiting threads' spinning and yielding included;</li>
- * <li>per case: quantum/classical median time ratio and CPU time ratio; the quantum ring's extra CPU time per all-reduce
- * (median quantum minus median classical) and, measured on its own on the main thread ({@link CodingCost}), the CPU
+ * bytes / time and busbw = algbw · 2(N−1)/N (nccl-tests), in GB/s (10^9 bytes), the median CPU
+ * time all threads of the process used per all-reduce, waiting threads' spinning and yielding included,
+ * the part of it the ring's rank threads used in their {@code allReduce} calls (the engine, and the links'
+ * work on the calling thread: framing, authentication, coding; and their spinning while they wait), and the cores the process kept busy
+ * (median over all-reduces of CPU time over the time it was read across, out of {@code cores});</li>
+ * <li>per case: quantum/classical median time ratio and CPU time ratio; the quantum ring's extra time and extra
+ * CPU time per all-reduce (median quantum minus median classical), the latter also for the rank threads alone (on
+ * the critical path of every step, unlike the control threads, media driver, JIT and GC) and, measured on its own on the main thread ({@link CodingCost}), the CPU
  * time of the superdense coding and block checksums of one all-reduce's volume, with its share of that extra (null
  * when the quantum ring used no more CPU);
  * both yardsticks, busbw / yardstick for each ring and
@@ -245,8 +249,10 @@ public final class AllReduceComparison implements Callable<Integer>
         final double timeRatio = (double)quantum.medianNs() / classical.medianNs();
         result.put("quantumOverClassicalTime", Figures.round(timeRatio));
         result.put("quantumOverClassicalCpu", Figures.round((double)quantum.medianCpuNs() / classical.medianCpuNs()));
+        result.put("quantumExtraTimeMs", Figures.round((quantum.medianNs() - classical.medianNs()) / 1e6));
         final long quantumExtraCpuNs = quantum.medianCpuNs() - classical.medianCpuNs();
         result.put("quantumExtraCpuMs", Figures.round(quantumExtraCpuNs / 1e6));
+        result.put("quantumExtraRankCpuMs", Figures.round((quantum.medianRankCpuNs() - classical.medianRankCpuNs()) / 1e6));
         result.put("codingCpuMs", Figures.round(codingCpuNs / 1e6));
         if (quantumExtraCpuNs > 0)
         {
@@ -293,6 +299,8 @@ public final class AllReduceComparison implements Callable<Integer>
             .put("algbwGBps", Figures.round(algbw / 1e9))
             .put("busbwGBps", Figures.round(busbw / 1e9))
             .put("medianCpuMs", Figures.round(measurement.medianCpuNs() / 1e6))
+            .put("medianRankCpuMs", Figures.round(measurement.medianRankCpuNs() / 1e6))
+            .put("coresBusy", Figures.round(measurement.medianCoresBusy()))
             .put("chunkBytes", measurement.chunkLength())
             .put("sendAhead", measurement.sendAhead());
         final ArrayNode times = node.putArray("timesMs");

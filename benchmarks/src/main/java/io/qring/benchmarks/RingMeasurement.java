@@ -7,6 +7,8 @@ import io.qring.allreduce.config.RingContext;
 import io.qring.channel.ledger.LedgerSnapshot;
 import org.agrona.CloseHelper;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -25,10 +27,15 @@ import java.util.zip.CRC32C;
  * happens to run first. An operation's time is the longest any rank spent in its {@code allReduce} call;
  * its CPU time is what every thread of the process used meanwhile ({@link ProcessCpu}): the ring's ranks,
  * a quantum ring's control threads, the shared media driver, JIT and GC. The other rings' threads are
- * parked then and add nothing measurable.
+ * parked then and add nothing measurable. Its rank CPU time is the part the ring's rank threads used
+ * inside their {@code allReduce} calls (each reads its own thread CPU clock): the engine's work, the
+ * links' framing, authentication and coding on the calling thread, and its waiting.
  *
  * @param timesNs     time of each timed operation, ns, in run order.
  * @param cpuNs       CPU time of the process during each timed operation, ns, in run order.
+ * @param rankCpuNs   CPU time the ring's rank threads used in each timed operation together, ns, in run order.
+ * @param cpuWindowNs time over which each of {@code cpuNs} was read, ns, in run order: the operation plus
+ *                    handing it to the rank threads and collecting their results.
  * @param chunkLength the chunk the ring moved data in, bytes (after any link wrapper's limit).
  * @param sendAhead   chunks rank 0 sent ahead of its receives ({@link RingAllReduce#sendAhead()}).
  * @param link01      ledger of directed link 0→1 over the last operation, both endpoints merged.
@@ -36,10 +43,11 @@ import java.util.zip.CRC32C;
  *                    checked to be the same on every rank): rings given the same inputs and turns must
  *                    end with the same value.
  */
-record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, int sendAhead, LedgerSnapshot link01, int resultCrc)
+record RingMeasurement(long[] timesNs, long[] cpuNs, long[] rankCpuNs, long[] cpuWindowNs, int chunkLength, int sendAhead, LedgerSnapshot link01, int resultCrc)
 {
     /** Longest a single all-reduce of the measurement may take. */
     static final long OPERATION_TIMEOUT_NS = TimeUnit.MINUTES.toNanos(5);
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /**
      * Starts one ring per template, runs at least {@code warmUp} untimed turns, more until
@@ -79,19 +87,25 @@ record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, int sendAh
             }
             final long[][] times = new long[rings.size()][repetitions];
             final long[][] cpu = new long[rings.size()][repetitions];
+            final long[][] rankCpu = new long[rings.size()][repetitions];
+            final long[][] cpuWindow = new long[rings.size()][repetitions];
             for (int turn = 0; turn < repetitions; turn++)
             {
                 for (int i = 0; i < rings.size(); i++)
                 {
+                    final long windowStart = System.nanoTime();
                     final Map<String, Long> cpuBefore = ProcessCpu.snapshot();
-                    times[i][turn] = timedAllReduce(rings.get(i), data.get(i));
+                    final long[] timeAndRankCpu = timedAllReduce(rings.get(i), data.get(i));
                     cpu[i][turn] = ProcessCpu.usedSince(cpuBefore);
+                    cpuWindow[i][turn] = System.nanoTime() - windowStart;
+                    times[i][turn] = timeAndRankCpu[0];
+                    rankCpu[i][turn] = timeAndRankCpu[1];
                 }
             }
             final List<RingMeasurement> measurements = new ArrayList<>(rings.size());
             for (int i = 0; i < rings.size(); i++)
             {
-                measurements.add(new RingMeasurement(times[i], cpu[i], rings.get(i).rank(0).chunkLength(),
+                measurements.add(new RingMeasurement(times[i], cpu[i], rankCpu[i], cpuWindow[i], rings.get(i).rank(0).chunkLength(),
                     rings.get(i).rank(0).sendAhead(), link01(rings.get(i)),
                     resultCrc(data.get(i))));
             }
@@ -115,21 +129,49 @@ record RingMeasurement(long[] timesNs, long[] cpuNs, int chunkLength, int sendAh
         return Figures.median(cpuNs);
     }
 
+    /** @return the median CPU time of the ring's rank threads per operation, ns. */
+    long medianRankCpuNs()
+    {
+        return Figures.median(rankCpuNs);
+    }
+
+    /**
+     * @return the median over operations of the cores the process kept busy: its CPU time over the time
+     *         that CPU time was read across.
+     */
+    double medianCoresBusy()
+    {
+        final double[] busy = new double[cpuNs.length];
+        for (int i = 0; i < busy.length; i++)
+        {
+            busy[i] = (double)cpuNs[i] / cpuWindowNs[i];
+        }
+        return Figures.median(busy);
+    }
+
     /** @return the fastest operation time, ns. */
     long minNs()
     {
         return Arrays.stream(timesNs).min().orElseThrow();
     }
 
-    private static long timedAllReduce(final LocalRing ring, final float[][] data)
+    /**
+     * @return the longest time any rank spent in its {@code allReduce} call and the CPU time all ranks
+     *         used in theirs, ns.
+     */
+    private static long[] timedAllReduce(final LocalRing ring, final float[][] data)
     {
-        final List<Long> perRank = ring.run(rank ->
+        final List<long[]> perRank = ring.run(rank ->
         {
+            final long cpuStart = THREADS.getCurrentThreadCpuTime();
             final long start = System.nanoTime();
             rank.allReduce(data[rank.rank()], ReduceOp.AVERAGE);
-            return System.nanoTime() - start;
+            final long elapsed = System.nanoTime() - start;
+            return new long[] {elapsed, THREADS.getCurrentThreadCpuTime() - cpuStart};
         }, OPERATION_TIMEOUT_NS);
-        return perRank.stream().mapToLong(Long::longValue).max().orElseThrow();
+        return new long[] {
+            perRank.stream().mapToLong(rank -> rank[0]).max().orElseThrow(),
+            perRank.stream().mapToLong(rank -> rank[1]).sum()};
     }
 
     /**

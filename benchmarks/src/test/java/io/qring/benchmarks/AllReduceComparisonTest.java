@@ -42,7 +42,13 @@ class AllReduceComparisonTest
                 final JsonNode figures = result.path(ring);
                 assertEquals(2, figures.path("timesMs").size(), ring);
                 assertTrue(figures.path("medianMs").asDouble() > 0, ring);
-                assertTrue(figures.path("medianCpuMs").asDouble() > 0, ring + " used CPU");
+                final double cpuMs = figures.path("medianCpuMs").asDouble();
+                assertTrue(cpuMs > 0, ring + " used CPU");
+                final double rankCpuMs = figures.path("medianRankCpuMs").asDouble();
+                assertTrue(rankCpuMs > 0 && rankCpuMs <= cpuMs + 2e-3, ring + ": the rank threads used part of the process's CPU: " + figures);
+                final double coresBusy = figures.path("coresBusy").asDouble();
+                assertTrue(coresBusy > 0 && coresBusy <= 1.05 * report.path("cores").asInt(), ring + ": cores busy, at most the cores: " +
+                    figures);
                 assertEquals(figures.path("algbwGBps").asDouble() * 2 * (RANKS - 1) / RANKS, figures.path("busbwGBps").asDouble(),
                     1e-3, "busbw = algbw * 2(N-1)/N");
             }
@@ -60,6 +66,11 @@ class AllReduceComparisonTest
             assertTrue(result.path("quantumOverClassicalTime").asDouble() > 0, result.toString());
             assertEquals(result.path("quantum").path("medianCpuMs").asDouble() / result.path("classical").path("medianCpuMs").asDouble(),
                 result.path("quantumOverClassicalCpu").asDouble(), 1e-3, "CPU ratio of the two rings' medians");
+            assertEquals(result.path("quantum").path("medianMs").asDouble() - result.path("classical").path("medianMs").asDouble(),
+                result.path("quantumExtraTimeMs").asDouble(), 2e-3, "quantum minus classical median time");
+            assertEquals(result.path("quantum").path("medianRankCpuMs").asDouble() -
+                result.path("classical").path("medianRankCpuMs").asDouble(), result.path("quantumExtraRankCpuMs").asDouble(), 2e-3,
+                "quantum minus classical median rank CPU");
             final double extraCpuMs = result.path("quantumExtraCpuMs").asDouble();
             assertEquals(result.path("quantum").path("medianCpuMs").asDouble() - result.path("classical").path("medianCpuMs").asDouble(),
                 extraCpuMs, 2e-4, "quantum minus classical median CPU");
