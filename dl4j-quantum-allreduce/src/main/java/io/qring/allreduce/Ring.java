@@ -43,7 +43,15 @@ public final class Ring
     public static RingAllReduce connect(final RingContext context)
     {
         final BoundRank bound = bind(context);
-        return bound.connect(context.peers());
+        try
+        {
+            return bound.connect(context.peers());
+        }
+        catch (final RuntimeException ex)
+        {
+            bound.close();
+            throw ex;
+        }
     }
 
     /**

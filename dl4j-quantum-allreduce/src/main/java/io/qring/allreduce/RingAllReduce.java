@@ -404,7 +404,7 @@ public final class RingAllReduce implements AllReduce
     private byte[][] runAllGather(final byte[] local, final boolean userCollective)
     {
         final long operation = ++operationCount;
-        operationName = "allGather #" + operation + " (byte[" + local.length + "])";
+        operationName = (userCollective ? "allGather #" : "gatherRingLedgers() #") + operation + " (byte[" + local.length + "])";
         final List<LedgerSnapshot> before = linkLedgers();
         try
         {
@@ -509,7 +509,7 @@ public final class RingAllReduce implements AllReduce
         {
             return ex;
         }
-        final String reason = next.awaitPeerAbortReason(Math.min(deadline(), System.nanoTime() + PEER_ABORT_REASON_WAIT_NS));
+        final String reason = next.awaitPeerAbortReason(System.nanoTime() + Math.min(operationTimeoutNs, PEER_ABORT_REASON_WAIT_NS));
         return null == reason ? ex : PeerFailedException.aborted(ex.peerName(), reason, ex);
     }
 

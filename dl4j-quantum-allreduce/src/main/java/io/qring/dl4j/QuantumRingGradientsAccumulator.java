@@ -350,9 +350,10 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
                 RingHandshake.verify(allReduce, "gradient update", length, type, model);
                 verified = true;
             }
-            if (combined == null || combined.length() != length + TRAILER || combined.dataType() != type)
+            final int combinedLength = HostBuffer.checkedLength(length, TRAILER, "gradient values + contribution counts");
+            if (combined == null || combined.length() != combinedLength || combined.dataType() != type)
             {
-                combined = HostBuffer.allocate(type, length + TRAILER);
+                combined = HostBuffer.allocate(type, combinedLength);
             }
             sumInFixedOrder(workers, length);
             combined.allReduce(allReduce, ReduceOp.SUM);

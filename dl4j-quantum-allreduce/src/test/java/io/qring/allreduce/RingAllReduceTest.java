@@ -601,6 +601,30 @@ class RingAllReduceTest
     }
 
     @Test
+    void shouldNameGatherRingLedgersWhenAPeerDiesDuringIt()
+    {
+        final int worldSize = 3;
+        final int victim = 1;
+        final long timeoutNs = TimeUnit.SECONDS.toNanos(3);
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize).operationTimeoutNs(timeoutNs)
+            .linkWrapper(new CrashingWrapper(victim, 1))))
+        {
+            final List<LocalRing.Outcome<RingAllReduce.RingLedgers>> outcomes = ring.runEach(RingAllReduce::gatherRingLedgers,
+                RUN_TIMEOUT_NS);
+            for (final LocalRing.Outcome<RingAllReduce.RingLedgers> outcome : outcomes)
+            {
+                assertNotNull(outcome.failure(), "rank " + outcome.rank() + " must fail");
+                if (outcome.rank() != victim)
+                {
+                    final String message = outcome.failure().getMessage();
+                    assertTrue(message.contains("rank " + victim + " (") && message.contains("gatherRingLedgers() #1") &&
+                        !message.contains("allGather"), "rank " + outcome.rank() + ": " + message);
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldGatherBothLedgerViewsOfEveryDirectedLinkWithoutReplacingTheLastOperation() throws Exception
     {
         final int worldSize = 3;

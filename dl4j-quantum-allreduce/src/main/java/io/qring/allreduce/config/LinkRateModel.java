@@ -19,10 +19,12 @@ import java.util.function.Function;
  *       (qubit and classical traffic are not overlapped: a conservative model)</li>
  *   <li>a ring: its links transmit in parallel, so the ring takes as long as its slowest link</li>
  * </ul>
- * {@code MESSAGES} counts the messages the ring engine sent over the link. The engine exchanges them in
- * lockstep: in each round every rank sends one message (a descriptor or a chunk) to its next rank and
- * waits for one from its previous rank before the next round, so every round pays the hop latency once.
- * An all-reduce of M elements in chunks of c elements over N ranks takes (N − 1) rounds for the ranks'
+ * {@code MESSAGES} counts the messages the ring engine sent over the link. The model counts them as if
+ * the engine exchanged them in lockstep ({@link RingContext#sendAhead(int) send-ahead} 0): in each round
+ * every rank sends one message (a descriptor or a chunk) to its next rank and waits for one from its
+ * previous rank before the next round, so every round pays the hop latency once. The chunks a rank sends
+ * ahead by default hide some of that latency, which the model leaves out: its latency term is an upper
+ * bound then. An all-reduce of M elements in chunks of c elements over N ranks takes (N − 1) rounds for the ranks'
  * agreement on the call plus ⌈⌈M/N⌉/c⌉ rounds for each of the 2(N − 1) reduce-scatter and all-gather
  * steps. Not counted: the repair round trips of a noisy quantum link, and the acknowledgement a quantum
  * sender waits for at the end of a collective (one more hop each).

@@ -46,7 +46,8 @@ import static io.qring.allreduce.link.FrameHeaderFlyweight.TYPE_PROOF;
  * the receive (or the handshake) times out at its deadline however fast garbage keeps arriving, and
  * its message reports the rejected frames. The one exception is an authentic frame arriving after a
  * gap: an authentic frame was lost, the stream can no longer be trusted, and
- * {@link FrameRejectedException} ({@code SEQUENCE_GAP}) is thrown. A frame the transport refused
+ * {@link FrameRejectedException} ({@code SEQUENCE_GAP}) is thrown (as it is, with {@code UNEXPECTED_TYPE},
+ * for an authentic DATA frame read while no receive was in progress). A frame the transport refused
  * (a send that timed out) spends no sequence number, so an {@link #abort} after it still reaches the
  * peer.
  * <p>
@@ -214,7 +215,8 @@ public final class AuthenticatedLink implements Link
      * checks PROOFs.
      *
      * @return units of work done, 0 if nothing could progress.
-     * @throws LinkException         if the pipe closed or the peer went away.
+     * @throws LinkException         if the pipe closed (a peer that vanishes mid-handshake surfaces as the
+     *                               connect timeout).
      * @throws IllegalStateException if the peer holds the secret but disagrees on the world size.
      */
     public int doHandshakeWork()
@@ -280,7 +282,7 @@ public final class AuthenticatedLink implements Link
     /**
      * Describes what the handshake still waits for, for timeout messages.
      *
-     * @return e.g. {@code "waiting for rank 2's PROOF"}.
+     * @return e.g. {@code "waiting for an authenticated HELLO/PROOF from rank 2 (ipc)"}.
      */
     public String handshakeProgress()
     {

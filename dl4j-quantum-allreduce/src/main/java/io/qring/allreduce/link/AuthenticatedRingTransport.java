@@ -56,7 +56,8 @@ public final class AuthenticatedRingTransport implements RingTransport
      * @param nextName             name of the next rank for messages, e.g. {@code "rank 2 (ipc)"}.
      * @param previousPipe         raw pipe to the previous rank; owned by the transport.
      * @param previousName         name of the previous rank for messages.
-     * @param idleStrategySupplier makes each link's (and the handshake's) idle strategy.
+     * @param idleStrategySupplier makes the handshake's idle strategy and each link's, but for the next link's
+     *                             receives, which its control thread makes ({@link #controlIdleStrategy()}).
      * @param timeoutNs            how long the peers may take to appear and authenticate.
      * @param resources            closed after the links when the transport closes (or if connecting fails).
      * @return the connected transport.

@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  * the wire. All fields are little-endian; the payload follows at {@link #HEADER_LENGTH}, 8-byte aligned.
  * <pre>
  *   0  int   magic            0x474E5251 ("QRNG")
- *   4  byte  version          3
+ *   4  byte  version          {@link #VERSION}
  *   5  byte  type             HELLO, PROOF, DATA, ABORT
  *   6  byte  direction        FORWARD (sent along the ring) or RETURN (sent against it)
  *   7  byte  reserved         0

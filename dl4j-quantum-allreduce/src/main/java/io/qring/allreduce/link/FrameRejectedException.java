@@ -4,7 +4,8 @@ package io.qring.allreduce.link;
  * A frame arriving on a link was refused: malformed, not from a member holding the shared secret,
  * addressed to someone else, or replayed. Links drop such frames and count them (see
  * {@link AuthenticatedLink#rejectedFrames()}); this exception reaches a caller only when the stream
- * itself is provably broken ({@link Reason#SEQUENCE_GAP}: an authentic frame went missing).
+ * itself is provably broken ({@link Reason#SEQUENCE_GAP}: an authentic frame went missing) or an
+ * authentic DATA frame was read while no receive was in progress ({@link Reason#UNEXPECTED_TYPE}).
  */
 public final class FrameRejectedException extends LinkException
 {

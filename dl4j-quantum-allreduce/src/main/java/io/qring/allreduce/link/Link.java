@@ -13,7 +13,8 @@ import org.agrona.DirectBuffer;
  * <p>
  * Deadlines are absolute values of {@link System#nanoTime()}. Every blocking call either completes,
  * or throws a {@link LinkException} naming the peer: {@link LinkTimeoutException},
- * {@link PeerFailedException}, {@link LinkClosedException} or {@link FrameRejectedException}.
+ * {@link PeerFailedException}, {@link LinkClosedException}, {@link FrameRejectedException}, or a decorator's own
+ * subtype (a quantum link's {@code QuantumLinkException}).
  * A link may be used by two threads at once, one calling {@link #send} and one calling {@link #receive}
  * (a quantum sender sends on its caller's thread and reads acknowledgements on its control thread);
  * each of the two is called by one thread at a time.

@@ -287,7 +287,8 @@ public final class QuantumLinkSettings
      * p = 0.
      *
      * @param symbolErrorProbability p in [0, 1].
-     * @return bytes per checksummed block, a multiple of 8 in [8, 2^20].
+     * @return bytes per checksummed block, a multiple of 8 in [8, 2^20], or {@link Integer#MAX_VALUE} (one block
+     *         per frame) when p ≤ 0.
      */
     public static int blockLengthFor(final double symbolErrorProbability)
     {

@@ -42,7 +42,8 @@ import java.util.concurrent.TimeUnit;
 final class QuantumReceiverLink extends DelegatingLink
 {
     private static final Logger LOG = LoggerFactory.getLogger(QuantumReceiverLink.class);
-    private static final int MAX_CONTROL_LENGTH = 1 << 20;
+    /** Most block indices one repair request carries. */
+    private static final int MAX_NACK_BLOCKS = 1 << 20;
 
     private final QuantumLinkSettings settings;
     /** Distribution channel of this link's pairs, an eavesdropper's disturbance included. */
@@ -84,7 +85,7 @@ final class QuantumReceiverLink extends DelegatingLink
         this.maxMessageLength = QuantumLinkWrapper.maxPayload(delegate.maxMessageLength(), settings, previousRank, selfRank);
         final int maxBlocks = QuantumFrame.blockCount(maxMessageLength,
             QuantumLinkWrapper.minBlockLength(delegate.maxMessageLength(), maxMessageLength));
-        this.control = new UnsafeBuffer(new byte[QuantumFrame.HEADER_LENGTH + 4 * Math.min(maxBlocks, MAX_CONTROL_LENGTH)]);
+        this.control = new UnsafeBuffer(new byte[QuantumFrame.HEADER_LENGTH + 4 * Math.min(maxBlocks, MAX_NACK_BLOCKS)]);
         this.scratch = new UnsafeBuffer(new byte[maxMessageLength]);
         this.wireCopy = new UnsafeBuffer(new byte[delegate.maxMessageLength()]);
     }

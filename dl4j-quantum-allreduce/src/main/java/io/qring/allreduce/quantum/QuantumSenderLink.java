@@ -89,7 +89,9 @@ final class QuantumSenderLink extends DelegatingLink
     private volatile boolean closing;
     private volatile boolean awaitingAcknowledgement;
     private volatile Thread acknowledgementWaiter;
+    /** Blocks the repair in flight answers, and the blocks it re-splits the message into (0: it resends them). */
     private int repairBlocks;
+    private int repairNewBlocks;
     private long repairStartedNs;
     private volatile long repairSequence = NO_REPAIR;
 
@@ -459,7 +461,7 @@ final class QuantumSenderLink extends DelegatingLink
         {
             Thread.currentThread().interrupt();
             throw new LinkTimeoutException(peerName(), "interrupted waiting to send a " + length + "-byte message to " +
-                peerName() + " over quantum link " + ledger.link());
+                peerName() + " over quantum link " + ledger.link(), ex);
         }
         throw new LinkTimeoutException(peerName(), "timed out after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) +
             " ms waiting to send a " + length + "-byte message to " + peerName() + " over quantum link " + ledger.link() +
@@ -474,8 +476,8 @@ final class QuantumSenderLink extends DelegatingLink
         {
             return "its control thread was handling a control message from " + peerName();
         }
-        return "its control thread has been resending " + repairBlocks + " corrupted blocks of frame " + sequence + " for " +
-            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - repairStartedNs) + " ms and the transport does not take them (is " +
+        return "its control thread has been " + repairDescription(sequence) + " for " +
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - repairStartedNs) + " ms and the transport does not take it (is " +
             peerName() + " still reading?)";
     }
 
@@ -589,8 +591,8 @@ final class QuantumSenderLink extends DelegatingLink
             }
             final UnsafeBuffer sent = pending.frame;
             final int length = pending.length;
-            final int blockLength = pending.blockLength;
-            final int blocks = QuantumFrame.blockCount(length, blockLength);
+            final int messageBlockLength = pending.blockLength;
+            final int blocks = QuantumFrame.blockCount(length, messageBlockLength);
             final int count = QuantumFrame.count(nack, nackOffset);
             final int indicesOffset = nackOffset + QuantumFrame.HEADER_LENGTH;
             checkRepairRequest(sequence, nack, indicesOffset, nackLength, count, blocks);
@@ -603,7 +605,7 @@ final class QuantumSenderLink extends DelegatingLink
             final int round = pending.repairs++;
             if (round % RESPLIT_ROUNDS == 0)
             {
-                final int blockBytes = Math.min(blockLength, length);
+                final int blockBytes = Math.min(messageBlockLength, length);
                 final int proposed = proposedBlockLength(count, round == 0 ? blocks : pending.lastResent, blockBytes);
                 if (!sentRaw && proposed <= blockBytes / 2 && QuantumFrame.blockCount(length, proposed) > blocks)
                 {
@@ -619,8 +621,8 @@ final class QuantumSenderLink extends DelegatingLink
             {
                 final int block = nack.getInt(indicesOffset + 4 * i, QuantumFrame.ORDER);
                 repairFrame.putInt(QuantumFrame.REPAIR_INDICES_OFFSET + 4 * i, block, QuantumFrame.ORDER);
-                final int from = block * blockLength;
-                final int blockBytes = Math.min(blockLength, length - from);
+                final int from = block * messageBlockLength;
+                final int blockBytes = Math.min(messageBlockLength, length - from);
                 if (sentRaw)
                 {
                     gathered.putBytes(gatheredLength, sent, sentBody + from, blockBytes);
@@ -644,7 +646,7 @@ final class QuantumSenderLink extends DelegatingLink
                 body = encoder.encodeRetransmission(gathered, 0, gatheredLength, repairFrame, overhead);
             }
             pending.lastResent = count;
-            if (sendRepair(sequence, count, overhead + body))
+            if (sendRepair(sequence, count, 0, overhead + body))
             {
                 ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, QuantumFrame.TRANSPORT_HEADER_BITS + 8L * overhead);
             }
@@ -702,7 +704,7 @@ final class QuantumSenderLink extends DelegatingLink
      * than the link has may fail every repair round: resent on fresh pairs, a long block meets errors
      * again (e.g. one block of 64 Ki pairs at a symbol error of 1 % survives with probability e^−655).
      */
-    private void reblock(final long sequence, final PendingMessage pending, final int failedBlocks, final int newBlockLength)
+    private void reblock(final long sequence, final PendingMessage pending, final int nackedBlocks, final int newBlockLength)
     {
         final int length = pending.length;
         final int blocks = QuantumFrame.blockCount(length, newBlockLength);
@@ -714,12 +716,12 @@ final class QuantumSenderLink extends DelegatingLink
             repairFrame.putInt(QuantumFrame.DATA_CRCS_OFFSET + 4 * i, checksums.block(gathered.byteArray(), 0, length, newBlockLength, i),
                 QuantumFrame.ORDER);
         }
-        LOG.debug("{}: {} blocks of frame {} failed; splitting its {}-byte blocks into {} of {} bytes", ledger.link(), failedBlocks,
+        LOG.debug("{}: {} blocks of frame {} failed; splitting its {}-byte blocks into {} of {} bytes", ledger.link(), nackedBlocks,
             sequence, pending.blockLength, blocks, newBlockLength);
         pending.blockLength = newBlockLength;
         pending.repairs = 0;
         final int frameLength = QuantumFrame.dataOverhead(blocks);
-        if (sendRepair(sequence, failedBlocks, frameLength))
+        if (sendRepair(sequence, nackedBlocks, blocks, frameLength))
         {
             ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, QuantumFrame.TRANSPORT_HEADER_BITS + 8L * frameLength);
         }
@@ -729,11 +731,16 @@ final class QuantumSenderLink extends DelegatingLink
      * Hands a repair frame to the transport within the control timeout; if it misses it, the link
      * fails with the transport's error (the receiver would wait for these blocks forever).
      *
+     * @param sequence  the message repaired.
+     * @param blocks    blocks the receiver asked for.
+     * @param newBlocks blocks a REBLOCK frame re-splits the message into; 0 for a REPAIR frame.
+     * @param length    bytes of the frame in {@link #repairFrame}.
      * @return whether the frame was sent.
      */
-    private boolean sendRepair(final long sequence, final int blocks, final int length)
+    private boolean sendRepair(final long sequence, final int blocks, final int newBlocks, final int length)
     {
         repairBlocks = blocks;
+        repairNewBlocks = newBlocks;
         repairStartedNs = System.nanoTime();
         repairSequence = sequence;
         try
@@ -743,8 +750,8 @@ final class QuantumSenderLink extends DelegatingLink
         }
         catch (final LinkException ex)
         {
-            fail(ex.withContext("quantum link " + ledger.link() + ": resending " + blocks + " corrupted blocks of frame " +
-                sequence + " to " + peerName() + " within the control timeout of " +
+            fail(ex.withContext("quantum link " + ledger.link() + ": " + repairDescription(sequence) + " to " + peerName() +
+                " within the control timeout of " +
                 TimeUnit.NANOSECONDS.toMillis(settings.controlTimeoutNs()) + " ms"));
             return false;
         }
@@ -752,6 +759,13 @@ final class QuantumSenderLink extends DelegatingLink
         {
             repairSequence = NO_REPAIR;
         }
+    }
+
+    /** @return what the repair in flight for {@code sequence} sends, for error messages. */
+    private String repairDescription(final long sequence)
+    {
+        return 0 == repairNewBlocks ? "resending " + repairBlocks + " corrupted blocks of frame " + sequence :
+            "re-splitting frame " + sequence + " into " + repairNewBlocks + " blocks after " + repairBlocks + " failed";
     }
 
     /**

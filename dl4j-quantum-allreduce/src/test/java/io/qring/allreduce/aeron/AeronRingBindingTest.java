@@ -64,6 +64,15 @@ class AeronRingBindingTest
     }
 
     @Test
+    void shouldReleaseTheDriverWhenConnectRefusesANeighbourWithoutAPort()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> Ring.connect(udp(0).peers(List.of("localhost:0", "localhost:0"))));
+        assertTrue(ex.getMessage().contains("endpoint of rank 1 needs an explicit port"), ex.getMessage());
+        assertNull(EmbeddedMediaDriver.runningDirectory(), "a refused connect releases the driver");
+    }
+
+    @Test
     void shouldKeepOutAProcessWithoutTheSecretAndNameRejectedFrames()
     {
         final Ring.BoundRank rank1 = Ring.bind(udp(1).peers(List.of("localhost:0", "localhost:0")));

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -97,6 +98,40 @@ class QuantumLinkHandDrivenTest
             final long closeStart = System.nanoTime();
             ring.close();
             assertTrue(System.nanoTime() - closeStart < CALL_BUDGET_NS + SLACK_NS, "closing a failed link must not drain");
+        }
+    }
+
+    /**
+     * With blocks that adapt and room for their checksums (pairs kept in a memory, practically noiseless at
+     * T1 = T2 = 10^9 s), a request for a message's only block re-splits it; a REBLOCK the transport does
+     * not take fails the link like a stuck repair within the control timeout, and the error, which the
+     * end of the collective throws, says what was sent.
+     */
+    @Test
+    void shouldNameAStuckResplitWhenItFailsTheLink()
+    {
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder().memory(1e9, 1e9).controlTimeoutNs(CONTROL_TIMEOUT_NS).build();
+        try (LocalRing ring = LocalRing.start(context(quantumOn(settings, true))))
+        {
+            final Link sender = ring.rank(0).next();
+            final Link farEnd = ring.rank(1).previous();
+            fillTheFarEndsQueue(sender, farEnd);
+            farEnd.send(nackOfFrameZero(), 0, QuantumFrame.HEADER_LENGTH + 4, System.nanoTime() + GENEROUS_NS);
+
+            final long start = System.nanoTime();
+            final long deadline = start + GENEROUS_NS;
+            LinkTimeoutException failed;
+            do
+            {
+                // the end of the collective may give up waiting for acknowledgements just before the link fails
+                failed = assertThrows(LinkTimeoutException.class, () -> sender.flush(deadline));
+            }
+            while (!failed.getMessage().contains("re-splitting") && System.nanoTime() < deadline);
+            assertTrue(System.nanoTime() - start < CONTROL_TIMEOUT_NS + SLACK_NS, "the stuck re-split failed the link after " +
+                millis(System.nanoTime() - start) + " ms, control timeout " + millis(CONTROL_TIMEOUT_NS) + " ms");
+            assertTrue(Pattern.compile("re-splitting frame 0 into \\d+ blocks after 1 failed to " + Pattern.quote(sender.peerName()) +
+                " within the control timeout").matcher(failed.getMessage()).find(), failed.getMessage());
+            assertEquals(0, sender.ledger().get(LedgerCounter.RETRANSMITTED_QUBITS), "a re-split resends no qubits");
         }
     }
 
@@ -609,6 +644,15 @@ class QuantumLinkHandDrivenTest
      *
      * @return when the repair was seen to start.
      */
+    /** @return a request for block 0 of frame 0 again. */
+    private static UnsafeBuffer nackOfFrameZero()
+    {
+        final UnsafeBuffer nack = new UnsafeBuffer(new byte[QuantumFrame.HEADER_LENGTH + 4]);
+        QuantumFrame.writeHeader(nack, QuantumFrame.NACK, (byte)0, 1, 0);
+        nack.putInt(QuantumFrame.HEADER_LENGTH, 0, QuantumFrame.ORDER);
+        return nack;
+    }
+
     private static long stickARepair(final Link sender, final Link farEnd)
     {
         fillTheFarEndsQueue(sender, farEnd);
@@ -631,9 +675,7 @@ class QuantumLinkHandDrivenTest
      */
     private static long askForARepair(final Link sender, final Link farEnd)
     {
-        final UnsafeBuffer nack = new UnsafeBuffer(new byte[QuantumFrame.HEADER_LENGTH + 4]);
-        QuantumFrame.writeHeader(nack, QuantumFrame.NACK, (byte)0, 1, 0);
-        nack.putInt(QuantumFrame.HEADER_LENGTH, 0, QuantumFrame.ORDER);
+        final UnsafeBuffer nack = nackOfFrameZero();
         farEnd.send(nack, 0, nack.capacity(), System.nanoTime() + GENEROUS_NS);
 
         final long deadline = System.nanoTime() + GENEROUS_NS;
