@@ -71,9 +71,10 @@ public final class Dl4jComparison implements Callable<Integer>
     /** Workers of the ParallelWrapper and ranks of each ring. */
     public static final int WORKERS = 4;
     /**
-     * Largest batch per worker or rank per iteration: DL4J's iterator cuts batches of exactly this size (the
-     * last one smaller), a ring rank splits its shard into equal batches of at most this size, one more on a
-     * rank whose shard holds an extra example ({@link io.qring.samples.data.Sharding#batchesPerEpoch}).
+     * Largest batch per worker or rank per iteration: DL4J's wrapper gets the whole training set in ⌈n/32⌉
+     * near-equal batches of at most this size; a ring rank splits its shard into equal batches of at most
+     * this size, one more on a rank whose shard holds an extra example
+     * ({@link io.qring.samples.data.Sharding#batchesPerEpoch}).
      */
     public static final int BATCH_PER_WORKER = 32;
     /** Learning rate of the synchronous rings (the samples' MNIST default). */

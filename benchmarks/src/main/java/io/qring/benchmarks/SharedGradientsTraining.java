@@ -84,13 +84,20 @@ public final class SharedGradientsTraining
         return new TrainingCurve(seconds, accuracies);
     }
 
-    private static void fitWithin(final ExecutorService fitter, final ParallelWrapper wrapper, final DataSetIterator train,
+    /**
+     * Fits one epoch on the fitter thread, giving up after {@code timeout} without waiting for the fit.
+     *
+     * @throws IllegalStateException if the fit fails or outlives {@code timeout}.
+     */
+    static void fitWithin(final ExecutorService fitter, final ParallelWrapper wrapper, final DataSetIterator train,
         final int epoch, final Duration timeout)
     {
         final Future<?> fit = fitter.submit(() -> wrapper.fit(train));
+        boolean fitEnded = false;
         try
         {
             fit.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            fitEnded = true;
         }
         catch (final TimeoutException ex)
         {
@@ -100,6 +107,7 @@ public final class SharedGradientsTraining
         }
         catch (final ExecutionException ex)
         {
+            fitEnded = true;
             throw new IllegalStateException("DL4J ParallelWrapper epoch " + epoch + " failed: " + ex.getCause(), ex.getCause());
         }
         catch (final InterruptedException ex)
@@ -109,7 +117,24 @@ public final class SharedGradientsTraining
         }
         finally
         {
-            wrapper.shutdown();
+            shutDown(wrapper, fitEnded);
         }
+    }
+
+    /**
+     * Shuts the wrapper down; after a fit that did not end, on a daemon thread, because DL4J's
+     * {@code shutdown()} waits without a deadline for the fit (both are synchronized) and for its
+     * trainers to stop, which a stuck epoch never lets happen.
+     */
+    private static void shutDown(final ParallelWrapper wrapper, final boolean fitEnded)
+    {
+        if (fitEnded)
+        {
+            wrapper.shutdown();
+            return;
+        }
+        final Thread shutdown = new Thread(wrapper::shutdown, "dl4j-parallel-wrapper-shutdown");
+        shutdown.setDaemon(true);
+        shutdown.start();
     }
 }

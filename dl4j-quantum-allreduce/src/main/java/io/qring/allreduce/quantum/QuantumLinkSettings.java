@@ -442,6 +442,13 @@ public final class QuantumLinkSettings
         }
 
         /**
+         * Noise pairs suffer while distributed. The link is simulated exactly when at most one of the three
+         * stages damps: this channel, the {@link #memory memory} (which always damps) and the
+         * {@link #onlineChannel online channel}. A second damping stage (e.g.
+         * {@link PauliChannel#amplitudeDamping} here and a memory) turns the Φ+/Φ− coherence the first leaves
+         * into decoded errors no Pauli channel has, so the simulation would approximate them (the exact
+         * checker puts the gap at γ·γ′/4 per error weight); combine damping with Pauli channels only.
+         *
          * @param channel noise pairs suffer while distributed, e.g. {@code PauliChannel.werner(0.99)}.
          * @return this builder.
          */
@@ -452,6 +459,10 @@ public final class QuantumLinkSettings
         }
 
         /**
+         * Noise the encoded half suffers in flight; amplitude damping here after a damping
+         * {@link #distributionChannel distribution channel} or a {@link #memory memory} is not simulated
+         * exactly (its decoded errors would depend on the message; see {@link #distributionChannel}).
+         *
          * @param channel noise the encoded half suffers in flight, e.g. {@code PauliChannel.depolarizing(1e-3)}.
          * @return this builder.
          */
@@ -462,7 +473,9 @@ public final class QuantumLinkSettings
         }
 
         /**
-         * Stored pairs decohere with these times while they wait in the pool.
+         * Stored pairs decohere with these times while they wait in the pool: amplitude damping of both
+         * halves and pure dephasing, simulated exactly unless another stage damps too (see
+         * {@link #distributionChannel}).
          *
          * @param t1 relaxation time T1 in seconds, &gt; 0.
          * @param t2 coherence time T2 in seconds, in (0, 2·T1].
@@ -487,7 +500,7 @@ public final class QuantumLinkSettings
 
         /**
          * @param fraction of each distributed batch sacrificed for verification, in
-         *                 [0, {@link EprPool#MAX_SACRIFICE_FRACTION}].
+         *                 [0, {@link EprPool#MAX_VERIFICATION_FRACTION}].
          * @return this builder.
          */
         public Builder verificationFraction(final double fraction)
@@ -617,9 +630,9 @@ public final class QuantumLinkSettings
                 throw new IllegalArgumentException("EPR pool capacity must be at least " + MIN_POOL_CAPACITY_PAIRS +
                     " pairs (one " + RingAllReduce.DESCRIPTOR_LENGTH + "-byte collective descriptor), got " + poolCapacityPairs);
             }
-            if (!(verificationFraction >= 0 && verificationFraction <= EprPool.MAX_SACRIFICE_FRACTION))
+            if (!(verificationFraction >= 0 && verificationFraction <= EprPool.MAX_VERIFICATION_FRACTION))
             {
-                throw new IllegalArgumentException("verification fraction must be in [0, " + EprPool.MAX_SACRIFICE_FRACTION +
+                throw new IllegalArgumentException("verification fraction must be in [0, " + EprPool.MAX_VERIFICATION_FRACTION +
                     "], got " + verificationFraction);
             }
             if (maxRepairRounds < 1)

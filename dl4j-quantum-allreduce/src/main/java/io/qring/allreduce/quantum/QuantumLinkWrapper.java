@@ -73,7 +73,7 @@ final class QuantumLinkWrapper implements LinkWrapper
             .linkSeed(settings.linkSeed(fromRank, toRank))
             .distributionChannel(settings.distributionChannel(fromRank, toRank))
             .exhaustionPolicy(ExhaustionPolicy.REFILL_ON_DEMAND)
-            .sacrificeFraction(settings.verificationFraction())
+            .verificationFraction(settings.verificationFraction())
             .clock(settings.clock())
             .ledger(ledger);
         if (settings.hasMemory())

@@ -21,7 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * storage decoherence since the pair's batch was distributed).
  *
  * <p>{@link #refill()} distributes a batch that tops the pool up to {@link #capacity()} usable pairs.
- * With a sacrifice fraction f, the batch holds ⌈u·f/(1−f)⌉ extra pairs that are chosen after
+ * With a verification fraction f, the batch holds ⌈u·f/(1−f)⌉ extra pairs that are chosen after
  * distribution for verification and never numbered as usable; since all shares and errors are
  * independent and identically distributed, which raw pairs are sacrificed does not change any
  * statistic, so the pool numbers the remaining ones contiguously. Both endpoints of a link stay
@@ -57,8 +57,8 @@ public final class EprPool
     public static final ExhaustionPolicy DEFAULT_EXHAUSTION_POLICY = ExhaustionPolicy.FAIL;
     /** Default time a {@link ExhaustionPolicy#BLOCK} take waits for a refill: 1 s. */
     public static final long DEFAULT_BLOCK_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(1);
-    /** Largest allowed sacrifice fraction. */
-    public static final double MAX_SACRIFICE_FRACTION = 0.9;
+    /** Largest allowed verification fraction: the share of each distributed batch sacrificed. */
+    public static final double MAX_VERIFICATION_FRACTION = 0.9;
 
     private static final int INITIAL_BATCHES = 8;
 
@@ -74,7 +74,7 @@ public final class EprPool
     private final long blockTimeoutNs;
     private final NanoClock clock;
     private final LinkLedger ledger;
-    private final double sacrificeFraction;
+    private final double verificationFraction;
     private final DistributionListener listener;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -101,7 +101,7 @@ public final class EprPool
         this.blockTimeoutNs = builder.blockTimeoutNs;
         this.clock = builder.clock;
         this.ledger = builder.ledger != null ? builder.ledger : new LinkLedger(builder.linkName);
-        this.sacrificeFraction = builder.sacrificeFraction;
+        this.verificationFraction = builder.verificationFraction;
         this.listener = builder.listener;
     }
 
@@ -166,9 +166,9 @@ public final class EprPool
     }
 
     /** @return fraction of every distributed batch sacrificed for verification. */
-    public double sacrificeFraction()
+    public double verificationFraction()
     {
-        return sacrificeFraction;
+        return verificationFraction;
     }
 
     /** @return the clock timing distribution and storage. */
@@ -377,7 +377,7 @@ public final class EprPool
 
     private long sacrificeCount(final long usable)
     {
-        return sacrificeFraction == 0 ? 0 : (long)Math.ceil(usable * sacrificeFraction / (1 - sacrificeFraction));
+        return verificationFraction == 0 ? 0 : (long)Math.ceil(usable * verificationFraction / (1 - verificationFraction));
     }
 
     private void awaitPairs(final long pairs)
@@ -482,7 +482,7 @@ public final class EprPool
         private long blockTimeoutNs = DEFAULT_BLOCK_TIMEOUT_NS;
         private NanoClock clock = SystemNanoClock.INSTANCE;
         private LinkLedger ledger;
-        private double sacrificeFraction;
+        private double verificationFraction;
         private DistributionListener listener;
 
         private Builder()
@@ -603,12 +603,12 @@ public final class EprPool
 
         /**
          * @param fraction fraction of each distributed batch sacrificed for verification, in
-         *                 [0, {@link #MAX_SACRIFICE_FRACTION}]; default 0.
+         *                 [0, {@link #MAX_VERIFICATION_FRACTION}]; default 0.
          * @return this.
          */
-        public Builder sacrificeFraction(final double fraction)
+        public Builder verificationFraction(final double fraction)
         {
-            this.sacrificeFraction = fraction;
+            this.verificationFraction = fraction;
             return this;
         }
 
@@ -648,10 +648,10 @@ public final class EprPool
                 throw new IllegalArgumentException("EPR pool of link '" + linkName + "' needs a block timeout > 0, got " +
                     blockTimeoutNs + " ns");
             }
-            if (!(sacrificeFraction >= 0 && sacrificeFraction <= MAX_SACRIFICE_FRACTION))
+            if (!(verificationFraction >= 0 && verificationFraction <= MAX_VERIFICATION_FRACTION))
             {
-                throw new IllegalArgumentException("sacrifice fraction of link '" + linkName + "' must be in [0, " +
-                    MAX_SACRIFICE_FRACTION + "], got " + sacrificeFraction);
+                throw new IllegalArgumentException("verification fraction of link '" + linkName + "' must be in [0, " +
+                    MAX_VERIFICATION_FRACTION + "], got " + verificationFraction);
             }
             if (ledger != null && !ledger.link().equals(linkName))
             {

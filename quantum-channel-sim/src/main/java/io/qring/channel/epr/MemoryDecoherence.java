@@ -18,6 +18,11 @@ import io.qring.channel.noise.PauliChannel;
  * Ψ∓ → 0, Φ± → γ/2 each. For a noiseless pair this equals
  * {@code amplitudeDampingBothHalves(γ, γ).then(dephasing)}; for a pair that already carries X or Y
  * errors it differs from that composition at order γ·(pX + pY).
+ * <p>The damping leaves Φ+/Φ− coherence behind. Later Pauli channels keep it away from the decoded
+ * statistics, but a later amplitude damping of the flying half does not: its decoded errors then depend
+ * on the message, by up to γ·γ′/4 per error weight, and no Pauli channel reproduces them. Likewise a
+ * pair damped while distributed carries coherence this map does not see. The memory is exact as the one
+ * damping stage of a link.
  *
  * @param t1Seconds relaxation time T1 of the memory, &gt; 0.
  * @param t2Seconds coherence time T2 of the memory, &gt; 0 and ≤ 2·T1.

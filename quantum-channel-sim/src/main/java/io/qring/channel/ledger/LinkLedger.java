@@ -64,8 +64,9 @@ public final class LinkLedger
     }
 
     /**
-     * Records the dense-coding capacity bound 2 − H(p) of the link's current noise, reported next to
-     * the measured goodput.
+     * Records the dense-coding capacity bound 2 − H(p) of the link's pair and in-flight noise, reported
+     * next to the measured goodput. Memory noise, which grows with each pair's storage time, is not in
+     * it: with T1/T2 memory the bound is higher than what the stored pairs allow.
      *
      * @param bitsPerQubit capacity in [0, 2].
      */

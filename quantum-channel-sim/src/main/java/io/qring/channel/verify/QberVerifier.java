@@ -112,7 +112,7 @@ public final class QberVerifier implements DistributionListener
         if (sampled <= 0)
         {
             throw new IllegalArgumentException("round " + batch.round() + " of link '" + pool.linkName() +
-                "' sacrificed no pairs: set a sacrifice fraction on the pool");
+                "' sacrificed no pairs: set a verification fraction on the pool");
         }
         final PauliChannel held = pool.heldChannel(batch.distributionTimeNs());
         final PauliErrorSampler errors = new PauliErrorSampler(

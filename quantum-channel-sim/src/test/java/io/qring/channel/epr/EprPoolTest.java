@@ -40,8 +40,8 @@ class EprPoolTest
             () -> assertRejected(() -> pool(EprPool.Side.SENDER, 0).build(), "capacity > 0 pairs, got 0"),
             () -> assertRejected(() -> pool(EprPool.Side.SENDER, -5).build(), "capacity > 0 pairs, got -5"),
             () -> assertRejected(() -> pool(EprPool.Side.SENDER, 8).linkName(" ").build(), "link name"),
-            () -> assertRejected(() -> pool(EprPool.Side.SENDER, 8).sacrificeFraction(0.95).build(), "sacrifice fraction"),
-            () -> assertRejected(() -> pool(EprPool.Side.SENDER, 8).sacrificeFraction(Double.NaN).build(), "sacrifice fraction"),
+            () -> assertRejected(() -> pool(EprPool.Side.SENDER, 8).verificationFraction(0.95).build(), "verification fraction"),
+            () -> assertRejected(() -> pool(EprPool.Side.SENDER, 8).verificationFraction(Double.NaN).build(), "verification fraction"),
             () -> assertRejected(() -> pool(EprPool.Side.SENDER, 8).blockTimeout(0, TimeUnit.SECONDS).build(), "block timeout"),
             () -> assertRejected(() -> pool(EprPool.Side.SENDER, 8).ledger(new LinkLedger("1->0")).build(), "ledger of link '1->0'"),
             () -> assertRejected(() -> pool(EprPool.Side.SENDER, 8).memory(1, 3), "T2"));
@@ -138,7 +138,7 @@ class EprPoolTest
         {
             final List<DistributedBatch> batches = new ArrayList<>();
             final EprPool pool = pool(EprPool.Side.SENDER, 100).exhaustionPolicy(ExhaustionPolicy.REFILL_ON_DEMAND)
-                .sacrificeFraction(0.1).clock(new CachedNanoClock()).distributionListener((p, batch) -> batches.add(batch)).build();
+                .verificationFraction(0.1).clock(new CachedNanoClock()).distributionListener((p, batch) -> batches.add(batch)).build();
             for (final long take : takes)
             {
                 pool.take(take);
@@ -158,7 +158,7 @@ class EprPoolTest
     {
         final LinkLedger ledger = new LinkLedger(LINK);
         final List<DistributedBatch> batches = new ArrayList<>();
-        final EprPool pool = pool(EprPool.Side.SENDER, 1000).sacrificeFraction(0.2).ledger(ledger)
+        final EprPool pool = pool(EprPool.Side.SENDER, 1000).verificationFraction(0.2).ledger(ledger)
             .distributionListener((p, batch) -> batches.add(batch)).build();
         pool.refill();
         pool.take(999);
@@ -176,9 +176,9 @@ class EprPoolTest
     {
         final List<DistributedBatch> sent = new ArrayList<>();
         final List<DistributedBatch> received = new ArrayList<>();
-        final EprPool sender = pool(EprPool.Side.SENDER, 640).sacrificeFraction(0.1)
+        final EprPool sender = pool(EprPool.Side.SENDER, 640).verificationFraction(0.1)
             .exhaustionPolicy(ExhaustionPolicy.REFILL_ON_DEMAND).distributionListener((p, b) -> sent.add(b)).build();
-        final EprPool receiver = pool(EprPool.Side.RECEIVER, 640).sacrificeFraction(0.1)
+        final EprPool receiver = pool(EprPool.Side.RECEIVER, 640).verificationFraction(0.1)
             .exhaustionPolicy(ExhaustionPolicy.REFILL_ON_DEMAND).distributionListener((p, b) -> received.add(b)).build();
         final SplittableRandom random = new SplittableRandom(17);
         for (int i = 0; i < 500; i++)

@@ -151,6 +151,37 @@ class SuperdenseCodingExactTest
         assertTrue(Math.abs(partial[0b00][0b00] - partial[0b01][0b01]) > 0.01);
     }
 
+    /**
+     * The limit of the Pauli frames, measured: damping γ of a stored pair (both halves) followed by
+     * damping γ′ of the flying half after encoding. The composed Pauli channel is exactly the average
+     * over the four messages, but each message's error weights differ from it by up to γ·γ′/4 (spread
+     * γ·γ′/2), which no Pauli channel reproduces: hence at most one damping stage per link.
+     */
+    @ParameterizedTest(name = "stored {0}, in flight {1}")
+    @MethodSource("dampingPairs")
+    void shouldMissEachMessageByGammaGammaPrimeOverFourWhenTheFlyingHalfDampsAfterADampedStoredPair(
+        final double stored, final double inFlight)
+    {
+        final double[][] table = SuperdenseCodingCircuit.decodingTable(
+            new ChannelInsertion(KrausChannel.amplitudeDamping(stored), A, BEFORE_ENCODING),
+            new ChannelInsertion(KrausChannel.amplitudeDamping(stored), B, BEFORE_ENCODING),
+            new ChannelInsertion(KrausChannel.amplitudeDamping(inFlight), A, AFTER_ENCODING));
+        final PauliChannel composed = PauliChannel.amplitudeDampingBothHalves(stored, stored).then(PauliChannel.amplitudeDamping(inFlight));
+        double largestGap = 0;
+        for (int label = 0; label < BellStates.COUNT; label++)
+        {
+            double average = 0;
+            for (int sent = 0; sent < SuperdenseCodingCircuit.MESSAGE_COUNT; sent++)
+            {
+                final double weight = table[sent][sent ^ label];
+                average += weight / SuperdenseCodingCircuit.MESSAGE_COUNT;
+                largestGap = Math.max(largestGap, Math.abs(weight - composed.weight(label)));
+            }
+            assertEquals(composed.weight(label), average, TOLERANCE, "the composition is the average over messages, label " + label);
+        }
+        assertEquals(stored * inFlight / 4, largestGap, TOLERANCE, "largest gap of one message's error weight");
+    }
+
     @Test
     void shouldComposeChannelsOnTheSameHalfAsPauliThen()
     {

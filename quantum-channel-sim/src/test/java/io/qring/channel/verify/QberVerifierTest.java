@@ -100,7 +100,7 @@ class QberVerifierTest
         assertEquals(0, rig.ledger.get(LedgerCounter.EPR_SACRIFICED));
 
         final LinkLedger senderLedger = new LinkLedger("0->1");
-        final EprPool sender = EprPool.builder().linkName("0->1").side(EprPool.Side.SENDER).capacity(100).sacrificeFraction(0.5)
+        final EprPool sender = EprPool.builder().linkName("0->1").side(EprPool.Side.SENDER).capacity(100).verificationFraction(0.5)
             .distributionListener(rig.verifier).ledger(senderLedger).build();
         sender.refill();
         assertEquals(100, senderLedger.get(LedgerCounter.EPR_SACRIFICED));
@@ -179,10 +179,10 @@ class QberVerifierTest
         final PauliChannel attacked = InterceptResendEavesdropper.everyPair().attack(PauliChannel.NOISELESS);
         final QberVerifier verifier = new QberVerifier(VerificationSettings.defaults());
         final EprPool sender = EprPool.builder().linkName("0->1").side(EprPool.Side.SENDER).capacity(4096).linkSeed(9)
-            .distributionChannel(attacked).sacrificeFraction(0.25).exhaustionPolicy(ExhaustionPolicy.REFILL_ON_DEMAND)
+            .distributionChannel(attacked).verificationFraction(0.25).exhaustionPolicy(ExhaustionPolicy.REFILL_ON_DEMAND)
             .ledger(ledger).build();
         final EprPool receiver = EprPool.builder().linkName("0->1").side(EprPool.Side.RECEIVER).capacity(4096).linkSeed(9)
-            .distributionChannel(attacked).sacrificeFraction(0.25).exhaustionPolicy(ExhaustionPolicy.REFILL_ON_DEMAND)
+            .distributionChannel(attacked).verificationFraction(0.25).exhaustionPolicy(ExhaustionPolicy.REFILL_ON_DEMAND)
             .distributionListener(verifier).ledger(ledger).build();
         final byte[] payload = new byte[100];
         final byte[] wire = new byte[SuperdenseEncoder.wireLength(100)];

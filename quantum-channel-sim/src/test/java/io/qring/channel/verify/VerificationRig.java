@@ -27,7 +27,7 @@ final class VerificationRig
             .capacity(sampledPairs)
             .linkSeed(seed)
             .distributionChannel(distribution)
-            .sacrificeFraction(0.5)
+            .verificationFraction(0.5)
             .distributionListener(verifier)
             .ledger(ledger)
             .build();

@@ -134,6 +134,11 @@ public final class RingOptions
 
     private Placement multiHost(final CommandSpec spec, final Map<String, String> environment)
     {
+        if (Launch.PROCESSES == launch)
+        {
+            throw new ParameterException(spec.commandLine(), (null != rank ? "--rank" : RingContext.RANK_ENV) +
+                " runs one rank of a ring across hosts; drop --launch processes (or unset " + RingContext.RANK_ENV + ")");
+        }
         final RingContext fromEnvironment = environmentContext(spec, environment);
         final int self = null != rank ? rank : fromEnvironment.rank();
         final List<String> endpoints = null != peers ? List.copyOf(peers) : fromEnvironment.peers();

@@ -108,6 +108,25 @@ class BadInputTest
     }
 
     @Test
+    void shouldRejectLaunchingProcessesForOneRankOfARingAcrossHosts()
+    {
+        assertOneLine(CliRun.run("allreduce", "--rank", "0", "--peers", "127.0.0.1:40100,127.0.0.1:40101", "--launch", "processes"),
+            USAGE_ERROR, "--rank runs one rank of a ring across hosts; drop --launch processes");
+    }
+
+    @Test
+    void shouldRejectAmplitudeDampingInMoreThanOneStage()
+    {
+        final String expected = "amplitude damping in more than one stage";
+        assertOneLine(CliRun.run("allreduce", "--noise", "amplitude-damping:0.01", "--t1", "1", "--t2", "1"), USAGE_ERROR,
+            expected + " (--t1/--t2 (the memory damps both stored halves), --noise amplitude-damping:0.01)");
+        assertOneLine(CliRun.run("allreduce", "--pair-noise", "amplitude-damping:0.02", "--noise", "amplitude-damping:0.01"),
+            USAGE_ERROR, expected + " (--pair-noise amplitude-damping:0.02, --noise amplitude-damping:0.01)");
+        assertOneLine(CliRun.run("allreduce", "--pair-noise", "amplitude-damping:0.02", "--t1", "1", "--t2", "1"), USAGE_ERROR,
+            expected);
+    }
+
+    @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldAbortOnAVerificationAlarm()
     {
