@@ -53,7 +53,11 @@ class HostBufferTest
         b.set(2, Double.NaN);
         assertFalse(b.allFinite(0, 3));
         assertTrue(b.allFinite(0, 2));
-        assertEquals(0, a.compareTo(a));
+        final HostBuffer same = HostBuffer.allocate(type, 3);
+        same.set(0, 0.5);
+        same.set(1, 1.25);
+        assertEquals(0, a.compareTo(same), "equal values compare equal");
+        assertTrue(same.compareTo(b) < 0 && b.compareTo(same) > 0, "order follows the first differing value");
     }
 
     @ParameterizedTest

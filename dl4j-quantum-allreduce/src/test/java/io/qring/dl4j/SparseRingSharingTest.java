@@ -90,7 +90,9 @@ class SparseRingSharingTest
     /**
      * The same model, data, learning rate and total number of workers (2), trained by DL4J's own
      * ParallelWrapper SHARED_GRADIENTS and by two ranks sharing through the ring, each with DL4J's default
-     * adaptive threshold. Both reach the same loss band on the whole data set. (One ParallelWrapper.fit call
+     * adaptive threshold. Both reach the same loss band on the whole data set: within 2 % of DL4J's loss, an
+     * empirical band (DL4J's run depends on its workers' thread timing, so its loss is not reproducible from the
+     * seed; the band held in every CI run), while the ring ranks end with the same loss. (One ParallelWrapper.fit call
      * for all epochs, under a deadline: in M2.1 a later fit can deadlock, because the first one clears the
      * root model's solver and worker 1 then needs the root model's monitor while worker 0 trains under it.)
      */
@@ -149,6 +151,7 @@ class SparseRingSharingTest
         });
 
         assertTrue(dl4jLoss < 0.5 * initialLoss, () -> "DL4J SHARED_GRADIENTS loss " + dl4jLoss + " from " + initialLoss);
+        assertEquals(ringLosses.get(0), ringLosses.get(1), "the ring ranks end with the same loss");
         for (final double ringLoss : ringLosses)
         {
             assertTrue(ringLoss < 0.5 * initialLoss, () -> "ring loss " + ringLoss + " from " + initialLoss);

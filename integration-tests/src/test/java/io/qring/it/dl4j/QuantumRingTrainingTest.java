@@ -4,6 +4,8 @@ import io.qring.allreduce.LocalRing;
 import io.qring.allreduce.config.RingContext;
 import io.qring.allreduce.config.TransportKind;
 import io.qring.allreduce.quantum.QuantumLinkSettings;
+import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LedgerSnapshot;
 import io.qring.channel.noise.PauliChannel;
 import io.qring.dl4j.QuantumRing;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -50,9 +52,14 @@ class QuantumRingTrainingTest
     @Test
     void shouldTrainToTheSameBitsOverClassicalAndQuantumRingsAndMatchSingleProcessSgd()
     {
-        final List<float[]> classical = train(null);
-        final List<float[]> quantum = train(QuantumLinkSettings.builder().build());
-        final List<float[]> noisy = train(QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-2)).build());
+        final Training classicalRun = train(null);
+        final Training quantumRun = train(QuantumLinkSettings.builder().build());
+        final Training noisyRun = train(QuantumLinkSettings.builder().onlineChannel(PauliChannel.depolarizing(1e-2)).build());
+        assertEquals(0, quantumRun.retransmittedQubits(), "noiseless quantum links resend nothing");
+        assertTrue(noisyRun.retransmittedQubits() > 0, "the noisy links met noise and repaired it");
+        final List<float[]> classical = classicalRun.params();
+        final List<float[]> quantum = quantumRun.params();
+        final List<float[]> noisy = noisyRun.params();
 
         for (int rank = 1; rank < RANKS; rank++)
         {
@@ -75,7 +82,12 @@ class QuantumRingTrainingTest
         assertTrue(maxRelative <= 1e-5, "ring SGD differs from single-process SGD by " + maxRelative + " relative");
     }
 
-    private static List<float[]> train(final QuantumLinkSettings quantum)
+    /** Every rank's parameters after training, and the qubits all links resent. */
+    private record Training(List<float[]> params, long retransmittedQubits)
+    {
+    }
+
+    private static Training train(final QuantumLinkSettings quantum)
     {
         final RingContext context = new RingContext()
             .transport(TransportKind.IPC)
@@ -89,7 +101,7 @@ class QuantumRingTrainingTest
         }
         try (LocalRing ring = LocalRing.start(context))
         {
-            return ring.run(allReduce ->
+            final List<float[]> params = ring.run(allReduce ->
             {
                 final MultiLayerNetwork model = model();
                 final QuantumRing qring = QuantumRing.builder().allReduce(allReduce).build();
@@ -100,6 +112,15 @@ class QuantumRingTrainingTest
                 }
                 return model.params().dup().toFloatVector();
             }, RUN_TIMEOUT_NS);
+            long retransmitted = 0;
+            for (int rank = 0; rank < RANKS; rank++)
+            {
+                for (final LedgerSnapshot link : ring.rank(rank).linkLedgers())
+                {
+                    retransmitted += link.get(LedgerCounter.RETRANSMITTED_QUBITS);
+                }
+            }
+            return new Training(params, retransmitted);
         }
     }
 

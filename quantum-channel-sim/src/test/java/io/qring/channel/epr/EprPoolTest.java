@@ -168,7 +168,8 @@ class EprPoolTest
             new DistributedBatch(1, 1000, 999, 250, batches.get(1).distributionTimeNs())), batches);
         assertEquals(1000 + 250 + 999 + 250, ledger.get(LedgerCounter.EPR_PRE_SHARED));
         assertEquals(500, ledger.get(LedgerCounter.EPR_SACRIFICED));
-        assertEquals(0.2, 250.0 / 1250, 1e-15);
+        assertEquals(0.2, (double)batches.get(0).sacrificedPairs() / batches.get(0).distributedPairs(), 1e-15,
+            "the first batch sacrifices the configured fraction of what it distributes");
     }
 
     @Test

@@ -130,7 +130,8 @@ class Cifar10BinaryTest
         final Path file = directory.resolve("bad.bin");
         Files.write(file, bad);
 
-        assertThrows(IOException.class, () -> Cifar10Binary.read(List.of(file), Cifar10Binary.CLASS_NAMES));
+        final IOException ex = assertThrows(IOException.class, () -> Cifar10Binary.read(List.of(file), Cifar10Binary.CLASS_NAMES));
+        assertTrue(ex.getMessage().contains("record 1 has label 10"), ex.getMessage());
     }
 
     private static Path writeBatches(final Path batches) throws IOException
