@@ -28,20 +28,20 @@ import java.util.concurrent.TimeUnit;
  * throughput with the ring's chunk-sized messages over the same transport and driver settings. Prints
  * ONE JSON line on stdout (logs go to stderr):
  * <ul>
- * <li>per ring: median and fastest all-reduce time over the timed repetitions (after warm-up), algbw =
- * bytes / time and busbw = algbw · 2(N−1)/N (nccl-tests), in GB/s (10^9 bytes), the median CPU
- * time all threads of the process used per all-reduce, waiting threads' spinning and yielding included,
- * the part of it the ring's rank threads used in their {@code allReduce} calls (the engine, and the links'
- * work on the calling thread: framing, authentication, coding; and their spinning while they wait), and the cores the process kept busy
+ * <li>per ring: median and fastest all-reduce time over the timed repetitions (after warm-up), algbw = bytes /
+ * time and busbw = algbw · 2(N−1)/N (nccl-tests), in GB/s (10^9 bytes), the median CPU time all threads of the
+ * process used per all-reduce, waiting threads' spinning and yielding included, the part of it the ring's rank
+ * threads used in their {@code allReduce} calls (the engine, and the links' work on the calling thread:
+ * framing, authentication, coding; and their spinning while they wait), and the cores the process kept busy
  * (median over all-reduces of CPU time over the time it was read across, out of {@code cores});</li>
- * <li>per case: quantum/classical median time ratio and CPU time ratio; the quantum ring's extra time and extra
- * CPU time per all-reduce (median quantum minus median classical), the latter also for the rank threads alone (on
- * the critical path of every step, unlike the control threads, media driver, JIT and GC) and, measured on its own on the main thread ({@link CodingCost}), the CPU
- * time of the superdense coding and block checksums of one all-reduce's volume, with its share of that extra (null
- * when the quantum ring used no more CPU);
- * both yardsticks, busbw / yardstick for each ring and
- * each yardstick, and on link 0→1 in one all-reduce: the classical ring's payload bits and the quantum
- * ring's online qubits (and online classical side bits);</li>
+ * <li>per case: quantum/classical median time ratio and CPU time ratio; the quantum ring's extra time and
+ * extra CPU time per all-reduce (median quantum minus median classical), the latter also for the rank threads
+ * alone (on the critical path of every step, unlike the control threads, media driver, JIT and GC) and,
+ * measured on its own on the main thread ({@link CodingCost}), the CPU time of the superdense coding and block
+ * checksums of one all-reduce's volume, with its share of that extra (null when the quantum ring used no more
+ * CPU); both yardsticks, busbw / yardstick for each ring and each yardstick, and on link 0→1 in one
+ * all-reduce: the classical ring's payload bits and the quantum ring's online qubits (and online classical
+ * side bits);</li>
  * <li>the targets (quantum/classical ≤ 1.10, busbw ≥ 0.5 of raw Aeron, checked against each yardstick)
  * and whether each case meets them;</li>
  * <li>the system load average at start and end: on a shared machine other processes skew the times.</li>

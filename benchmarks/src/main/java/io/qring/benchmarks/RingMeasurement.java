@@ -43,7 +43,15 @@ import java.util.zip.CRC32C;
  *                    checked to be the same on every rank): rings given the same inputs and turns must
  *                    end with the same value.
  */
-record RingMeasurement(long[] timesNs, long[] cpuNs, long[] rankCpuNs, long[] cpuWindowNs, int chunkLength, int sendAhead, LedgerSnapshot link01, int resultCrc)
+record RingMeasurement(
+    long[] timesNs,
+    long[] cpuNs,
+    long[] rankCpuNs,
+    long[] cpuWindowNs,
+    int chunkLength,
+    int sendAhead,
+    LedgerSnapshot link01,
+    int resultCrc)
 {
     /** Longest a single all-reduce of the measurement may take. */
     static final long OPERATION_TIMEOUT_NS = TimeUnit.MINUTES.toNanos(5);
@@ -95,18 +103,18 @@ record RingMeasurement(long[] timesNs, long[] cpuNs, long[] rankCpuNs, long[] cp
                 {
                     final long windowStart = System.nanoTime();
                     final Map<String, Long> cpuBefore = ProcessCpu.snapshot();
-                    final long[] timeAndRankCpu = timedAllReduce(rings.get(i), data.get(i));
+                    final Operation operation = timedAllReduce(rings.get(i), data.get(i));
                     cpu[i][turn] = ProcessCpu.usedSince(cpuBefore);
                     cpuWindow[i][turn] = System.nanoTime() - windowStart;
-                    times[i][turn] = timeAndRankCpu[0];
-                    rankCpu[i][turn] = timeAndRankCpu[1];
+                    times[i][turn] = operation.timeNs();
+                    rankCpu[i][turn] = operation.rankCpuNs();
                 }
             }
             final List<RingMeasurement> measurements = new ArrayList<>(rings.size());
             for (int i = 0; i < rings.size(); i++)
             {
-                measurements.add(new RingMeasurement(times[i], cpu[i], rankCpu[i], cpuWindow[i], rings.get(i).rank(0).chunkLength(),
-                    rings.get(i).rank(0).sendAhead(), link01(rings.get(i)),
+                measurements.add(new RingMeasurement(times[i], cpu[i], rankCpu[i], cpuWindow[i],
+                    rings.get(i).rank(0).chunkLength(), rings.get(i).rank(0).sendAhead(), link01(rings.get(i)),
                     resultCrc(data.get(i))));
             }
             return measurements;
@@ -156,22 +164,27 @@ record RingMeasurement(long[] timesNs, long[] cpuNs, long[] rankCpuNs, long[] cp
     }
 
     /**
-     * @return the longest time any rank spent in its {@code allReduce} call and the CPU time all ranks
-     *         used in theirs, ns.
+     * One all-reduce of a ring, or one rank's part of it.
+     *
+     * @param timeNs    time spent in {@code allReduce}: the longest of any rank's for the ring.
+     * @param rankCpuNs CPU time used in {@code allReduce}: all ranks' together for the ring.
      */
-    private static long[] timedAllReduce(final LocalRing ring, final float[][] data)
+    private record Operation(long timeNs, long rankCpuNs)
     {
-        final List<long[]> perRank = ring.run(rank ->
+    }
+
+    private static Operation timedAllReduce(final LocalRing ring, final float[][] data)
+    {
+        final List<Operation> perRank = ring.run(rank ->
         {
             final long cpuStart = THREADS.getCurrentThreadCpuTime();
             final long start = System.nanoTime();
             rank.allReduce(data[rank.rank()], ReduceOp.AVERAGE);
             final long elapsed = System.nanoTime() - start;
-            return new long[] {elapsed, THREADS.getCurrentThreadCpuTime() - cpuStart};
+            return new Operation(elapsed, THREADS.getCurrentThreadCpuTime() - cpuStart);
         }, OPERATION_TIMEOUT_NS);
-        return new long[] {
-            perRank.stream().mapToLong(rank -> rank[0]).max().orElseThrow(),
-            perRank.stream().mapToLong(rank -> rank[1]).sum()};
+        return new Operation(perRank.stream().mapToLong(Operation::timeNs).max().orElseThrow(),
+            perRank.stream().mapToLong(Operation::rankCpuNs).sum());
     }
 
     /**

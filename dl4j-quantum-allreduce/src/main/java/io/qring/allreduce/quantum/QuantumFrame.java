@@ -27,9 +27,10 @@ import java.nio.ByteOrder;
  *       number of new blocks; then the new block length (int) and one CRC-32C per new block, laid out
  *       as in a data frame. No payload: the receiver checks what it holds against the new checksums and
  *       asks for the new blocks that fail.</li>
- *   <li>{@link #ACK}: every message through the sequence was delivered intact (cumulative). {@link #NACK}: count block indices follow that failed
- *       their checksum. {@link #FALLBACK}: the receiver's verification raised an alarm; send classically
- *       from now on. {@link #ALARM}: the same under the abort policy; the receiver is giving up.</li>
+ *   <li>{@link #ACK}: every message through the sequence was delivered intact (cumulative).
+ *       {@link #NACK}: count block indices follow that failed their checksum. {@link #FALLBACK}: the
+ *       receiver's verification raised an alarm; send classically from now on. {@link #ALARM}: the same
+ *       under the abort policy; the receiver is giving up.</li>
  * </ul>
  *
  * Checksums travel as classical bits; only the wire frame's symbols are qubits.
