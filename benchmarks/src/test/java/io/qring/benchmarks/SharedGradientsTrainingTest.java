@@ -11,6 +11,7 @@ import org.nd4j.linalg.learning.config.Sgd;
 
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.NoSuchElementException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -85,7 +86,7 @@ class SharedGradientsTrainingTest
             @Override
             public DataSet next()
             {
-                throw new java.util.NoSuchElementException();
+                throw new NoSuchElementException();
             }
         };
     }
