@@ -15,8 +15,10 @@ import io.qring.channel.verify.VerificationSettings;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -446,8 +448,8 @@ public final class QuantumLinkSettings
          * stages damps: this channel, the {@link #memory memory} (which always damps) and the
          * {@link #onlineChannel online channel}. A second damping stage (e.g.
          * {@link PauliChannel#amplitudeDamping} here and a memory) turns the Φ+/Φ− coherence the first leaves
-         * into decoded errors no Pauli channel has, so the simulation would approximate them (the exact
-         * checker puts the gap at γ·γ′/4 per error weight); combine damping with Pauli channels only.
+         * into decoded errors no Pauli channel has (the exact checker puts the gap at γ·γ′/4 per error
+         * weight), so {@link #build()} refuses it; combine damping with Pauli channels only.
          *
          * @param channel noise pairs suffer while distributed, e.g. {@code PauliChannel.werner(0.99)}.
          * @return this builder.
@@ -460,8 +462,8 @@ public final class QuantumLinkSettings
 
         /**
          * Noise the encoded half suffers in flight; amplitude damping here after a damping
-         * {@link #distributionChannel distribution channel} or a {@link #memory memory} is not simulated
-         * exactly (its decoded errors would depend on the message; see {@link #distributionChannel}).
+         * {@link #distributionChannel distribution channel} or a {@link #memory memory} would make the
+         * decoded errors depend on the message, so {@link #build()} refuses it (see {@link #distributionChannel}).
          *
          * @param channel noise the encoded half suffers in flight, e.g. {@code PauliChannel.depolarizing(1e-3)}.
          * @return this builder.
@@ -474,8 +476,7 @@ public final class QuantumLinkSettings
 
         /**
          * Stored pairs decohere with these times while they wait in the pool: amplitude damping of both
-         * halves and pure dephasing, simulated exactly unless another stage damps too (see
-         * {@link #distributionChannel}).
+         * halves and pure dephasing, so no other stage may damp (see {@link #distributionChannel}).
          *
          * @param t1 relaxation time T1 in seconds, &gt; 0.
          * @param t2 coherence time T2 in seconds, in (0, 2·T1].
@@ -625,6 +626,7 @@ public final class QuantumLinkSettings
             {
                 MemoryTimes.validate(t1Seconds, t2Seconds);
             }
+            requireOneDampingStage();
             if (poolCapacityPairs < MIN_POOL_CAPACITY_PAIRS)
             {
                 throw new IllegalArgumentException("EPR pool capacity must be at least " + MIN_POOL_CAPACITY_PAIRS +
@@ -652,6 +654,30 @@ public final class QuantumLinkSettings
                 throw new IllegalArgumentException("control timeout must be > 0 ns, got " + controlTimeoutNs);
             }
             return new QuantumLinkSettings(this);
+        }
+
+        /** Refuses amplitude damping in more than one stage, which no Pauli channel simulates exactly. */
+        private void requireOneDampingStage()
+        {
+            final List<String> stages = new ArrayList<>();
+            if (distributionChannel.fromDamping())
+            {
+                stages.add("the distribution channel");
+            }
+            if (t1Seconds != 0)
+            {
+                stages.add("the T1/T2 memory (it damps both stored halves)");
+            }
+            if (onlineChannel.fromDamping())
+            {
+                stages.add("the online channel");
+            }
+            if (stages.size() > 1)
+            {
+                throw new IllegalArgumentException("amplitude damping in more than one stage (" + String.join(", ", stages) +
+                    ") is not a Pauli channel for superdense coding, so the link would not be simulated exactly; damp in one " +
+                    "stage only");
+            }
         }
     }
 }

@@ -36,6 +36,7 @@ import java.util.stream.Stream;
 
 import static io.qring.allreduce.RingTestSupport.context;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -516,6 +517,27 @@ class QuantumLinkTest
         assertMessage("block length", () -> QuantumLinkSettings.builder().blockLength(12).build());
         assertMessage("T2", () -> QuantumLinkSettings.builder().memory(1.0, 3.0).build());
         assertMessage("window", () -> QuantumLinkSettings.builder().window(0).build());
+    }
+
+    /** Two damping stages are no Pauli channel for superdense coding (see SuperdenseCodingExactTest). */
+    @Test
+    void shouldRefuseAmplitudeDampingInMoreThanOneStage()
+    {
+        final String expected = "amplitude damping in more than one stage (";
+        assertMessage(expected + "the T1/T2 memory (it damps both stored halves), the online channel)",
+            () -> QuantumLinkSettings.builder().memory(1.0, 0.5).onlineChannel(PauliChannel.amplitudeDamping(0.01)).build());
+        assertMessage(expected + "the distribution channel, the online channel)", () -> QuantumLinkSettings.builder()
+            .distributionChannel(PauliChannel.amplitudeDamping(0.02)).onlineChannel(PauliChannel.amplitudeDamping(0.01)).build());
+        assertMessage(expected + "the distribution channel, the T1/T2 memory", () -> QuantumLinkSettings.builder()
+            .distributionChannel(PauliChannel.werner(0.99).then(PauliChannel.amplitudeDampingBothHalves(0.1, 0.2))).memory(1.0, 0.5)
+            .build());
+
+        assertDoesNotThrow(() -> QuantumLinkSettings.builder().memory(1.0, 0.5).distributionChannel(PauliChannel.werner(0.99))
+            .onlineChannel(PauliChannel.depolarizing(0.01)).build(), "one damping stage");
+        assertDoesNotThrow(() -> QuantumLinkSettings.builder().distributionChannel(PauliChannel.amplitudeDamping(0.02))
+            .onlineChannel(PauliChannel.dephasing(0.01)).build(), "one damping stage");
+        assertDoesNotThrow(() -> QuantumLinkSettings.builder().memory(1.0, 0.5).onlineChannel(PauliChannel.amplitudeDamping(0)).build(),
+            "damping with gamma 0 is no damping");
     }
 
     @Test

@@ -10,11 +10,18 @@ package io.qring.channel.noise;
  * distribution over the four Bell states relative to Φ+ ({@code pI} = Φ+, {@code pX} = Ψ+,
  * {@code pZ} = Φ−, {@code pY} = Ψ−), which is how the exact both-halves damping weights are held.
  *
- * @param pX probability of an X error
- * @param pY probability of a Y error
- * @param pZ probability of a Z error
+ * <p>Amplitude damping is not a Pauli channel; its weights here reproduce its decoded statistics exactly
+ * when it is the only damping a pair meets. A second damping turns the Φ+/Φ− coherence the first leaves
+ * into decoded errors no Pauli channel has (after a damped stored pair, damping in flight makes them
+ * depend on the message, by up to γ·γ′/4 per error weight). So a channel remembers whether damping went
+ * into it ({@link #fromDamping()}), for a link to refuse a second damping stage.
+ *
+ * @param pX          probability of an X error
+ * @param pY          probability of a Y error
+ * @param pZ          probability of a Z error
+ * @param fromDamping whether these are (or compose) the weights of an amplitude damping with γ &gt; 0
  */
-public record PauliChannel(double pX, double pY, double pZ)
+public record PauliChannel(double pX, double pY, double pZ, boolean fromDamping)
 {
     /** Label of the X error in a 2-bit symbol (flips b2). */
     public static final int X = 1;
@@ -25,6 +32,19 @@ public record PauliChannel(double pX, double pY, double pZ)
 
     /** The identity channel. */
     public static final PauliChannel NOISELESS = new PauliChannel(0, 0, 0);
+
+    /**
+     * A Pauli channel proper.
+     *
+     * @param pX probability of an X error
+     * @param pY probability of a Y error
+     * @param pZ probability of a Z error
+     * @throws IllegalArgumentException if a weight is NaN, negative, or the three sum to more than 1.
+     */
+    public PauliChannel(final double pX, final double pY, final double pZ)
+    {
+        this(pX, pY, pZ, false);
+    }
 
     private static final double SUM_TOLERANCE = 1e-12;
 
@@ -107,7 +127,7 @@ public record PauliChannel(double pX, double pY, double pZ)
     {
         requireProbability("amplitude damping gamma", gamma);
         final double root = 1 - Math.sqrt(1 - gamma);
-        return new PauliChannel(gamma / 4, gamma / 4, root * root / 4);
+        return new PauliChannel(gamma / 4, gamma / 4, root * root / 4, gamma > 0);
     }
 
     /**
@@ -127,7 +147,7 @@ public record PauliChannel(double pX, double pY, double pZ)
         final double cross = 2 * Math.sqrt((1 - gamma1) * (1 - gamma2));
         final double phiMinus = Math.max(0, (common - cross) / 4);
         final double psi = (gamma1 * (1 - gamma2) + gamma2 * (1 - gamma1)) / 4;
-        return new PauliChannel(psi, psi, phiMinus);
+        return new PauliChannel(psi, psi, phiMinus, gamma1 > 0 || gamma2 > 0);
     }
 
     /**
@@ -145,7 +165,7 @@ public record PauliChannel(double pX, double pY, double pZ)
         MemoryTimes.validate(t1Seconds, t2Seconds);
         final double gamma = 1 - Math.exp(-storageSeconds / t1Seconds);
         final double zFlip = (1 - Math.exp(-storageSeconds / t2Seconds)) / 2 - gamma / 4;
-        return new PauliChannel(gamma / 4, gamma / 4, Math.max(0, zFlip));
+        return new PauliChannel(gamma / 4, gamma / 4, Math.max(0, zFlip), gamma > 0);
     }
 
     /**
@@ -211,7 +231,7 @@ public record PauliChannel(double pX, double pY, double pZ)
      * convolve over the group Z2×Z2.
      *
      * @param next the channel applied after this one.
-     * @return the composed Pauli channel.
+     * @return the composed channel, {@link #fromDamping() from damping} if either is.
      */
     public PauliChannel then(final PauliChannel next)
     {
@@ -223,7 +243,7 @@ public record PauliChannel(double pX, double pY, double pZ)
                 out[a ^ b] += weight(a) * next.weight(b);
             }
         }
-        return new PauliChannel(clamp(out[X]), clamp(out[Y]), clamp(out[Z]));
+        return new PauliChannel(clamp(out[X]), clamp(out[Y]), clamp(out[Z]), fromDamping || next.fromDamping);
     }
 
     /**

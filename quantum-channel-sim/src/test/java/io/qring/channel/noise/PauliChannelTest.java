@@ -6,6 +6,7 @@ import org.junit.jupiter.api.function.Executable;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -106,6 +107,21 @@ class PauliChannelTest
             aI * b.pZ() + a.pZ() * bI + a.pX() * b.pY() + a.pY() * b.pX());
         assertChannel(a.then(PauliChannel.NOISELESS), a.pX(), a.pY(), a.pZ());
         assertChannel(b.then(a), c.pX(), c.pY(), c.pZ());
+    }
+
+    @Test
+    void shouldRememberDampingThroughComposition()
+    {
+        assertAll(
+            () -> assertTrue(PauliChannel.amplitudeDamping(0.1).fromDamping()),
+            () -> assertTrue(PauliChannel.amplitudeDampingBothHalves(0, 0.2).fromDamping()),
+            () -> assertTrue(PauliChannel.memory(0.5, 1, 1).fromDamping()),
+            () -> assertTrue(PauliChannel.werner(0.9).then(PauliChannel.amplitudeDamping(0.1)).fromDamping()),
+            () -> assertTrue(PauliChannel.amplitudeDamping(0.1).then(PauliChannel.dephasing(0.2)).fromDamping()),
+            () -> assertFalse(PauliChannel.amplitudeDamping(0).fromDamping(), "gamma 0 damps nothing"),
+            () -> assertFalse(PauliChannel.memory(0, 1, 1).fromDamping(), "no storage, no damping"),
+            () -> assertFalse(PauliChannel.depolarizing(0.1).then(PauliChannel.werner(0.9)).fromDamping()),
+            () -> assertFalse(new PauliChannel(0.05, 0.05, 0.01).fromDamping()));
     }
 
     @Test

@@ -10,7 +10,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -82,34 +81,6 @@ public final class LinkOptions
             "and --qubit-rate, has carried what was sent before (the latency stays modelled only).")
     private boolean pace;
 
-    /**
-     * Amplitude damping is simulated as a Pauli channel, which is exact for superdense coding only when
-     * no earlier stage left coherence between Φ+ and Φ−: a second damping stage turns that coherence into
-     * decoded errors the Pauli frames cannot reproduce (after stored-pair damping, in-flight damping makes
-     * them depend on the message). The exact checker measures the gap at γ·γ'/4 per error weight.
-     */
-    private void requireOneDampingStage(final CommandSpec spec)
-    {
-        final List<String> stages = new ArrayList<>();
-        if (pairNoise.isAmplitudeDamping())
-        {
-            stages.add("--pair-noise " + pairNoise.text());
-        }
-        if (t1 != 0)
-        {
-            stages.add("--t1/--t2 (the memory damps both stored halves)");
-        }
-        if (noise.isAmplitudeDamping())
-        {
-            stages.add("--noise " + noise.text());
-        }
-        if (stages.size() > 1)
-        {
-            throw new ParameterException(spec.commandLine(), "amplitude damping in more than one stage (" + String.join(", ", stages) +
-                ") is not a Pauli channel for superdense coding, so the simulation would not be exact; damp in one stage only");
-        }
-    }
-
     /** @return the link kinds to run, in order. */
     public List<LinkKind> links()
     {
@@ -132,7 +103,6 @@ public final class LinkOptions
         {
             throw new ParameterException(spec.commandLine(), "--t1 and --t2 go together: give both (T2 ≤ 2·T1) or neither");
         }
-        requireOneDampingStage(spec);
         try
         {
             final QuantumLinkPlan plan = new QuantumLinkPlan(noise.channel(), pairNoise.channel(), t1, t2, poolPairs,

@@ -60,12 +60,6 @@ public record NoiseSpec(String text, PauliChannel channel)
         return new NoiseSpec(spec, channel);
     }
 
-    /** @return whether this is amplitude damping with γ &gt; 0, which is exact as a Pauli channel in one stage only. */
-    public boolean isAmplitudeDamping()
-    {
-        return text.startsWith("amplitude-damping:") && !PauliChannel.NOISELESS.equals(channel);
-    }
-
     /** Converts option values with {@link #parse}. */
     public static final class Converter implements CommandLine.ITypeConverter<NoiseSpec>
     {

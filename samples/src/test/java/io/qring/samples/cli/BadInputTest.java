@@ -117,13 +117,13 @@ class BadInputTest
     @Test
     void shouldRejectAmplitudeDampingInMoreThanOneStage()
     {
-        final String expected = "amplitude damping in more than one stage";
+        final String expected = "quantum link settings: amplitude damping in more than one stage";
         assertOneLine(CliRun.run("allreduce", "--noise", "amplitude-damping:0.01", "--t1", "1", "--t2", "1"), USAGE_ERROR,
-            expected + " (--t1/--t2 (the memory damps both stored halves), --noise amplitude-damping:0.01)");
+            expected + " (the T1/T2 memory (it damps both stored halves), the online channel)");
         assertOneLine(CliRun.run("allreduce", "--pair-noise", "amplitude-damping:0.02", "--noise", "amplitude-damping:0.01"),
-            USAGE_ERROR, expected + " (--pair-noise amplitude-damping:0.02, --noise amplitude-damping:0.01)");
+            USAGE_ERROR, expected + " (the distribution channel, the online channel)");
         assertOneLine(CliRun.run("allreduce", "--pair-noise", "amplitude-damping:0.02", "--t1", "1", "--t2", "1"), USAGE_ERROR,
-            expected);
+            expected + " (the distribution channel, the T1/T2 memory");
     }
 
     @Test
