@@ -86,6 +86,7 @@ public record MemoryDecoherence(double t1Seconds, double t2Seconds)
         final double outPsiMinus = (phiPlus + phiMinus) * phiToPsi + psiMinus * keep;
         final double bothHalvesDephasing = -Math.expm1(-2 * storageSeconds * pureDephasingRate()) / 2;
 
-        return new PauliChannel(outPsiPlus, outPsiMinus, outPhiMinus).then(PauliChannel.dephasing(bothHalvesDephasing));
+        return new PauliChannel(outPsiPlus, outPsiMinus, outPhiMinus, held.fromDamping() || gamma > 0)
+            .then(PauliChannel.dephasing(bothHalvesDephasing));
     }
 }

@@ -33,19 +33,6 @@ public record PauliChannel(double pX, double pY, double pZ, boolean fromDamping)
     /** The identity channel. */
     public static final PauliChannel NOISELESS = new PauliChannel(0, 0, 0);
 
-    /**
-     * A Pauli channel proper.
-     *
-     * @param pX probability of an X error
-     * @param pY probability of a Y error
-     * @param pZ probability of a Z error
-     * @throws IllegalArgumentException if a weight is NaN, negative, or the three sum to more than 1.
-     */
-    public PauliChannel(final double pX, final double pY, final double pZ)
-    {
-        this(pX, pY, pZ, false);
-    }
-
     private static final double SUM_TOLERANCE = 1e-12;
 
     /**
@@ -63,6 +50,19 @@ public record PauliChannel(double pX, double pY, double pZ, boolean fromDamping)
         {
             throw new IllegalArgumentException("Pauli weights sum to " + sum + " > 1: pX=" + pX + " pY=" + pY + " pZ=" + pZ);
         }
+    }
+
+    /**
+     * A Pauli channel proper.
+     *
+     * @param pX probability of an X error
+     * @param pY probability of a Y error
+     * @param pZ probability of a Z error
+     * @throws IllegalArgumentException if a weight is NaN, negative, or the three sum to more than 1.
+     */
+    public PauliChannel(final double pX, final double pY, final double pZ)
+    {
+        this(pX, pY, pZ, false);
     }
 
     /**

@@ -4,6 +4,7 @@ import io.qring.channel.noise.PauliChannel;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,6 +57,15 @@ class MemoryDecoherenceTest
             assertChannel(expected, memory.ofPerfectPair(t));
             assertChannel(expected, densityMatrixStorage(PauliChannel.NOISELESS, t, t1, t2));
         }
+    }
+
+    @Test
+    void shouldMarkAStoredPairAsDampedOnceTimePasses()
+    {
+        final MemoryDecoherence memory = new MemoryDecoherence(1, 0.5);
+        assertTrue(memory.ofPerfectPair(0.3).fromDamping(), "damped in storage");
+        assertFalse(memory.apply(PauliChannel.werner(0.9), 0).fromDamping(), "no storage, no damping");
+        assertTrue(memory.apply(PauliChannel.amplitudeDamping(0.1), 0).fromDamping(), "damped before storage");
     }
 
     @Test
