@@ -278,6 +278,34 @@ public final class EprPool
     }
 
     /**
+     * Makes sure the next {@code take(pairs)} finds its pairs, applying the exhaustion policy now if
+     * fewer are available, without taking any: a refill on demand distributes the same batch the take
+     * would, and its listener (a verifier) sees it before any of its pairs carry data. An endpoint that
+     * reserves a frame's pairs first can learn that their batch failed verification while the frame is
+     * still unsent.
+     *
+     * @param pairs number of pairs, 0 ≤ pairs ≤ capacity.
+     * @throws IllegalArgumentException  if pairs is negative or exceeds the capacity.
+     * @throws EprPoolExhaustedException if the policy cannot supply the pairs.
+     */
+    public void reserve(final long pairs)
+    {
+        requireTakeable(pairs);
+        lock.lock();
+        try
+        {
+            if (endPair - nextPair < pairs)
+            {
+                awaitPairs(pairs);
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Hands out the next {@code pairs} usable pairs, applying the exhaustion policy if fewer are
      * available.
      *
@@ -288,11 +316,7 @@ public final class EprPool
      */
     public long take(final long pairs)
     {
-        if (pairs < 0 || pairs > capacity)
-        {
-            throw new IllegalArgumentException("cannot take " + pairs + " pairs from the EPR pool of link '" + linkName +
-                "' with capacity " + capacity + ": split the payload");
-        }
+        requireTakeable(pairs);
         lock.lock();
         try
         {
@@ -373,6 +397,15 @@ public final class EprPool
         return "EprPool{link='" + linkName + "', side=" + side + ", capacity=" + capacity + ", available=" + available() +
             ", nextPair=" + nextPair() + ", distribution=" + distributionChannel + ", memory=" + memory +
             ", policy=" + exhaustionPolicy + '}';
+    }
+
+    private void requireTakeable(final long pairs)
+    {
+        if (pairs < 0 || pairs > capacity)
+        {
+            throw new IllegalArgumentException("cannot take " + pairs + " pairs from the EPR pool of link '" + linkName +
+                "' with capacity " + capacity + ": split the payload");
+        }
     }
 
     private long sacrificeCount(final long usable)

@@ -25,16 +25,18 @@ import java.util.function.Consumer;
  * Q = (P(b2 flip) + P(b1 flip))/2 of the held channel ({@link #expectedQber(PauliChannel)}). The rule
  * of {@link VerificationSettings} turns the count into an alarm.
  *
- * <p>The simulation runs at the receiver, which holds the noise: errors of the sacrificed pairs are
- * sampled from {@link EprPool#heldChannel(long)} at verification time with a stream seeded from the
- * link seed and the round. Ledger (receiver side): {@value #ROUND_ANNOUNCEMENT_BITS} bits of announced
- * randomness plus {@value #OUTCOME_BITS_PER_PAIR} outcome bits per sacrificed pair (one from each
- * endpoint) as {@link LedgerCounter#ONLINE_CLASSICAL_BITS}, and one {@link LedgerCounter#VERIFICATION_ALARMS}
- * per alarm. The sender's pool counts the sacrificed pairs.
+ * <p>The sacrificed pairs are measured as they are distributed, so their errors are sampled from the
+ * pool's {@link EprPool#distributionChannel() distribution channel}, with a stream seeded from the link
+ * seed and the round. Both endpoints read the same announced outcomes, so both reach the same result:
+ * either endpoint's pool gives it, computed from the seed alone, the same on both sides. Ledger
+ * (receiver side only): {@value #ROUND_ANNOUNCEMENT_BITS} bits of announced randomness plus
+ * {@value #OUTCOME_BITS_PER_PAIR} outcome bits per sacrificed pair (one from each endpoint) as
+ * {@link LedgerCounter#ONLINE_CLASSICAL_BITS}, and one {@link LedgerCounter#VERIFICATION_ALARMS} per
+ * alarm. The sender's pool counts the sacrificed pairs.
  *
- * <p>As a {@link DistributionListener} of the receiver's pool it verifies every batch as it is
- * distributed and hands the result to its handler, which by default throws {@link VerificationAlarm}
- * on an alarm. Thread-safe.
+ * <p>As a {@link DistributionListener} of either pool it verifies every batch as it is distributed and
+ * hands the result to its handler, which by default throws {@link VerificationAlarm} on an alarm.
+ * Thread-safe.
  */
 public final class QberVerifier implements DistributionListener
 {
@@ -95,28 +97,22 @@ public final class QberVerifier implements DistributionListener
     }
 
     /**
-     * Measures the sacrificed pairs of a batch of the receiver's pool.
+     * Measures the sacrificed pairs of a batch; the receiver's pool records the announcements.
      *
-     * @param pool  the receiver's pool that distributed the batch.
+     * @param pool  either endpoint's pool that distributed the batch.
      * @param batch a batch with sacrificed pairs.
-     * @return the round's estimate and alarm flag.
+     * @return the round's estimate and alarm flag, the same from both endpoints' pools.
      */
     public VerificationResult verify(final EprPool pool, final DistributedBatch batch)
     {
-        if (pool.side() != EprPool.Side.RECEIVER)
-        {
-            throw new IllegalArgumentException("verification runs on the RECEIVER pool of link '" + pool.linkName() +
-                "', got the " + pool.side() + " pool");
-        }
         final long sampled = batch.sacrificedPairs();
         if (sampled <= 0)
         {
             throw new IllegalArgumentException("round " + batch.round() + " of link '" + pool.linkName() +
                 "' sacrificed no pairs: set a verification fraction on the pool");
         }
-        final PauliChannel held = pool.heldChannel(batch.distributionTimeNs());
         final PauliErrorSampler errors = new PauliErrorSampler(
-            held, EprShares.derive(pool.linkSeed(), EprShares.VERIFICATION_DOMAIN, batch.round()));
+            pool.distributionChannel(), EprShares.derive(pool.linkSeed(), EprShares.VERIFICATION_DOMAIN, batch.round()));
         final long basisKey = EprShares.derive(pool.linkSeed(), EprShares.BASIS_DOMAIN, batch.round());
 
         final long[] errorFrame = new long[PauliFrame.wordsFor(sampled)];
@@ -153,6 +149,11 @@ public final class QberVerifier implements DistributionListener
         final VerificationResult result = new VerificationResult(pool.linkName(), batch.round(), sampled, zPairs, zMismatches,
             sampled - zPairs, xMismatches, (double)mismatches / sampled, settings.hoeffdingRadius(sampled), settings, alarm);
 
+        lastResult = result;
+        if (pool.side() != EprPool.Side.RECEIVER)
+        {
+            return result;
+        }
         pool.ledger().add(LedgerCounter.ONLINE_CLASSICAL_BITS, ROUND_ANNOUNCEMENT_BITS + OUTCOME_BITS_PER_PAIR * sampled);
         if (alarm)
         {
@@ -160,7 +161,6 @@ public final class QberVerifier implements DistributionListener
             LOG.warn("verification alarm on link '{}' round {}: QBER {} ({}/{}), lower bound {} > threshold {}",
                 pool.linkName(), batch.round(), result.qber(), mismatches, sampled, result.lowerBound(), settings.qberThreshold());
         }
-        lastResult = result;
         return result;
     }
 
@@ -177,16 +177,16 @@ public final class QberVerifier implements DistributionListener
     }
 
     /**
-     * Verifies a batch of a receiver's pool that sacrificed pairs and hands the result to the handler;
-     * ignores sender pools and batches without sacrificed pairs.
+     * Verifies a batch that sacrificed pairs and hands the result to the handler; ignores batches
+     * without sacrificed pairs.
      *
-     * @param pool  the pool that distributed the batch.
+     * @param pool  the pool that distributed the batch, either endpoint's.
      * @param batch the batch just distributed.
      */
     @Override
     public void onDistributed(final EprPool pool, final DistributedBatch batch)
     {
-        if (pool.side() == EprPool.Side.RECEIVER && batch.sacrificedPairs() > 0)
+        if (batch.sacrificedPairs() > 0)
         {
             resultHandler.accept(verify(pool, batch));
         }

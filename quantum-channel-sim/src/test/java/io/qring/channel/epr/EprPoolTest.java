@@ -153,6 +153,41 @@ class EprPoolTest
         assertEquals(expected, batchesPerOrder.get(2));
     }
 
+    /**
+     * Reserving before each take, as both ends of a quantum link do so that a batch is verified before
+     * any of its pairs carry data, distributes exactly the batches the takes alone would, at the moment
+     * of the reserve, and hands out nothing.
+     */
+    @Test
+    void shouldDistributeOnAReserveTheBatchTheTakeWouldAndTakeNothing()
+    {
+        final long[] takes = {30, 50, 30, 50, 30};
+        final List<DistributedBatch> takenOnly = new ArrayList<>();
+        final EprPool plain = pool(EprPool.Side.SENDER, 100).exhaustionPolicy(ExhaustionPolicy.REFILL_ON_DEMAND)
+            .verificationFraction(0.1).clock(new CachedNanoClock()).distributionListener((p, batch) -> takenOnly.add(batch)).build();
+        final List<DistributedBatch> reserved = new ArrayList<>();
+        final EprPool reserving = pool(EprPool.Side.SENDER, 100).exhaustionPolicy(ExhaustionPolicy.REFILL_ON_DEMAND)
+            .verificationFraction(0.1).clock(new CachedNanoClock()).distributionListener((p, batch) -> reserved.add(batch)).build();
+        final List<Integer> batchesAtReserve = new ArrayList<>();
+        for (final long take : takes)
+        {
+            final long next = reserving.nextPair();
+            reserving.reserve(take);
+            assertEquals(next, reserving.nextPair(), "a reserve takes no pair");
+            batchesAtReserve.add(reserved.size());
+            assertEquals(plain.take(take), reserving.take(take));
+            assertEquals(batchesAtReserve.get(batchesAtReserve.size() - 1), reserved.size(), "the take after a reserve distributes nothing");
+        }
+        assertEquals(takenOnly, reserved);
+        assertEquals(List.of(1, 1, 2, 2, 2), batchesAtReserve);
+        assertEquals(plain.available(), reserving.available());
+
+        final EprPool failing = pool(EprPool.Side.SENDER, 100).build();
+        assertThrows(EprPoolExhaustedException.class, () -> failing.reserve(1));
+        assertThrows(IllegalArgumentException.class, () -> reserving.reserve(101));
+        assertThrows(IllegalArgumentException.class, () -> reserving.reserve(-1));
+    }
+
     @Test
     void shouldSacrificeTheConfiguredFractionOnTopOfTheUsablePairs()
     {
