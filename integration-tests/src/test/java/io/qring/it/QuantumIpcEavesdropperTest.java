@@ -28,13 +28,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * An intercept-resend eavesdropper on the pairs of one link (1->2) of a ring of four threads over real
- * Aeron IPC. The receiver applies the alarm at the first frame of the link, a descriptor of the
- * agreement that precedes every all-reduce. Under ABORT only rank 1 (which needs nothing relayed by
+ * Aeron IPC. The link's first batch is distributed, and fails verification, when its first frame, a
+ * descriptor of the agreement that precedes every all-reduce, reserves its pairs. Under ABORT only rank 1 (which needs nothing relayed by
  * rank 2) completes the agreement; it sends its first chunk over the failed link and then waits, so
  * no rank receives an element and every array still holds its input. (In general a rank that fails
  * mid-collective may leave a partly reduced array: the engine reduces in place.) Under
- * FALLBACK_CLASSICAL the link carries classical bits from then on and the ring delivers the classical
- * ring's bits.
+ * FALLBACK_CLASSICAL both ends reach the verdict at that frame, so the link carries all its payload as
+ * classical bits, none on the attacked pairs, the ring delivers the classical ring's bits, and a second
+ * run keeps the same ledgers.
  */
 class QuantumIpcEavesdropperTest
 {
@@ -113,6 +114,8 @@ class QuantumIpcEavesdropperTest
         final RingRun classical = IpcRings.run(IpcRings.context(WORLD_SIZE), OPERATIONS, SEED);
         final RingRun fallback = IpcRings.run(
             IpcRings.context(WORLD_SIZE).linkWrapper(settings(AlarmPolicy.FALLBACK_CLASSICAL).wrapper()), OPERATIONS, SEED);
+        final RingRun again = IpcRings.run(
+            IpcRings.context(WORLD_SIZE).linkWrapper(settings(AlarmPolicy.FALLBACK_CLASSICAL).wrapper()), OPERATIONS, SEED);
 
         for (int index = 0; index < OPERATIONS.size(); index++)
         {
@@ -127,8 +130,10 @@ class QuantumIpcEavesdropperTest
                 "the same payload crossed " + link + ": " + ledger);
             if (EAVESDROPPED.equals(link))
             {
-                assertTrue(ledger.get(LedgerCounter.VERIFICATION_ALARMS) >= 1, "alarm counted: " + ledger);
-                assertTrue(ledger.get(LedgerCounter.FALLBACK_CLASSICAL_BITS) > 0, "fallback counted: " + ledger);
+                assertEquals(1, ledger.get(LedgerCounter.VERIFICATION_ALARMS), "alarm counted: " + ledger);
+                assertEquals(ledger.get(LedgerCounter.PAYLOAD_BITS), ledger.get(LedgerCounter.FALLBACK_CLASSICAL_BITS),
+                    "all the payload went classically: " + ledger);
+                assertEquals(0, ledger.get(LedgerCounter.EPR_CONSUMED), "no pair of the failed batch carried data: " + ledger);
             }
             else
             {
@@ -137,6 +142,8 @@ class QuantumIpcEavesdropperTest
                 assertEquals(2.0, ledger.goodputBitsPerQubit(), 0.0, ledger.toString());
             }
         }
+        assertEquals(fallback.cumulative(), again.cumulative(), "the same ledgers in a second run");
+        assertEquals(fallback.lastOperation(), again.lastOperation(), "the same ledgers of the last all-reduce in a second run");
     }
 
     private static QuantumLinkSettings settings(final AlarmPolicy policy)

@@ -36,9 +36,11 @@ public final class FrameHeaderFlyweight
      * quantum receivers acknowledge on delivery and reject data beyond the window, and quantum senders
      * end a collective only once everything is acknowledged (what makes ledgers reproducible needs
      * both ends); 5 since gathered ledgers carry the {@code MESSAGES} counter; 6 since ranks exchange their
-     * ring settings after the handshake. Ranks of different versions cannot form a ring.
+     * ring settings after the handshake; 7 since both ends of a quantum link verify every batch and fall
+     * back to classical frames at the same frame, with no message between them. Ranks of different
+     * versions cannot form a ring.
      */
-    public static final byte VERSION = 6;
+    public static final byte VERSION = 7;
 
     /** Handshake: announces the sender's fresh nonce. */
     public static final byte TYPE_HELLO = 1;

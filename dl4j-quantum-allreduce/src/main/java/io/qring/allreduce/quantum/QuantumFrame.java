@@ -28,12 +28,14 @@ import java.nio.ByteOrder;
  *       as in a data frame. No payload: the receiver checks what it holds against the new checksums and
  *       asks for the new blocks that fail.</li>
  *   <li>{@link #ACK}: every message through the sequence was delivered intact (cumulative).
- *       {@link #NACK}: count block indices follow that failed their checksum. {@link #FALLBACK}: the
- *       receiver's verification raised an alarm; send classically from now on. {@link #ALARM}: the same
- *       under the abort policy; the receiver is giving up.</li>
+ *       {@link #NACK}: count block indices follow that failed their checksum. {@link #ALARM}: the
+ *       receiver's verification raised an alarm under the abort policy; the receiver is giving up.</li>
  * </ul>
  *
- * Checksums travel as classical bits; only the wire frame's symbols are qubits.
+ * Checksums travel as classical bits; only the wire frame's symbols are qubits. Under the fallback
+ * policy no message announces an alarm: both ends verify every batch from the same announced outcomes
+ * and, reserving each frame's pairs before they code it, switch to {@link #FLAG_CLASSICAL} frames at
+ * the same frame, the first whose pairs would come from a batch that failed.
  */
 final class QuantumFrame
 {
@@ -41,7 +43,6 @@ final class QuantumFrame
     static final byte REPAIR = 2;
     static final byte ACK = 3;
     static final byte NACK = 4;
-    static final byte FALLBACK = 5;
     static final byte ALARM = 6;
     static final byte REBLOCK = 7;
 

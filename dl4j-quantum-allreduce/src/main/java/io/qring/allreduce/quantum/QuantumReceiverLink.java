@@ -8,6 +8,7 @@ import io.qring.channel.codec.SuperdenseDecoder;
 import io.qring.channel.codec.SuperdenseFrameHeader;
 import io.qring.channel.epr.EprPool;
 import io.qring.channel.epr.EprShares;
+import io.qring.channel.frame.PauliFrame;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LinkLedger;
 import io.qring.channel.noise.PauliChannel;
@@ -27,8 +28,11 @@ import java.util.concurrent.TimeUnit;
  * The receiving end of a quantum link (decorates a rank's link to its previous neighbour). Frames are
  * decoded as they arrive, in the order their pairs were taken; each block's CRC-32C is checked and
  * failed blocks are requested again until every block's holds, so a message is handed to the engine
- * only when it is exactly what was sent. Verification of every distributed batch runs here
- * (the receiver holds the noise); an alarm applies the configured {@link AlarmPolicy}. Delivered
+ * only when it is exactly what was sent. Verification of every distributed batch runs here, and each
+ * frame's pairs are reserved before it is decoded, as the sender reserved them before coding it. An
+ * alarm under {@link AlarmPolicy#ABORT} fails the link at the next frame and tells the sender; under
+ * {@link AlarmPolicy#FALLBACK_CLASSICAL} the sender, verifying the same batches, sends that frame and
+ * every later one classically, and a frame that comes otherwise is a protocol error. Delivered
  * messages are acknowledged cumulatively, every half window and on {@link #flush(long)}; completed ones
  * on closing.
  * <p>
@@ -67,8 +71,10 @@ final class QuantumReceiverLink extends DelegatingLink
     private final int acknowledgeEvery;
     private long acknowledgedThrough = -1;
     private long expectedDataSequence;
+    /** An alarm under the abort policy, applied at the next frame. */
     private VerificationResult pendingAlarm;
-    private boolean fallback;
+    /** The alarm under the fallback policy after which every frame comes classically; {@code null} before one. */
+    private VerificationResult fallbackAlarm;
     private long callerDeadlineNs;
     private LinkException failure;
 
@@ -160,9 +166,43 @@ final class QuantumReceiverLink extends DelegatingLink
     private void onVerification(final VerificationResult result)
     {
         settings.verificationListener().accept(ledger.link(), result);
-        if (result.alarm())
+        if (!result.alarm())
+        {
+            return;
+        }
+        if (settings.alarmPolicy() == AlarmPolicy.ABORT)
         {
             pendingAlarm = result;
+        }
+        else if (null == fallbackAlarm)
+        {
+            fallbackAlarm = result;
+            LOG.warn("{}: verification of round {} raised an alarm (QBER {} over {} pairs); the link carries classical bits from now on",
+                ledger.link(), result.round(), result.qber(), result.sampledPairs());
+        }
+    }
+
+    /**
+     * Before a frame that carries {@code payloadBytes} is decoded: reserves its pairs, so a batch
+     * distributed for it is verified first, as the sender's was before it coded the frame; applies an
+     * alarm under the abort policy; then checks the frame came as the verdicts so far say it must,
+     * classically exactly once a batch failed under the fallback policy.
+     */
+    private void checkCoding(final String frame, final int payloadBytes, final boolean classicalFrame)
+    {
+        if (null == fallbackAlarm)
+        {
+            decoder.pool().reserve((long)payloadBytes * PauliFrame.PAIRS_PER_BYTE);
+        }
+        abortOnAlarm();
+        if (classicalFrame && null == fallbackAlarm)
+        {
+            throw protocolError(frame + " came as classical bits, but no verification of the link's pairs has raised an alarm");
+        }
+        if (!classicalFrame && null != fallbackAlarm)
+        {
+            throw protocolError(frame + " came superdense-coded after verification round " + fallbackAlarm.round() +
+                " raised an alarm (its pairs must not carry data)");
         }
     }
 
@@ -233,12 +273,14 @@ final class QuantumReceiverLink extends DelegatingLink
         {
             throw protocolError("data frame " + sequence + " is truncated");
         }
+        final boolean classicalFrame = QuantumFrame.isClassical(buffer, offset);
+        checkCoding("data frame " + sequence, payloadLength, classicalFrame);
         expectedDataSequence++;
         final Assembly assembly = spare.isEmpty() ? new Assembly(maxMessageLength) : spare.poll();
         assembly.reset(payloadLength, blockLength, blocks, buffer, offset);
         assemblies.put(sequence, assembly);
 
-        if (QuantumFrame.isClassical(buffer, offset))
+        if (classicalFrame)
         {
             requireBody(sequence, length - (bodyOffset - offset), payloadLength);
             buffer.getBytes(bodyOffset, assembly.bytes, 0, payloadLength);
@@ -249,7 +291,6 @@ final class QuantumReceiverLink extends DelegatingLink
             requireWire(buffer, bodyOffset, wireLength, payloadLength, "data frame " + sequence);
             assemblyView.wrap(assembly.bytes);
             decoder.decode(onHeap(buffer, bodyOffset, wireLength), 0, wireLength, assemblyView, 0, noiseKey(sequence, 0));
-            applyAlarmPolicy();
         }
         for (int i = 0; i < blocks; i++)
         {
@@ -269,7 +310,9 @@ final class QuantumReceiverLink extends DelegatingLink
         }
         final int blocksLength = repairedBytes(sequence, assembly, buffer, offset, count);
         final int bodyLength = length - (bodyOffset - offset);
-        if (QuantumFrame.isClassical(buffer, offset))
+        final boolean classicalFrame = QuantumFrame.isClassical(buffer, offset);
+        checkCoding("repair frame for frame " + sequence, blocksLength, classicalFrame);
+        if (classicalFrame)
         {
             if (bodyLength != blocksLength)
             {
@@ -283,7 +326,6 @@ final class QuantumReceiverLink extends DelegatingLink
             requireWire(buffer, bodyOffset, bodyLength, blocksLength, "repair frame for frame " + sequence);
             decoder.decode(onHeap(buffer, bodyOffset, bodyLength), 0, bodyLength, scratch, 0,
                 noiseKey(sequence, assembly.repairRounds + 1));
-            applyAlarmPolicy();
         }
         int from = 0;
         for (int i = 0; i < count; i++)
@@ -429,7 +471,9 @@ final class QuantumReceiverLink extends DelegatingLink
     /**
      * Acknowledges the messages delivered since the last acknowledgement, so the sender learns, before
      * it may close, that nothing needs to be resent; then tops the link's pool up to capacity, the
-     * offline phase before the next collective. The ring engine calls it after every collective.
+     * offline phase before the next collective, unless the link has fallen back to classical bits (as
+     * its sender, which stops distributing at the same frame, has). The ring engine calls it after every
+     * collective.
      */
     @Override
     public void flush(final long deadlineNanos)
@@ -440,7 +484,10 @@ final class QuantumReceiverLink extends DelegatingLink
         {
             acknowledgeThrough(deliverSequence - 1);
         }
-        decoder.pool().refill();
+        if (null == fallbackAlarm)
+        {
+            decoder.pool().refill();
+        }
     }
 
     /**
@@ -482,7 +529,8 @@ final class QuantumReceiverLink extends DelegatingLink
         acknowledgedThrough = sequence;
     }
 
-    private void applyAlarmPolicy()
+    /** Fails the link, telling the sender, if a verification raised an alarm under the abort policy. */
+    private void abortOnAlarm()
     {
         final VerificationResult alarm = pendingAlarm;
         if (alarm == null)
@@ -490,30 +538,20 @@ final class QuantumReceiverLink extends DelegatingLink
             return;
         }
         pendingAlarm = null;
-        if (settings.alarmPolicy() == AlarmPolicy.ABORT)
+        final QuantumLinkException aborted = new QuantumLinkException(peerName(), "verification of link " + ledger.link() +
+            " raised an alarm: estimated QBER " + alarm.qber() + " (lower bound " + alarm.lowerBound() + ") over " +
+            alarm.sampledPairs() + " sacrificed pairs exceeds the threshold " + alarm.settings().qberThreshold() +
+            "; aborting as configured", null);
+        try
         {
-            final QuantumLinkException aborted = new QuantumLinkException(peerName(), "verification of link " + ledger.link() +
-                " raised an alarm: estimated QBER " + alarm.qber() + " (lower bound " + alarm.lowerBound() + ") over " +
-                alarm.sampledPairs() + " sacrificed pairs exceeds the threshold " + alarm.settings().qberThreshold() +
-                "; aborting as configured", null);
-            try
-            {
-                sendControl(QuantumFrame.ALARM, 0, 0);
-            }
-            catch (final LinkException ex)
-            {
-                aborted.addSuppressed(ex);
-            }
-            failure = aborted;
-            throw aborted;
+            sendControl(QuantumFrame.ALARM, 0, 0);
         }
-        if (!fallback)
+        catch (final LinkException ex)
         {
-            fallback = true;
-            LOG.warn("{}: verification alarm (QBER {} over {} pairs); falling back to the classical link", ledger.link(),
-                alarm.qber(), alarm.sampledPairs());
-            sendControl(QuantumFrame.FALLBACK, 0, 0);
+            aborted.addSuppressed(ex);
         }
+        failure = aborted;
+        throw aborted;
     }
 
     /**
@@ -560,7 +598,6 @@ final class QuantumReceiverLink extends DelegatingLink
         {
             case QuantumFrame.ACK -> "acknowledging frames through " + sequence;
             case QuantumFrame.NACK -> "requesting " + count + " corrupted blocks of frame " + sequence + " again";
-            case QuantumFrame.FALLBACK -> "reporting a verification alarm (falling back to classical)";
             case QuantumFrame.ALARM -> "reporting a verification alarm (aborting)";
             default -> "sending control message type " + type;
         };

@@ -14,6 +14,8 @@ import io.qring.channel.epr.EprPool;
 import io.qring.channel.frame.PauliFrame;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LinkLedger;
+import io.qring.channel.verify.QberVerifier;
+import io.qring.channel.verify.VerificationResult;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -29,11 +31,16 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The sending end of a quantum link (decorates a rank's link to its next neighbour). Each message is
- * superdense-coded over the link's EPR pool, with one CRC-32C per block sent as classical bits. The sender keeps each frame, as it went on the wire, until the receiver
- * acknowledges it; a control thread reads acknowledgements and repair requests from the reverse
- * direction, recovers just the failed blocks from the kept frame and resends them on fresh pairs.
- * After a verification alarm under {@link AlarmPolicy#FALLBACK_CLASSICAL} every frame travels as
- * classical bits.
+ * superdense-coded over the link's EPR pool, with one CRC-32C per block sent as classical bits. The
+ * sender keeps each frame, as it went on the wire, until the receiver acknowledges it; a control thread
+ * reads acknowledgements and repair requests from the reverse direction, recovers just the failed
+ * blocks from the kept frame and resends them on fresh pairs.
+ * <p>
+ * Under {@link AlarmPolicy#FALLBACK_CLASSICAL} the sender verifies every batch its pool distributes, from
+ * the same announced outcomes as the receiver, and reserves each frame's pairs before it codes the
+ * frame. The frame whose pairs would come from a batch that failed, and every frame after it, data or
+ * repair, travel as classical bits: no payload rides pairs that failed verification, and the receiver,
+ * which reaches the same verdict at the same frame, expects exactly that.
  * <p>
  * One lock keeps the engine's sends and the control thread's repairs from interleaving on the
  * transport (and their pairs in the order the receiver takes them). A send never waits past its
@@ -101,7 +108,9 @@ final class QuantumSenderLink extends DelegatingLink
         this.settings = settings;
         final String name = LinkLedger.linkName(selfRank, nextRank);
         this.ledger = new LinkLedger(name);
-        this.pool = QuantumLinkWrapper.pool(settings, EprPool.Side.SENDER, selfRank, nextRank, ledger, null);
+        this.pool = QuantumLinkWrapper.pool(settings, EprPool.Side.SENDER, selfRank, nextRank, ledger,
+            settings.alarmPolicy() == AlarmPolicy.FALLBACK_CLASSICAL ? new QberVerifier(settings.verification(), this::onVerification) :
+            null);
         this.encoder = new SuperdenseEncoder(pool);
         this.blockLength = settings.blockLength(selfRank, nextRank);
         this.adaptiveBlocks = settings.isBlockLengthAdaptive();
@@ -148,7 +157,8 @@ final class QuantumSenderLink extends DelegatingLink
      * Ends a collective: waits until the receiver has acknowledged every message (its flush, which the
      * ring engine runs before this one on every rank, acknowledges the last ones), then runs the
      * offline phase, topping the pool up to capacity so the next collective's pairs are distributed
-     * before it starts (and stored until it uses them). Messages sent from now on use blocks sized for
+     * before it starts (and stored until it uses them); a link that has fallen back to classical bits
+     * distributes no more pairs. Messages sent from now on use blocks sized for
      * the noise the messages sent so far met (see {@link #adaptBlockLength}).
      *
      * <p>Waiting for the acknowledgements keeps every repair inside the collective that needed it: the
@@ -181,7 +191,10 @@ final class QuantumSenderLink extends DelegatingLink
         {
             lock.unlock();
         }
-        pool.refill();
+        if (!classical)
+        {
+            pool.refill();
+        }
         super.flush(deadlineNanos);
     }
 
@@ -214,6 +227,7 @@ final class QuantumSenderLink extends DelegatingLink
             final int bytesOffset = payload.wrapAdjustment() + payloadOffset;
             final UnsafeBuffer sent = pending.frame;
             final int blocks = QuantumFrame.blockCount(length, blockLength);
+            reservePairs(length);
             final boolean raw = classical;
             QuantumFrame.writeHeader(sent, QuantumFrame.DATA, raw ? QuantumFrame.FLAG_CLASSICAL : 0, length, sequence);
             sent.putInt(QuantumFrame.BLOCK_LENGTH_OFFSET, blockLength, QuantumFrame.ORDER);
@@ -256,6 +270,30 @@ final class QuantumSenderLink extends DelegatingLink
         finally
         {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Makes sure the pool holds the pairs a frame of {@code length} payload bytes would take, so that a
+     * batch distributed for it is verified before the frame is coded; nothing once the link sends
+     * classically.
+     */
+    private void reservePairs(final int length)
+    {
+        if (!classical)
+        {
+            pool.reserve((long)length * PauliFrame.PAIRS_PER_BYTE);
+        }
+    }
+
+    /** Under the fallback policy, told about every batch the pool distributes, before any of its pairs carry data. */
+    private void onVerification(final VerificationResult result)
+    {
+        if (result.alarm() && !classical)
+        {
+            classical = true;
+            LOG.warn("{}: verification of round {} raised an alarm (QBER {} over {} pairs); sending classically from now on",
+                ledger.link(), result.round(), result.qber(), result.sampledPairs());
         }
     }
 
@@ -544,11 +582,6 @@ final class QuantumSenderLink extends DelegatingLink
         {
             case QuantumFrame.ACK -> onAck(sequence);
             case QuantumFrame.NACK -> repair(sequence, buffer, offset, length);
-            case QuantumFrame.FALLBACK ->
-            {
-                classical = true;
-                LOG.warn("{}: verification alarm reported by {}; sending classically from now on", ledger.link(), peerName());
-            }
             case QuantumFrame.ALARM -> fail(new QuantumLinkException(peerName(), peerName() +
                 " aborted the quantum link " + ledger.link() + ": verification of its EPR pairs raised an alarm", null));
             default -> throw protocolError("unknown control message type " + QuantumFrame.type(buffer, offset));
@@ -614,8 +647,6 @@ final class QuantumSenderLink extends DelegatingLink
                 }
             }
             final int sentBody = pending.bodyOffset;
-            final boolean raw = classical;
-            QuantumFrame.writeHeader(repairFrame, QuantumFrame.REPAIR, raw ? QuantumFrame.FLAG_CLASSICAL : 0, count, sequence);
             int gatheredLength = 0;
             for (int i = 0; i < count; i++)
             {
@@ -633,6 +664,9 @@ final class QuantumSenderLink extends DelegatingLink
                 }
                 gatheredLength += blockBytes;
             }
+            reservePairs(gatheredLength);
+            final boolean raw = classical;
+            QuantumFrame.writeHeader(repairFrame, QuantumFrame.REPAIR, raw ? QuantumFrame.FLAG_CLASSICAL : 0, count, sequence);
             final int overhead = QuantumFrame.REPAIR_INDICES_OFFSET + 4 * count;
             final int body;
             if (raw)

@@ -18,6 +18,10 @@ import io.qring.channel.epr.EprPool;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LinkLedger;
 import io.qring.channel.noise.PauliChannel;
+import io.qring.channel.verify.InterceptResendEavesdropper;
+import io.qring.channel.verify.QberVerifier;
+import io.qring.channel.verify.VerificationResult;
+import io.qring.channel.verify.VerificationSettings;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -193,7 +197,7 @@ class QuantumLinkHandDrivenTest
     @Test
     void shouldFailAReceiveWithinItsDeadlineWhenItsRepairRequestsAreNotRead() throws Exception
     {
-        final QuantumLinkSettings settings = QuantumLinkSettings.builder().controlTimeoutNs(GENEROUS_NS).build();
+        final QuantumLinkSettings settings = fallenBack().controlTimeoutNs(GENEROUS_NS).build();
         try (LocalRing ring = LocalRing.start(context(quantumOn(settings, false))))
         {
             final Link peer = ring.rank(0).next();
@@ -229,7 +233,7 @@ class QuantumLinkHandDrivenTest
     @Test
     void shouldAskForExactlyTheSplitBlocksThatFailAndDeliverOnceTheyAreRepaired() throws Exception
     {
-        try (LocalRing ring = LocalRing.start(context(quantumOn(QuantumLinkSettings.builder().build(), false))))
+        try (LocalRing ring = LocalRing.start(context(quantumOn(fallenBack().build(), false))))
         {
             final Link peer = ring.rank(0).next();
             final Link receiver = ring.rank(1).previous();
@@ -266,7 +270,7 @@ class QuantumLinkHandDrivenTest
     @Test
     void shouldRejectASplitThatDoesNotTileTheMessage()
     {
-        try (LocalRing ring = LocalRing.start(context(quantumOn(QuantumLinkSettings.builder().build(), false))))
+        try (LocalRing ring = LocalRing.start(context(quantumOn(fallenBack().build(), false))))
         {
             final Link peer = ring.rank(0).next();
             final Link receiver = ring.rank(1).previous();
@@ -309,6 +313,18 @@ class QuantumLinkHandDrivenTest
         }
     }
 
+    /** @return a copy of the next message the far end reads. */
+    private static UnsafeBuffer nextFrame(final Link farEnd)
+    {
+        final UnsafeBuffer[] frame = new UnsafeBuffer[1];
+        farEnd.receive((buffer, offset, length) ->
+        {
+            frame[0] = new UnsafeBuffer(new byte[length]);
+            buffer.getBytes(offset, frame[0], 0, length);
+        }, System.nanoTime() + GENEROUS_NS);
+        return frame[0];
+    }
+
     private static byte nextFrameType(final Link farEnd)
     {
         final byte[] type = new byte[1];
@@ -325,7 +341,7 @@ class QuantumLinkHandDrivenTest
     @Test
     void shouldRejectADataFrameBeyondTheWindowOfUnacknowledgedMessages() throws Exception
     {
-        try (LocalRing ring = LocalRing.start(context(quantumOn(QuantumLinkSettings.builder().window(2).build(), false))))
+        try (LocalRing ring = LocalRing.start(context(quantumOn(fallenBack().window(2).build(), false))))
         {
             final Link peer = ring.rank(0).next();
             final Link receiver = ring.rank(1).previous();
@@ -529,11 +545,147 @@ class QuantumLinkHandDrivenTest
         }
     }
 
+    /**
+     * A sender whose pairs fail verification under the fallback policy learns it when it reserves the
+     * first frame's pairs, before coding the frame: the frame and its repair travel as classical bits,
+     * carrying the payload itself, and no pair is spent.
+     */
+    @Test
+    void shouldSendTheFrameWhosePairsFailedVerificationAndItsRepairsClassically()
+    {
+        final QuantumLinkSettings settings = fallenBack().blockLength(MESSAGE_LENGTH).build();
+        try (LocalRing ring = LocalRing.start(context(quantumOn(settings, true))))
+        {
+            final Link sender = ring.rank(0).next();
+            final Link farEnd = ring.rank(1).previous();
+            final UnsafeBuffer payload = message();
+            for (int i = 0; i < MESSAGE_LENGTH; i++)
+            {
+                payload.putByte(i, (byte)(i * 31 + 7));
+            }
+            sender.send(payload, 0, MESSAGE_LENGTH, System.nanoTime() + GENEROUS_NS);
+            final UnsafeBuffer data = nextFrame(farEnd);
+            assertEquals(QuantumFrame.DATA, QuantumFrame.type(data, 0));
+            assertTrue(QuantumFrame.isClassical(data, 0), "the data frame must be flagged classical");
+            final int overhead = QuantumFrame.dataOverhead(1);
+            assertEquals(overhead + MESSAGE_LENGTH, data.capacity());
+            assertEquals(payload, new UnsafeBuffer(data.byteArray(), overhead, MESSAGE_LENGTH));
+
+            final UnsafeBuffer nack = nackOfFrameZero();
+            farEnd.send(nack, 0, nack.capacity(), System.nanoTime() + GENEROUS_NS);
+            final UnsafeBuffer repair = nextFrame(farEnd);
+            assertEquals(QuantumFrame.REPAIR, QuantumFrame.type(repair, 0));
+            assertTrue(QuantumFrame.isClassical(repair, 0), "the repair frame must be flagged classical");
+            assertEquals(payload, new UnsafeBuffer(repair.byteArray(), QuantumFrame.REPAIR_INDICES_OFFSET + 4, MESSAGE_LENGTH));
+
+            final LinkLedger ledger = sender.ledger();
+            assertEquals(0, ledger.get(LedgerCounter.EPR_CONSUMED), ledger.toString());
+            assertEquals(0, ledger.get(LedgerCounter.ONLINE_QUBITS) + ledger.get(LedgerCounter.RETRANSMITTED_QUBITS));
+            assertEquals(2L * 8 * MESSAGE_LENGTH, ledger.get(LedgerCounter.FALLBACK_CLASSICAL_BITS));
+            assertTrue(ledger.get(LedgerCounter.EPR_PRE_SHARED) > 0, "the batch was distributed and verified: " + ledger);
+        }
+    }
+
+    /**
+     * A pool of one message's pairs distributes a batch for every frame; with pairs dephased by 0.158
+     * (QBER 0.079) and half of each batch sacrificed, 4096 pairs sit on the alarm boundary of threshold
+     * 0.05 and δ = 10⁻³ (radius 0.029), so some batches pass and some fail. The frames before the first
+     * batch that fails are superdense-coded, that frame and every later one classical, the round found
+     * by a verifier of its own on a twin of the sender's pool.
+     */
+    @Test
+    void shouldSwitchToClassicalFramesAtTheFrameWhoseBatchFirstFailsVerification()
+    {
+        final int frames = 8;
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder().distributionChannel(PauliChannel.dephasing(0.158))
+            .poolCapacityPairs(4L * MESSAGE_LENGTH).verificationFraction(0.5).verification(new VerificationSettings(0.05, 1e-3))
+            .alarmPolicy(AlarmPolicy.FALLBACK_CLASSICAL).blockLength(MESSAGE_LENGTH).seed(3).build();
+        final List<VerificationResult> rounds = new ArrayList<>();
+        final EprPool twin = QuantumLinkWrapper.pool(settings, EprPool.Side.SENDER, 0, 1, new LinkLedger("0->1"),
+            new QberVerifier(settings.verification(), rounds::add));
+        for (int frame = 0; frame < frames; frame++)
+        {
+            twin.take(twin.capacity());
+        }
+        final int firstFailed = rounds.stream().map(VerificationResult::alarm).toList().indexOf(true);
+        assertTrue(firstFailed > 0 && firstFailed < frames - 1, "the seed's verdicts " +
+            rounds.stream().map(VerificationResult::alarm).toList() + " must pass at first and fail before the last frame");
+
+        try (LocalRing ring = LocalRing.start(context(quantumOn(settings, true))))
+        {
+            final Link sender = ring.rank(0).next();
+            final Link farEnd = ring.rank(1).previous();
+            final List<Boolean> classical = new ArrayList<>();
+            for (int frame = 0; frame < frames; frame++)
+            {
+                sender.send(message(), 0, MESSAGE_LENGTH, System.nanoTime() + GENEROUS_NS);
+                classical.add(QuantumFrame.isClassical(nextFrame(farEnd), 0));
+            }
+            final List<Boolean> expected = new ArrayList<>();
+            for (int frame = 0; frame < frames; frame++)
+            {
+                expected.add(frame >= firstFailed);
+            }
+            assertEquals(expected, classical, "classical frames, by frame");
+            assertEquals(4L * MESSAGE_LENGTH * firstFailed, sender.ledger().get(LedgerCounter.ONLINE_QUBITS));
+            assertEquals(8L * MESSAGE_LENGTH * (frames - firstFailed), sender.ledger().get(LedgerCounter.FALLBACK_CLASSICAL_BITS));
+        }
+    }
+
+    /** Classical frames before any alarm mean the two ends disagree about the link's verdicts. */
+    @Test
+    void shouldRejectAClassicalFrameBeforeAnyVerificationAlarm()
+    {
+        try (LocalRing ring = LocalRing.start(context(quantumOn(QuantumLinkSettings.builder().build(), false))))
+        {
+            final Link peer = ring.rank(0).next();
+            final Link receiver = ring.rank(1).previous();
+            send(peer, classicalFrame(0));
+
+            final QuantumLinkException rejected = assertThrows(QuantumLinkException.class,
+                () -> receiver.receive(IGNORE, System.nanoTime() + GENEROUS_NS));
+            assertEquals(receiver.peerName(), rejected.peerName());
+            assertTrue(rejected.getMessage().contains("data frame 0 came as classical bits, but no verification of the link's pairs" +
+                " has raised an alarm"), rejected.getMessage());
+            assertLatched(receiver, rejected);
+        }
+    }
+
+    /**
+     * Once a batch has failed verification under the fallback policy, a superdense-coded frame would
+     * have carried data on pairs an eavesdropper touched: the receiver rejects it rather than decode it.
+     */
+    @Test
+    void shouldRejectASuperdenseFrameAfterTheLinkFellBack()
+    {
+        final QuantumLinkSettings settings = fallenBack().build();
+        try (LocalRing ring = LocalRing.start(context(quantumOn(settings, false))))
+        {
+            final Link peer = ring.rank(0).next();
+            final Link receiver = ring.rank(1).previous();
+            final SuperdenseEncoder encoder = new SuperdenseEncoder(QuantumLinkWrapper.pool(settings, EprPool.Side.SENDER, 0, 1,
+                new LinkLedger("0->1"), null));
+            final int overhead = QuantumFrame.dataOverhead(1);
+            final UnsafeBuffer frame = new UnsafeBuffer(new byte[overhead + SuperdenseEncoder.wireLength(MESSAGE_LENGTH)]);
+            QuantumFrame.writeHeader(frame, QuantumFrame.DATA, (byte)0, MESSAGE_LENGTH, 0);
+            frame.putInt(QuantumFrame.BLOCK_LENGTH_OFFSET, MESSAGE_LENGTH, QuantumFrame.ORDER);
+            frame.putInt(QuantumFrame.DATA_CRCS_OFFSET, zeroBlockCrc(MESSAGE_LENGTH), QuantumFrame.ORDER);
+            encoder.encode(message(), 0, MESSAGE_LENGTH, frame, overhead);
+            send(peer, frame);
+
+            final QuantumLinkException rejected = assertThrows(QuantumLinkException.class,
+                () -> receiver.receive(IGNORE, System.nanoTime() + GENEROUS_NS));
+            assertTrue(rejected.getMessage().contains("data frame 0 came superdense-coded after verification round 0 raised an alarm"),
+                rejected.getMessage());
+            assertLatched(receiver, rejected);
+        }
+    }
+
     /** A frame still corrupted after the configured repair rounds fails the link for good. */
     @Test
     void shouldLatchTheFailureOfAFrameBeyondRepair()
     {
-        try (LocalRing ring = LocalRing.start(context(quantumOn(QuantumLinkSettings.builder().maxRepairRounds(1).build(), false))))
+        try (LocalRing ring = LocalRing.start(context(quantumOn(fallenBack().maxRepairRounds(1).build(), false))))
         {
             final Link peer = ring.rank(0).next();
             final Link receiver = ring.rank(1).previous();
@@ -557,7 +709,7 @@ class QuantumLinkHandDrivenTest
     @Test
     void shouldRejectARepairFrameLongerThanItsBlocks()
     {
-        try (LocalRing ring = LocalRing.start(context(quantumOn(QuantumLinkSettings.builder().build(), false))))
+        try (LocalRing ring = LocalRing.start(context(quantumOn(fallenBack().build(), false))))
         {
             final Link peer = ring.rank(0).next();
             final Link receiver = ring.rank(1).previous();
@@ -698,6 +850,17 @@ class QuantumLinkHandDrivenTest
         frame.putInt(QuantumFrame.BLOCK_LENGTH_OFFSET, MESSAGE_LENGTH, QuantumFrame.ORDER);
         frame.putInt(QuantumFrame.DATA_CRCS_OFFSET, zeroBlockCrc(MESSAGE_LENGTH), QuantumFrame.ORDER);
         return frame;
+    }
+
+    /**
+     * Settings under which every batch of link 0->1 fails verification (an intercept-resend eavesdropper on
+     * every pair) and the link falls back to classical frames from its first: what a receiver must see
+     * before it accepts the classical frames these tests make by hand.
+     */
+    private static QuantumLinkSettings.Builder fallenBack()
+    {
+        return QuantumLinkSettings.builder().eavesdropper(0, 1, InterceptResendEavesdropper.everyPair())
+            .alarmPolicy(AlarmPolicy.FALLBACK_CLASSICAL);
     }
 
     /** A classical-flagged data frame of one block whose checksum is wrong, so the receiver asks for it again. */
