@@ -7,10 +7,13 @@ public enum AlarmPolicy
     ABORT,
     /**
      * Carry on over the classical link: both ends verify every batch, and each reserves a frame's pairs
-     * before it codes or decodes the frame, so the first frame whose pairs would come from a batch that
-     * failed, and every frame after it (repairs of frames already sent included), travels as plain
-     * classical bits, recorded as {@code fallbackClassicalBits}. No payload rides pairs that failed, the
-     * switch falls on the same frame in every run, and the link distributes no more pairs.
+     * (distributing and verifying a batch if the frame needs one) before it codes or decodes the frame,
+     * so the first frame coded after a batch fails, and every frame after it (repairs of frames already
+     * sent included), travels as plain classical bits, recorded as {@code fallbackClassicalBits}. No
+     * payload rides pairs that failed, both ends switch at the same frame, and the link distributes no
+     * more pairs. Which frame that is follows from the seed, unless the failing batch is distributed in
+     * the middle of a collective while repairs are in flight: a repair and a data frame may then reach
+     * it in either order.
      */
     FALLBACK_CLASSICAL
 }

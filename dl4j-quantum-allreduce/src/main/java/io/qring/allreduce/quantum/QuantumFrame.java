@@ -35,7 +35,7 @@ import java.nio.ByteOrder;
  * Checksums travel as classical bits; only the wire frame's symbols are qubits. Under the fallback
  * policy no message announces an alarm: both ends verify every batch from the same announced outcomes
  * and, reserving each frame's pairs before they code it, switch to {@link #FLAG_CLASSICAL} frames at
- * the same frame, the first whose pairs would come from a batch that failed.
+ * the same frame, the first coded after a batch fails.
  */
 final class QuantumFrame
 {

@@ -51,12 +51,13 @@ final class QuantumLinkWrapper implements LinkWrapper
     /**
      * One endpoint's EPR pool of a directed link. The engine flushes both of a rank's links after every
      * collective, and each end then tops its pool up to capacity in one distributed batch (the offline
-     * phase); a collective that needs more pairs than the pool holds distributes a whole batch of
-     * capacity pairs each time the pool runs out. Both ends take the same pairs in the same order and
-     * top up after the same pairs (the sender's flush waits until the receiver has everything), so their
-     * batches coincide. Only the
-     * receiving end's batches matter to the physics (they time storage noise and feed verification);
-     * the sending end's count the pairs distributed, sacrificed and sent offline in the ledger.
+     * phase), until the link falls back to classical bits; a collective that needs more pairs than the
+     * pool holds distributes a whole batch of capacity pairs each time the pool runs out. Both ends
+     * reserve and take the same pairs in the same order and top up after the same pairs (the sender's
+     * flush waits until the receiver has everything), so their batches coincide. The receiving end's
+     * batches time storage noise and feed verification, which the sending end repeats, from the same
+     * seed, only to learn the verdict under the fallback policy; the sending end's count the pairs
+     * distributed, sacrificed and sent offline in the ledger.
      */
     static EprPool pool(
         final QuantumLinkSettings settings,

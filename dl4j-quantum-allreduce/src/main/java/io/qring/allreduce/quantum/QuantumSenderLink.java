@@ -38,8 +38,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>
  * Under {@link AlarmPolicy#FALLBACK_CLASSICAL} the sender verifies every batch its pool distributes, from
  * the same announced outcomes as the receiver, and reserves each frame's pairs before it codes the
- * frame. The frame whose pairs would come from a batch that failed, and every frame after it, data or
- * repair, travel as classical bits: no payload rides pairs that failed verification, and the receiver,
+ * frame. The first frame coded after a batch fails, and every frame after it, data or repair, travel
+ * as classical bits: no payload rides pairs that failed verification, and the receiver,
  * which reaches the same verdict at the same frame, expects exactly that.
  * <p>
  * One lock keeps the engine's sends and the control thread's repairs from interleaving on the
@@ -163,7 +163,8 @@ final class QuantumSenderLink extends DelegatingLink
      *
      * <p>Waiting for the acknowledgements keeps every repair inside the collective that needed it: the
      * pool is topped up after the same pairs in every run, whatever the thread timing, so the EPR
-     * pairs distributed and sacrificed, like every other counter of the ledger, follow from the seed.
+     * pairs distributed and sacrificed, like every other counter of the ledger, follow from the seed
+     * (but for a fallback from a batch that fails mid-collective, see {@link AlarmPolicy#FALLBACK_CLASSICAL}).
      *
      * @throws LinkTimeoutException if the receiver has not acknowledged everything by the earlier of the
      *                              deadline and the control timeout.
@@ -640,7 +641,7 @@ final class QuantumSenderLink extends DelegatingLink
             {
                 final int blockBytes = Math.min(messageBlockLength, length);
                 final int proposed = proposedBlockLength(count, round == 0 ? blocks : pending.lastResent, blockBytes);
-                if (!sentRaw && proposed <= blockBytes / 2 && QuantumFrame.blockCount(length, proposed) > blocks)
+                if (!sentRaw && !classical && proposed <= blockBytes / 2 && QuantumFrame.blockCount(length, proposed) > blocks)
                 {
                     reblock(sequence, pending, count, proposed);
                     return;

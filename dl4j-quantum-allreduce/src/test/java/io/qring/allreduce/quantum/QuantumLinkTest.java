@@ -16,6 +16,7 @@ import io.qring.channel.ledger.LedgerSnapshot;
 import io.qring.channel.noise.PauliChannel;
 import io.qring.channel.verify.InterceptResendEavesdropper;
 import io.qring.channel.verify.VerificationResult;
+import io.qring.channel.verify.VerificationSettings;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
@@ -314,6 +315,46 @@ class QuantumLinkTest
         assertEquals(0, fallback.links.get("1->2").get(LedgerCounter.FALLBACK_CLASSICAL_BITS));
         assertEquals(fallback.links, again.links);
         assertEquals(fallback.lastOperation, again.lastOperation);
+    }
+
+    /**
+     * An eavesdropper on 6 % of link 0->1's pairs (QBER 0.015) against a rule that fails some batches
+     * and passes others (threshold 0.005 at δ = 10⁻³ over 32768 sacrificed pairs: radius 0.0103, an
+     * alarm for about a third of the batches). Pools of 32768 pairs run out every few frames, so a batch
+     * that fails is distributed mid-collective, while the attack's errors keep repairs in flight. Both
+     * ends must still switch at the same frame (the receiver rejects any other), the ring must deliver
+     * the classical ring's bits, and the link must have carried qubits before the alarm and classical bits
+     * after it. Which frame switches can vary from run to run here: a repair and a data frame may reach
+     * the failed batch in either order.
+     */
+    @Test
+    void shouldSwitchBothEndsAtTheSameFrameWhenABatchFailsMidCollectiveWithRepairsInFlight()
+    {
+        final ConcurrentLinkedQueue<String> alarms = new ConcurrentLinkedQueue<>();
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder()
+            .eavesdropper(0, 1, new InterceptResendEavesdropper(0.06))
+            .verification(new VerificationSettings(0.005, 1e-3))
+            .verificationFraction(0.5)
+            .poolCapacityPairs(32_768)
+            .maxRepairRounds(16)
+            .alarmPolicy(AlarmPolicy.FALLBACK_CLASSICAL)
+            .verificationListener((link, result) -> recordAlarm(alarms, link, result))
+            .build();
+        final RingRun classical = run(context(TransportKind.IN_MEMORY, 3), 2);
+        final RingRun attacked = run(context(TransportKind.IN_MEMORY, 3).linkWrapper(settings.wrapper()), 2);
+
+        assertSameResults(classical.results, attacked.results);
+        assertEquals(List.of("0->1"), alarms.stream().distinct().toList());
+        final LedgerSnapshot link = attacked.links.get("0->1");
+        assertEquals(1, link.get(LedgerCounter.VERIFICATION_ALARMS), link.toString());
+        assertTrue(link.get(LedgerCounter.ONLINE_QUBITS) > 0, "qubits before the alarm: " + link);
+        assertTrue(link.get(LedgerCounter.RETRANSMITTED_QUBITS) > 0, "repairs before the alarm: " + link);
+        assertTrue(link.get(LedgerCounter.FALLBACK_CLASSICAL_BITS) > 0, "classical bits after the alarm: " + link);
+        assertTrue(link.get(LedgerCounter.FALLBACK_CLASSICAL_BITS) < link.get(LedgerCounter.PAYLOAD_BITS), link.toString());
+        for (final String other : List.of("1->2", "2->0"))
+        {
+            assertEquals(0, attacked.links.get(other).get(LedgerCounter.FALLBACK_CLASSICAL_BITS), attacked.links.get(other).toString());
+        }
     }
 
     /**

@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * Z); both measure their halves in that basis and announce the outcomes. For a pair with Bell error
  * e the outcomes differ in the Z basis iff e has an X component (X or Y) and in the X basis iff e has
  * a Z component (Z or Y), so each sacrificed pair mismatches independently with probability
- * Q = (P(b2 flip) + P(b1 flip))/2 of the held channel ({@link #expectedQber(PauliChannel)}). The rule
+ * Q = (P(b2 flip) + P(b1 flip))/2 of the distribution channel ({@link #expectedQber(PauliChannel)}). The rule
  * of {@link VerificationSettings} turns the count into an alarm.
  *
  * <p>The sacrificed pairs are measured as they are distributed, so their errors are sampled from the

@@ -176,7 +176,8 @@ class EprPoolTest
             assertEquals(next, reserving.nextPair(), "a reserve takes no pair");
             batchesAtReserve.add(reserved.size());
             assertEquals(plain.take(take), reserving.take(take));
-            assertEquals(batchesAtReserve.get(batchesAtReserve.size() - 1), reserved.size(), "the take after a reserve distributes nothing");
+            assertEquals(batchesAtReserve.get(batchesAtReserve.size() - 1), reserved.size(),
+                "the take after a reserve distributes nothing");
         }
         assertEquals(takenOnly, reserved);
         assertEquals(List.of(1, 1, 2, 2, 2), batchesAtReserve);

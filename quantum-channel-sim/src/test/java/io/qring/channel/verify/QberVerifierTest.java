@@ -8,8 +8,8 @@ import io.qring.channel.epr.ExhaustionPolicy;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LinkLedger;
 import io.qring.channel.noise.PauliChannel;
-import org.apache.commons.math3.distribution.BinomialDistribution;
 import org.agrona.concurrent.NanoClock;
+import org.apache.commons.math3.distribution.BinomialDistribution;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -159,6 +159,7 @@ class QberVerifierTest
         final EprPool sender = EprPool.builder().linkName("0->1").side(EprPool.Side.SENDER).capacity(100).verificationFraction(0.5)
             .distributionListener(rig.verifier).ledger(senderLedger).build();
         sender.refill();
+        assertEquals(11, rig.results.size(), "the sender's pool is verified too");
         assertEquals(100, senderLedger.get(LedgerCounter.EPR_SACRIFICED));
         assertEquals(200, senderLedger.get(LedgerCounter.EPR_PRE_SHARED));
         assertEquals(0, senderLedger.get(LedgerCounter.ONLINE_CLASSICAL_BITS));

@@ -73,7 +73,7 @@ public final class QberLog
         }
     }
 
-    /** Link names are {@code "from->to"} ({@code LinkLedger.linkName}); verification runs at the receiving end. */
+    /** Link names are {@code "from->to"} ({@code LinkLedger.linkName}); the receiving end reports verification results. */
     private static int receivingRank(final String link)
     {
         return Integer.parseInt(link.substring(link.lastIndexOf(LINK_ARROW) + LINK_ARROW.length()).trim());
