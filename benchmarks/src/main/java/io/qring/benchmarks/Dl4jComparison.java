@@ -4,10 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qring.allreduce.config.LinkRateModel;
 import io.qring.allreduce.config.TransportKind;
-import io.qring.allreduce.quantum.AlarmPolicy;
-import io.qring.allreduce.quantum.QuantumLinkSettings;
-import io.qring.channel.noise.PauliChannel;
-import io.qring.channel.verify.VerificationSettings;
 import io.qring.samples.data.DataContext;
 import io.qring.samples.data.MnistData;
 import io.qring.samples.data.TrainTestData;
@@ -221,10 +217,7 @@ public final class Dl4jComparison implements Callable<Integer>
 
     private RingPlan plan(final List<LinkKind> links, final Duration timeout)
     {
-        final QuantumLinkPlan noiseless = new QuantumLinkPlan(PauliChannel.NOISELESS, PauliChannel.NOISELESS, 0, 0,
-            QuantumLinkSettings.DEFAULT_POOL_CAPACITY_PAIRS, QuantumLinkSettings.DEFAULT_VERIFICATION_FRACTION,
-            new VerificationSettings(VerificationSettings.DEFAULT_QBER_THRESHOLD, VerificationSettings.DEFAULT_DELTA),
-            AlarmPolicy.ABORT);
+        final QuantumLinkPlan noiseless = QuantumLinkPlan.noiseless();
         return new RingPlan(WORKERS, TransportKind.IPC, links, noiseless, seed, Duration.ofSeconds(30), timeout,
             new LinkRateModel(1e9, 1e9, 1e-4), false, Map.of());
     }

@@ -293,7 +293,7 @@ final class QuantumSenderLink extends DelegatingLink
         if (result.alarm() && !classical)
         {
             classical = true;
-            LOG.warn("{}: verification of round {} raised an alarm (QBER {} over {} pairs); sending classically from now on",
+            LOG.info("{}: verification of round {} raised an alarm (QBER {} over {} pairs); sending classically from now on",
                 ledger.link(), result.round(), result.qber(), result.sampledPairs());
         }
     }

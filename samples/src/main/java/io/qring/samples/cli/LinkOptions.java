@@ -4,16 +4,19 @@ import io.qring.allreduce.config.LinkRateModel;
 import io.qring.allreduce.quantum.AlarmPolicy;
 import io.qring.allreduce.quantum.QuantumLinkSettings;
 import io.qring.channel.verify.VerificationSettings;
+import io.qring.samples.launcher.EavesdroppedLink;
 import io.qring.samples.launcher.LinkKind;
 import io.qring.samples.launcher.QuantumLinkPlan;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** Options of the links: which kinds run, the quantum links' noise, pools and verification, and the link-rate model. */
 public final class LinkOptions
@@ -59,6 +62,12 @@ public final class LinkOptions
         description = "QBER above which verification raises an alarm (default: ${DEFAULT-VALUE}).")
     private double qberThreshold;
 
+    @Option(names = "--eavesdrop", paramLabel = "FROM->TO[:F]", converter = EavesdropConverter.class,
+        description = "An intercept-resend eavesdropper on the pairs of one ring link, e.g. 1->2: it measures a fraction F " +
+            "(default 1, every pair) of them in Z while they are distributed, a QBER of F/4 that verification must catch. " +
+            "Repeat for more links.")
+    private List<EavesdroppedLink> eavesdroppedLinks = new ArrayList<>();
+
     @Option(names = "--alarm-policy", paramLabel = "POLICY", defaultValue = "abort",
         description = "On a verification alarm: abort (the run fails) or fallback (the link carries on classically) " +
             "(default: ${DEFAULT-VALUE}).")
@@ -93,21 +102,33 @@ public final class LinkOptions
     }
 
     /**
-     * @param spec the command, for error messages.
+     * @param spec      the command, for error messages.
+     * @param worldSize ranks in the ring, whose links an eavesdropper may attack.
      * @return the quantum link configuration, checked once by building the library settings.
      * @throws ParameterException with the library's one-line reason when a setting is out of range.
      */
-    public QuantumLinkPlan quantumPlan(final CommandSpec spec)
+    public QuantumLinkPlan quantumPlan(final CommandSpec spec, final int worldSize)
     {
         if ((t1 == 0) != (t2 == 0))
         {
             throw new ParameterException(spec.commandLine(), "--t1 and --t2 go together: give both (T2 ≤ 2·T1) or neither");
         }
+        for (final EavesdroppedLink eavesdropped : eavesdroppedLinks)
+        {
+            try
+            {
+                eavesdropped.requireRingLink(worldSize);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new ParameterException(spec.commandLine(), "--eavesdrop " + ex.getMessage());
+            }
+        }
         try
         {
             final QuantumLinkPlan plan = new QuantumLinkPlan(noise.channel(), pairNoise.channel(), t1, t2, poolPairs,
                 verificationFraction, new VerificationSettings(qberThreshold, VerificationSettings.DEFAULT_DELTA),
-                AlarmChoice.ABORT == alarmPolicy ? AlarmPolicy.ABORT : AlarmPolicy.FALLBACK_CLASSICAL);
+                AlarmChoice.ABORT == alarmPolicy ? AlarmPolicy.ABORT : AlarmPolicy.FALLBACK_CLASSICAL, eavesdroppedLinks);
             plan.settings(0, (linkName, result) -> { });
             return plan;
         }
@@ -154,6 +175,8 @@ public final class LinkOptions
             settings.put("pool-pairs", Long.toString(poolPairs));
             settings.put("verification-fraction", Double.toString(verificationFraction));
             settings.put("qber-threshold", Double.toString(qberThreshold));
+            settings.put("eavesdrop", eavesdroppedLinks.isEmpty() ? "none" :
+                eavesdroppedLinks.stream().map(EavesdroppedLink::text).collect(Collectors.joining(", ")));
             settings.put("alarm-policy", alarmPolicy.name().toLowerCase(Locale.ROOT));
         }
         settings.put("classical-rate", String.format(Locale.ROOT, "%,.0f bit/s", classicalRate));

@@ -109,7 +109,7 @@ public abstract class RingCommand implements Callable<Integer>
         final Placement placement = ringOptions.placement(spec, cli.environment());
         final boolean child = Placement.Kind.CHILD == placement.kind();
         final PrintWriter out = child ? new PrintWriter(Writer.nullWriter()) : spec.commandLine().getOut();
-        final QuantumLinkPlan quantum = linkOptions.quantumPlan(spec);
+        final QuantumLinkPlan quantum = linkOptions.quantumPlan(spec, placement.worldSize());
         final LinkRateModel rateModel = linkOptions.rateModel(spec);
         final Path directory = null != reportDirectory ? reportDirectory : Path.of("qring-report", spec.name());
         if (placement.reports())

@@ -6,6 +6,7 @@ import io.qring.channel.noise.PauliChannel;
 import io.qring.channel.verify.VerificationResult;
 import io.qring.channel.verify.VerificationSettings;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 
@@ -21,9 +22,11 @@ import java.util.function.BiConsumer;
  * @param verificationFraction fraction of each distributed batch sacrificed for verification.
  * @param verification         QBER threshold and confidence of the alarm rule.
  * @param alarmPolicy          what a link does on an alarm.
+ * @param eavesdroppedLinks    links whose pairs an intercept-resend eavesdropper attacks.
  */
 public record QuantumLinkPlan(PauliChannel onlineChannel, PauliChannel distributionChannel, double t1Seconds, double t2Seconds,
-    long poolCapacityPairs, double verificationFraction, VerificationSettings verification, AlarmPolicy alarmPolicy)
+    long poolCapacityPairs, double verificationFraction, VerificationSettings verification, AlarmPolicy alarmPolicy,
+    List<EavesdroppedLink> eavesdroppedLinks)
 {
     /**
      * Checks for missing parts; ranges are checked by {@link #settings}.
@@ -36,6 +39,7 @@ public record QuantumLinkPlan(PauliChannel onlineChannel, PauliChannel distribut
      * @param verificationFraction fraction of each batch sacrificed for verification.
      * @param verification         the alarm rule.
      * @param alarmPolicy          what a link does on an alarm.
+     * @param eavesdroppedLinks    links whose pairs an eavesdropper attacks; copied.
      */
     public QuantumLinkPlan
     {
@@ -43,6 +47,17 @@ public record QuantumLinkPlan(PauliChannel onlineChannel, PauliChannel distribut
         Objects.requireNonNull(distributionChannel, "distributionChannel");
         Objects.requireNonNull(verification, "verification");
         Objects.requireNonNull(alarmPolicy, "alarmPolicy");
+        eavesdroppedLinks = List.copyOf(eavesdroppedLinks);
+    }
+
+    /**
+     * @return noiseless links with the library's default pool, verification and {@link AlarmPolicy#ABORT},
+     *         and no eavesdropper.
+     */
+    public static QuantumLinkPlan noiseless()
+    {
+        return new QuantumLinkPlan(PauliChannel.NOISELESS, PauliChannel.NOISELESS, 0, 0, QuantumLinkSettings.DEFAULT_POOL_CAPACITY_PAIRS,
+            QuantumLinkSettings.DEFAULT_VERIFICATION_FRACTION, VerificationSettings.defaults(), AlarmPolicy.ABORT, List.of());
     }
 
     /**
@@ -66,6 +81,7 @@ public record QuantumLinkPlan(PauliChannel onlineChannel, PauliChannel distribut
         {
             builder.memory(t1Seconds, t2Seconds);
         }
+        eavesdroppedLinks.forEach(link -> builder.eavesdropper(link.fromRank(), link.toRank(), link.eavesdropper()));
         return builder.build();
     }
 }

@@ -1,13 +1,15 @@
 package io.qring.samples.report;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * The console summary printed at the end of a run: per run the iterations, final loss, test accuracy
  * and wall time; per run and link the ledger totals (online qubits vs online classical bits and the
- * classical-equivalent bits, EPR pairs consumed and sacrificed, retransmitted qubits, goodput, modelled
- * online time). The HTML page shows every ledger column.
+ * classical-equivalent bits, EPR pairs consumed and sacrificed, retransmitted qubits, the fallback
+ * classical bits and verification alarms when a link raised one, goodput, modelled online time). The
+ * HTML page shows every ledger column.
  */
 public final class SummaryTable
 {
@@ -16,6 +18,8 @@ public final class SummaryTable
     private static final List<String> CONSOLE_LEDGER_COLUMNS = List.of("run", "link", "online qubits",
         "online classical bits", "classical-equivalent bits", "qubits / classical-equivalent", "EPR consumed",
         "EPR sacrificed", "retransmitted qubits", "goodput (bits/qubit)", "modelled online time (s)");
+    /** The ledger columns the console adds, after the retransmitted qubits, when a link raised an alarm. */
+    private static final List<String> ALARM_COLUMNS = List.of("fallback classical bits", "verification alarms");
 
     private SummaryTable()
     {
@@ -27,10 +31,24 @@ public final class SummaryTable
      */
     public static String format(final List<RunRecord> runs)
     {
-        final int[] columns = CONSOLE_LEDGER_COLUMNS.stream().mapToInt(SummaryRows.LEDGER_HEADER::indexOf).toArray();
-        final List<List<String>> ledgerRows = SummaryRows.ledgerRows(runs).stream().map(row -> select(row, columns)).toList();
+        final List<List<String>> allRows = SummaryRows.ledgerRows(runs);
+        final List<String> shown = consoleColumns(allRows);
+        final int[] columns = shown.stream().mapToInt(SummaryRows.LEDGER_HEADER::indexOf).toArray();
+        final List<List<String>> ledgerRows = allRows.stream().map(row -> select(row, columns)).toList();
         return render(SummaryRows.RUN_HEADER, SummaryRows.runRows(runs), 1) + "\nLink ledger (totals over the run)\n" +
-            render(CONSOLE_LEDGER_COLUMNS, ledgerRows, 2);
+            render(shown, ledgerRows, 2);
+    }
+
+    private static List<String> consoleColumns(final List<List<String>> rows)
+    {
+        final int alarms = SummaryRows.LEDGER_HEADER.indexOf("verification alarms");
+        if (rows.stream().allMatch(row -> "0".equals(row.get(alarms))))
+        {
+            return CONSOLE_LEDGER_COLUMNS;
+        }
+        final List<String> columns = new ArrayList<>(CONSOLE_LEDGER_COLUMNS);
+        columns.addAll(columns.indexOf("retransmitted qubits") + 1, ALARM_COLUMNS);
+        return columns;
     }
 
     private static List<String> select(final List<String> row, final int[] columns)

@@ -38,6 +38,25 @@ class CliInputChecksTest
     }
 
     @Test
+    void shouldRefuseAnEavesdropperOnALinkTheRingDoesNotHaveOrWithABadFraction()
+    {
+        final String[][] cases = {
+            {"0->2", "--eavesdrop 0->2 is not a link of the ring of 4 ranks, whose links are 0->1, 1->2, 2->3, 3->0"},
+            {"4->0", "--eavesdrop 4->0 is not a link of the ring of 4 ranks"},
+            {"1->2:1.5", "intercept fraction must be in [0, 1], got 1.5"},
+            {"1-2", "'1-2' is not an eavesdropped link; use FROM->TO (every pair) or FROM->TO:FRACTION"},
+            {"1->1", "an eavesdropped link runs between two different ranks"}};
+        for (final String[] refused : cases)
+        {
+            final CliRun run = CliRun.run("allreduce", "--ranks", "4", "--elements", "10", "--eavesdrop", refused[0]);
+
+            assertEquals(2, run.status(), run::describe);
+            assertTrue(run.err().contains(refused[1]), run::describe);
+            assertFalse(run.out().contains("all-reduces of"), "nothing ran: " + run.describe());
+        }
+    }
+
+    @Test
     void shouldRefuseTheSameEndpointForTwoRanks()
     {
         final CliRun run = CliRun.run(Map.of("QRING_SECRET", "a-test-secret-of-enough-length"), "allreduce",

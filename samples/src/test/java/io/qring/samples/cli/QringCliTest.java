@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -157,6 +158,42 @@ class QringCliTest
         assertEquals(List.of("quantum", "classical"), files.runs());
         assertTrue(files.ringTotal("quantum", "retransmittedQubits") > 0, "noise forced repairs");
         assertEquals(files.ringTotal("classical", "payloadBits"), files.ringTotal("quantum", "payloadBits"));
+    }
+
+    /**
+     * An eavesdropper on every pair of link 1->2: under the fallback policy its first batch fails
+     * verification before any of its pairs carries data, so the link sends all its payload classically
+     * while the other links stay quantum, the results still match the classical ring's, and the console
+     * shows the alarm and the fallback bits. Under the default abort policy the run fails naming the link.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldCatchAnEavesdropperOnOneLinkAndFallBackOrAbortAsConfigured() throws IOException
+    {
+        final Path report = directory.resolve("eavesdropped");
+
+        final CliRun run = CliRun.run("allreduce", "--ranks", "3", "--elements", "20000", "--iterations", "2",
+            "--eavesdrop", "1->2", "--alarm-policy", "fallback", "--report", report.toString());
+
+        assertEquals(0, run.status(), run::describe);
+        assertTrue(run.out().contains("runs identical"), run::describe);
+        assertTrue(Pattern.compile("\\beavesdrop +1->2:1\\.0\\n").matcher(run.out()).find(), run::describe);
+        assertTrue(run.out().contains("fallback classical bits  verification alarms"), run::describe);
+        final ReportFilesCheck files = ReportFilesCheck.read(report);
+        assertEquals(1, files.linkTotal("quantum", "1->2", "verificationAlarms"));
+        assertEquals(0, files.linkTotal("quantum", "1->2", "onlineQubits"));
+        assertEquals(files.linkTotal("quantum", "1->2", "payloadBits"), files.linkTotal("quantum", "1->2", "fallbackClassicalBits"));
+        for (final String link : List.of("0->1", "2->0"))
+        {
+            assertEquals(0, files.linkTotal("quantum", link, "verificationAlarms"), link);
+            assertEquals(files.linkTotal("quantum", link, "payloadBits"), 2 * files.linkTotal("quantum", link, "onlineQubits"), link);
+        }
+
+        final CliRun aborted = CliRun.run("allreduce", "--ranks", "3", "--elements", "20000", "--iterations", "2", "--link", "quantum",
+            "--eavesdrop", "1->2", "--report", directory.resolve("aborted").toString());
+
+        assertEquals(1, aborted.status(), aborted::describe);
+        assertTrue(aborted.err().contains("verification of link 1->2 raised an alarm"), aborted::describe);
     }
 
     /**

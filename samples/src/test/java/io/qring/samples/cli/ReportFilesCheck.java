@@ -72,11 +72,34 @@ final class ReportFilesCheck
      */
     long ringTotal(final String run, final String counter)
     {
+        return runNode(run).get("ring").get(counter).asLong();
+    }
+
+    /**
+     * @param run     a run label.
+     * @param link    a link name, e.g. {@code "1->2"}.
+     * @param counter a ledger counter key, e.g. {@code "onlineQubits"}.
+     * @return the link's total of that counter over the run.
+     */
+    long linkTotal(final String run, final String link, final String counter)
+    {
+        for (final JsonNode node : runNode(run).get("links"))
+        {
+            if (node.get("link").asText().equals(link))
+            {
+                return node.get(counter).asLong();
+            }
+        }
+        throw new AssertionError("no link " + link + " in run " + run);
+    }
+
+    private JsonNode runNode(final String run)
+    {
         for (final JsonNode node : ledger.get("runs"))
         {
             if (node.get("run").asText().equals(run))
             {
-                return node.get("ring").get(counter).asLong();
+                return node;
             }
         }
         throw new AssertionError("no run " + run + " in " + runs());

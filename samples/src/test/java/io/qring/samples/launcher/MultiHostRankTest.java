@@ -170,7 +170,7 @@ class MultiHostRankTest
     {
         final QuantumLinkPlan noisy = new QuantumLinkPlan(PauliChannel.depolarizing(1e-3), PauliChannel.NOISELESS, 0, 0,
             QuantumLinkSettings.DEFAULT_POOL_CAPACITY_PAIRS, QuantumLinkSettings.DEFAULT_VERIFICATION_FRACTION,
-            VerificationSettings.defaults(), AlarmPolicy.ABORT);
+            VerificationSettings.defaults(), AlarmPolicy.ABORT, List.of());
         return new RingPlan(2, TransportKind.UDP, LINKS, noisy, SEED, Duration.ofSeconds(30), Duration.ofSeconds(30),
             new LinkRateModel(1e9, 1e9, 1e-4), false, shared);
     }

@@ -2,10 +2,6 @@ package io.qring.samples.training;
 
 import io.qring.allreduce.config.LinkRateModel;
 import io.qring.allreduce.config.TransportKind;
-import io.qring.allreduce.quantum.AlarmPolicy;
-import io.qring.allreduce.quantum.QuantumLinkSettings;
-import io.qring.channel.noise.PauliChannel;
-import io.qring.channel.verify.VerificationSettings;
 import io.qring.samples.data.LabelledImages;
 import io.qring.samples.data.TrainTestData;
 import io.qring.samples.launcher.LinkKind;
@@ -113,10 +109,7 @@ class TrainingJobTest
 
     private static RingPlan plan()
     {
-        final QuantumLinkPlan noiseless = new QuantumLinkPlan(PauliChannel.NOISELESS, PauliChannel.NOISELESS, 0, 0,
-            QuantumLinkSettings.DEFAULT_POOL_CAPACITY_PAIRS, QuantumLinkSettings.DEFAULT_VERIFICATION_FRACTION,
-            new VerificationSettings(VerificationSettings.DEFAULT_QBER_THRESHOLD, VerificationSettings.DEFAULT_DELTA),
-            AlarmPolicy.ABORT);
+        final QuantumLinkPlan noiseless = QuantumLinkPlan.noiseless();
         return new RingPlan(RANKS, TransportKind.IPC, List.of(LinkKind.CLASSICAL), noiseless, SEED, Duration.ofSeconds(30),
             Duration.ofSeconds(20), new LinkRateModel(1e9, 1e9, 1e-4), false, Map.of());
     }
