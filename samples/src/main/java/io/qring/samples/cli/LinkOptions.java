@@ -113,23 +113,12 @@ public final class LinkOptions
         {
             throw new ParameterException(spec.commandLine(), "--t1 and --t2 go together: give both (T2 ≤ 2·T1) or neither");
         }
-        for (final EavesdroppedLink eavesdropped : eavesdroppedLinks)
-        {
-            try
-            {
-                eavesdropped.requireRingLink(worldSize);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new ParameterException(spec.commandLine(), "--eavesdrop " + ex.getMessage());
-            }
-        }
         try
         {
             final QuantumLinkPlan plan = new QuantumLinkPlan(noise.channel(), pairNoise.channel(), t1, t2, poolPairs,
                 verificationFraction, new VerificationSettings(qberThreshold, VerificationSettings.DEFAULT_DELTA),
                 AlarmChoice.ABORT == alarmPolicy ? AlarmPolicy.ABORT : AlarmPolicy.FALLBACK_CLASSICAL, eavesdroppedLinks);
-            plan.settings(0, (linkName, result) -> { });
+            plan.settings(0, (linkName, result) -> { }).wrapper().checkRing(worldSize);
             return plan;
         }
         catch (final IllegalArgumentException ex)

@@ -16,7 +16,8 @@ import java.util.Objects;
 public record EavesdroppedLink(int fromRank, int toRank, InterceptResendEavesdropper eavesdropper)
 {
     /**
-     * Checks the parts; whether the link belongs to a ring is checked by {@link #requireRingLink(int)}.
+     * Checks the parts; whether the ring has the link is checked with the ring's size, by
+     * {@code QuantumLinkSettings}.
      *
      * @param fromRank     rank that sends on the link, ≥ 0.
      * @param toRank       rank that receives on it, ≥ 0 and not {@code fromRank}.
@@ -71,25 +72,6 @@ public record EavesdroppedLink(int fromRank, int toRank, InterceptResendEavesdro
     public String link()
     {
         return LinkLedger.linkName(fromRank, toRank);
-    }
-
-    /**
-     * @param worldSize ranks in the ring.
-     * @throws IllegalArgumentException if the ring has no such link: its links run from each rank to
-     *                                  the next, {@code r->(r + 1) mod N}.
-     */
-    public void requireRingLink(final int worldSize)
-    {
-        if (fromRank >= worldSize || toRank != (fromRank + 1) % worldSize)
-        {
-            final StringBuilder links = new StringBuilder();
-            for (int rank = 0; rank < worldSize; rank++)
-            {
-                links.append(rank == 0 ? "" : ", ").append(LinkLedger.linkName(rank, (rank + 1) % worldSize));
-            }
-            throw new IllegalArgumentException(link() + " is not a link of the ring of " + worldSize + " ranks, whose links are " +
-                links);
-        }
     }
 
     /** @return the command-line form, e.g. {@code 1->2:0.5}. */

@@ -41,8 +41,8 @@ class CliInputChecksTest
     void shouldRefuseAnEavesdropperOnALinkTheRingDoesNotHaveOrWithABadFraction()
     {
         final String[][] cases = {
-            {"0->2", "--eavesdrop 0->2 is not a link of the ring of 4 ranks, whose links are 0->1, 1->2, 2->3, 3->0"},
-            {"4->0", "--eavesdrop 4->0 is not a link of the ring of 4 ranks"},
+            {"0->2", "eavesdropper on link 0->2, which a ring of 4 ranks does not have (its links are [0->1, 1->2, 2->3, 3->0])"},
+            {"4->0", "eavesdropper on link 4->0, which a ring of 4 ranks does not have"},
             {"1->2:1.5", "intercept fraction must be in [0, 1], got 1.5"},
             {"1-2", "'1-2' is not an eavesdropped link; use FROM->TO (every pair) or FROM->TO:FRACTION"},
             {"1->1", "an eavesdropped link runs between two different ranks"}};
