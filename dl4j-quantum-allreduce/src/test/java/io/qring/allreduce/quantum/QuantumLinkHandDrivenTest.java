@@ -501,15 +501,7 @@ class QuantumLinkHandDrivenTest
         {
             final Link peer = ring.rank(0).next();
             final Link receiver = ring.rank(1).previous();
-            final SuperdenseEncoder encoder = new SuperdenseEncoder(QuantumLinkWrapper.pool(settings, EprPool.Side.SENDER, 0, 1,
-                new LinkLedger("0->1"), null));
-            final int overhead = QuantumFrame.dataOverhead(1);
-            final UnsafeBuffer frame = new UnsafeBuffer(new byte[overhead + SuperdenseEncoder.wireLength(MESSAGE_LENGTH / 2)]);
-            QuantumFrame.writeHeader(frame, QuantumFrame.DATA, (byte)0, MESSAGE_LENGTH, 0);
-            frame.putInt(QuantumFrame.BLOCK_LENGTH_OFFSET, MESSAGE_LENGTH, QuantumFrame.ORDER);
-            frame.putInt(QuantumFrame.DATA_CRCS_OFFSET, zeroBlockCrc(MESSAGE_LENGTH), QuantumFrame.ORDER);
-            encoder.encode(new UnsafeBuffer(new byte[MESSAGE_LENGTH / 2]), 0, MESSAGE_LENGTH / 2, frame, overhead);
-            send(peer, frame);
+            send(peer, superdenseDataFrame(settings, MESSAGE_LENGTH / 2));
 
             final QuantumLinkException rejected = assertThrows(QuantumLinkException.class,
                 () -> receiver.receive(IGNORE, System.nanoTime() + GENEROUS_NS));
@@ -663,15 +655,7 @@ class QuantumLinkHandDrivenTest
         {
             final Link peer = ring.rank(0).next();
             final Link receiver = ring.rank(1).previous();
-            final SuperdenseEncoder encoder = new SuperdenseEncoder(QuantumLinkWrapper.pool(settings, EprPool.Side.SENDER, 0, 1,
-                new LinkLedger("0->1"), null));
-            final int overhead = QuantumFrame.dataOverhead(1);
-            final UnsafeBuffer frame = new UnsafeBuffer(new byte[overhead + SuperdenseEncoder.wireLength(MESSAGE_LENGTH)]);
-            QuantumFrame.writeHeader(frame, QuantumFrame.DATA, (byte)0, MESSAGE_LENGTH, 0);
-            frame.putInt(QuantumFrame.BLOCK_LENGTH_OFFSET, MESSAGE_LENGTH, QuantumFrame.ORDER);
-            frame.putInt(QuantumFrame.DATA_CRCS_OFFSET, zeroBlockCrc(MESSAGE_LENGTH), QuantumFrame.ORDER);
-            encoder.encode(message(), 0, MESSAGE_LENGTH, frame, overhead);
-            send(peer, frame);
+            send(peer, superdenseDataFrame(settings, MESSAGE_LENGTH));
 
             final QuantumLinkException rejected = assertThrows(QuantumLinkException.class,
                 () -> receiver.receive(IGNORE, System.nanoTime() + GENEROUS_NS));
@@ -739,6 +723,23 @@ class QuantumLinkHandDrivenTest
         assertSame(first, again.getCause());
         assertSame(first, assertThrows(QuantumLinkException.class, () -> receiver.flush(System.nanoTime() + GENEROUS_NS)).getCause());
         assertFalse(again.getMessage().isBlank());
+    }
+
+    /**
+     * Data frame 0 announcing {@link #MESSAGE_LENGTH} zero bytes in one block, with their checksum, whose
+     * superdense frame codes {@code codedLength} zero bytes on link 0->1's own pairs.
+     */
+    private static UnsafeBuffer superdenseDataFrame(final QuantumLinkSettings settings, final int codedLength)
+    {
+        final SuperdenseEncoder encoder = new SuperdenseEncoder(QuantumLinkWrapper.pool(settings, EprPool.Side.SENDER, 0, 1,
+            new LinkLedger("0->1"), null));
+        final int overhead = QuantumFrame.dataOverhead(1);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[overhead + SuperdenseEncoder.wireLength(codedLength)]);
+        QuantumFrame.writeHeader(frame, QuantumFrame.DATA, (byte)0, MESSAGE_LENGTH, 0);
+        frame.putInt(QuantumFrame.BLOCK_LENGTH_OFFSET, MESSAGE_LENGTH, QuantumFrame.ORDER);
+        frame.putInt(QuantumFrame.DATA_CRCS_OFFSET, zeroBlockCrc(MESSAGE_LENGTH), QuantumFrame.ORDER);
+        encoder.encode(new UnsafeBuffer(new byte[codedLength]), 0, codedLength, frame, overhead);
+        return frame;
     }
 
     /** A split of frame {@code sequence}'s payload of zeros into {@code blocks} blocks, each with the checksum of zeros. */

@@ -290,7 +290,11 @@ public final class EprPool
      */
     public void reserve(final long pairs)
     {
-        requireTakeable(pairs);
+        if (pairs < 0 || pairs > capacity)
+        {
+            throw new IllegalArgumentException("cannot take " + pairs + " pairs from the EPR pool of link '" + linkName +
+                "' with capacity " + capacity + ": split the payload");
+        }
         lock.lock();
         try
         {
@@ -316,14 +320,10 @@ public final class EprPool
      */
     public long take(final long pairs)
     {
-        requireTakeable(pairs);
         lock.lock();
         try
         {
-            if (endPair - nextPair < pairs)
-            {
-                awaitPairs(pairs);
-            }
+            reserve(pairs);
             retireConsumedBatches();
             final long first = nextPair;
             nextPair += pairs;
@@ -397,15 +397,6 @@ public final class EprPool
         return "EprPool{link='" + linkName + "', side=" + side + ", capacity=" + capacity + ", available=" + available() +
             ", nextPair=" + nextPair() + ", distribution=" + distributionChannel + ", memory=" + memory +
             ", policy=" + exhaustionPolicy + '}';
-    }
-
-    private void requireTakeable(final long pairs)
-    {
-        if (pairs < 0 || pairs > capacity)
-        {
-            throw new IllegalArgumentException("cannot take " + pairs + " pairs from the EPR pool of link '" + linkName +
-                "' with capacity " + capacity + ": split the payload");
-        }
     }
 
     private long sacrificeCount(final long usable)
