@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * An intercept-resend eavesdropper on the pairs of one link (1->2) of a ring of four threads over real
  * Aeron IPC. The link's first batch is distributed, and fails verification, when its first frame, a
- * descriptor of the agreement that precedes every all-reduce, reserves its pairs. Under ABORT only rank 1 (which needs nothing relayed by
+ * descriptor of the agreement that precedes every all-reduce, reserves its pairs. Under ABORT the sender
+ * announces the alarm in that frame's place, coding nothing on the failed pairs, and only rank 1 (which needs nothing relayed by
  * rank 2) completes the agreement; it sends its first chunk over the failed link and then waits, so
  * no rank receives an element and every array still holds its input. (In general a rank that fails
  * mid-collective may leave a partly reduced array: the engine reduces in place.) Under
@@ -93,6 +94,10 @@ class QuantumIpcEavesdropperTest
             {
                 final boolean eavesdropped = EAVESDROPPED.equals(link.link());
                 assertEquals(eavesdropped ? 1 : 0, link.get(LedgerCounter.VERIFICATION_ALARMS), link.toString());
+                if (eavesdropped)
+                {
+                    assertEquals(0, link.get(LedgerCounter.EPR_CONSUMED), "nothing was coded on the failed batch: " + link);
+                }
                 if (!eavesdropped)
                 {
                     assertTrue(link.get(LedgerCounter.PAYLOAD_BITS) <= (WORLD_SIZE - 1) * 8L * RingAllReduce.DESCRIPTOR_LENGTH,

@@ -36,9 +36,10 @@ public final class FrameHeaderFlyweight
      * quantum receivers acknowledge on delivery and reject data beyond the window, and quantum senders
      * end a collective only once everything is acknowledged (what makes ledgers reproducible needs
      * both ends); 5 since gathered ledgers carry the {@code MESSAGES} counter; 6 since ranks exchange their
-     * ring settings after the handshake; 7 since both ends of a quantum link verify every batch and fall
-     * back to classical frames at the same frame, with no message between them. Ranks of different
-     * versions cannot form a ring.
+     * ring settings after the handshake; 7 since both ends of a quantum link verify every batch and reach
+     * an alarm at the same frame, where the sender falls back to classical frames with no message
+     * between them, or announces the alarm instead of coding the frame. Ranks of different versions
+     * cannot form a ring.
      */
     public static final byte VERSION = 7;
 

@@ -3,7 +3,11 @@ package io.qring.allreduce.quantum;
 /** What a quantum link does when verification of its EPR pairs raises an alarm. */
 public enum AlarmPolicy
 {
-    /** Stop: the link fails with a {@link QuantumLinkException} and the collective with it. */
+    /**
+     * Stop: the link fails with a {@link QuantumLinkException} and the collective with it. The sender,
+     * verifying the same batches, codes nothing on pairs that failed: it announces the alarm in place of
+     * the first frame coded after a batch fails, and the receiver fails the link there.
+     */
     ABORT,
     /**
      * Carry on over the classical link: both ends verify every batch, and each reserves a frame's pairs

@@ -27,15 +27,19 @@ import java.nio.ByteOrder;
  *       number of new blocks; then the new block length (int) and one CRC-32C per new block, laid out
  *       as in a data frame. No payload: the receiver checks what it holds against the new checksums and
  *       asks for the new blocks that fail.</li>
+ *   <li>{@link #ALARM} from the sender, under the abort policy: in place of the data or repair frame
+ *       (sequence: its message) of count payload bytes, whose pairs would come from a batch that failed
+ *       verification; nothing is coded on them, and the receiver fails the link.</li>
  *   <li>{@link #ACK}: every message through the sequence was delivered intact (cumulative).
- *       {@link #NACK}: count block indices follow that failed their checksum. {@link #ALARM}: the
- *       receiver's verification raised an alarm under the abort policy; the receiver is giving up.</li>
+ *       {@link #NACK}: count block indices follow that failed their checksum. {@link #ALARM} from the
+ *       receiver: its verification raised an alarm under the abort policy; the receiver is giving up.</li>
  * </ul>
  *
- * Checksums travel as classical bits; only the wire frame's symbols are qubits. Under the fallback
- * policy no message announces an alarm: both ends verify every batch from the same announced outcomes
- * and, reserving each frame's pairs before they code it, switch to {@link #FLAG_CLASSICAL} frames at
- * the same frame, the first coded after a batch fails.
+ * Checksums travel as classical bits; only the wire frame's symbols are qubits. Both ends verify every
+ * batch from the same announced outcomes and reserve each frame's pairs before they code it, so they
+ * reach an alarm at the same frame, the first coded after a batch fails: under the abort policy the
+ * sender sends {@link #ALARM} there, under the fallback policy it switches to {@link #FLAG_CLASSICAL}
+ * frames.
  */
 final class QuantumFrame
 {

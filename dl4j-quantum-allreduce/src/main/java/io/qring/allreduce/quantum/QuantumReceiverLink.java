@@ -29,10 +29,11 @@ import java.util.concurrent.TimeUnit;
  * decoded as they arrive, in the order their pairs were taken; each block's CRC-32C is checked and
  * failed blocks are requested again until every block's holds, so a message is handed to the engine
  * only when it is exactly what was sent. Verification of every distributed batch runs here, and each
- * frame's pairs are reserved before it is decoded, as the sender reserved them before coding it. An
- * alarm under {@link AlarmPolicy#ABORT} fails the link at the next frame and tells the sender; under
- * {@link AlarmPolicy#FALLBACK_CLASSICAL} the sender, verifying the same batches, sends that frame and
- * every later one classically, and a frame that comes otherwise is a protocol error. Delivered
+ * frame's pairs are reserved before it is decoded, as the sender reserved them before coding it. The
+ * sender verifies the same batches, so it codes nothing on pairs that failed: under
+ * {@link AlarmPolicy#ABORT} it sends an {@link QuantumFrame#ALARM} frame in that frame's place, and the
+ * receiver fails the link there and tells the sender; under {@link AlarmPolicy#FALLBACK_CLASSICAL} it
+ * sends that frame and every later one classically. A frame that comes otherwise is a protocol error. Delivered
  * messages are acknowledged cumulatively, every half window and on {@link #flush(long)}; completed ones
  * on closing.
  * <p>
@@ -225,6 +226,7 @@ final class QuantumReceiverLink extends DelegatingLink
                 case QuantumFrame.DATA -> onData(sequence, buffer, offset, length);
                 case QuantumFrame.REPAIR -> onRepair(sequence, buffer, offset, length);
                 case QuantumFrame.REBLOCK -> onReblock(sequence, buffer, offset, length);
+                case QuantumFrame.ALARM -> onAlarm(sequence, buffer, offset);
                 default -> throw protocolError("unexpected quantum frame type " + QuantumFrame.type(buffer, offset));
             }
         }
@@ -297,6 +299,24 @@ final class QuantumReceiverLink extends DelegatingLink
             assembly.markIfBad(i, checksums);
         }
         answer(sequence, assembly);
+    }
+
+    /**
+     * The sender's word, under the abort policy, that the frame of {@code count} payload bytes it was
+     * about to code would take pairs of a batch that failed verification: reserving as many pairs must
+     * raise the same alarm here, which fails the link.
+     */
+    private void onAlarm(final long sequence, final DirectBuffer buffer, final int offset)
+    {
+        final int payloadBytes = QuantumFrame.count(buffer, offset);
+        if (settings.alarmPolicy() != AlarmPolicy.ABORT || payloadBytes < 0 || payloadBytes > maxMessageLength)
+        {
+            throw protocolError("alarm frame for frame " + sequence + " announcing " + payloadBytes + " bytes under the " +
+                settings.alarmPolicy() + " policy");
+        }
+        checkCoding("alarm frame for frame " + sequence, payloadBytes, false);
+        throw protocolError("alarm frame for frame " + sequence + " announces a verification alarm that this end's verification" +
+            " of the same pairs did not raise");
     }
 
     private void onRepair(final long sequence, final DirectBuffer buffer, final int offset, final int length)

@@ -36,11 +36,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * reads acknowledgements and repair requests from the reverse direction, recovers just the failed
  * blocks from the kept frame and resends them on fresh pairs.
  * <p>
- * Under {@link AlarmPolicy#FALLBACK_CLASSICAL} the sender verifies every batch its pool distributes, from
- * the same announced outcomes as the receiver, and reserves each frame's pairs before it codes the
- * frame. The first frame coded after a batch fails, and every frame after it, data or repair, travel
- * as classical bits: no payload rides pairs that failed verification, and the receiver,
- * which reaches the same verdict at the same frame, expects exactly that.
+ * The sender verifies every batch its pool distributes, from the same announced outcomes as the
+ * receiver, and reserves each frame's pairs before it codes the frame, so no payload rides pairs that
+ * failed verification. Under {@link AlarmPolicy#FALLBACK_CLASSICAL} the first frame coded after a batch
+ * fails, and every frame after it, data or repair, travel as classical bits; under
+ * {@link AlarmPolicy#ABORT} each goes as an {@link QuantumFrame#ALARM} frame instead, which the
+ * receiver, reaching the same verdict at the same frame, answers by failing the link.
  * <p>
  * One lock keeps the engine's sends and the control thread's repairs from interleaving on the
  * transport (and their pairs in the order the receiver takes them). A send never waits past its
@@ -76,6 +77,7 @@ final class QuantumSenderLink extends DelegatingLink
     private final int maxMessageLength;
     private final BlockChecksums checksums = new BlockChecksums();
     private final UnsafeBuffer repairFrame;
+    private final UnsafeBuffer alarmFrame = new UnsafeBuffer(new byte[QuantumFrame.HEADER_LENGTH]);
     private final UnsafeBuffer gathered;
     /** Blocks a repair request names, to reject one that names a block twice. */
     private final BitSet requested;
@@ -93,6 +95,8 @@ final class QuantumSenderLink extends DelegatingLink
     private long sentBlockPairs;
     private long failedBlocks;
     private volatile boolean classical;
+    /** The alarm under the abort policy after which frames go as {@link QuantumFrame#ALARM} frames; {@code null} before one. */
+    private volatile VerificationResult abortAlarm;
     private volatile boolean closing;
     private volatile boolean awaitingAcknowledgement;
     private volatile Thread acknowledgementWaiter;
@@ -109,8 +113,7 @@ final class QuantumSenderLink extends DelegatingLink
         final String name = LinkLedger.linkName(selfRank, nextRank);
         this.ledger = new LinkLedger(name);
         this.pool = QuantumLinkWrapper.pool(settings, EprPool.Side.SENDER, selfRank, nextRank, ledger,
-            settings.alarmPolicy() == AlarmPolicy.FALLBACK_CLASSICAL ? new QberVerifier(settings.verification(), this::onVerification) :
-            null);
+            new QberVerifier(settings.verification(), this::onVerification));
         this.encoder = new SuperdenseEncoder(pool);
         this.blockLength = settings.blockLength(selfRank, nextRank);
         this.adaptiveBlocks = settings.isBlockLengthAdaptive();
@@ -192,7 +195,7 @@ final class QuantumSenderLink extends DelegatingLink
         {
             lock.unlock();
         }
-        if (!classical)
+        if (!classical && null == abortAlarm)
         {
             pool.refill();
         }
@@ -210,6 +213,12 @@ final class QuantumSenderLink extends DelegatingLink
         lockWithRoomInWindow(deadlineNanos, length);
         try
         {
+            reservePairs(length);
+            if (null != abortAlarm)
+            {
+                sendAlarm(nextSequence, length, deadlineNanos);
+                return;
+            }
             final PendingMessage pending = spare.isEmpty() ? new PendingMessage(delegate.maxMessageLength()) : spare.poll();
             final long sequence = nextSequence;
             pending.length = length;
@@ -228,7 +237,6 @@ final class QuantumSenderLink extends DelegatingLink
             final int bytesOffset = payload.wrapAdjustment() + payloadOffset;
             final UnsafeBuffer sent = pending.frame;
             final int blocks = QuantumFrame.blockCount(length, blockLength);
-            reservePairs(length);
             final boolean raw = classical;
             QuantumFrame.writeHeader(sent, QuantumFrame.DATA, raw ? QuantumFrame.FLAG_CLASSICAL : 0, length, sequence);
             sent.putInt(QuantumFrame.BLOCK_LENGTH_OFFSET, blockLength, QuantumFrame.ORDER);
@@ -276,26 +284,58 @@ final class QuantumSenderLink extends DelegatingLink
 
     /**
      * Makes sure the pool holds the pairs a frame of {@code length} payload bytes would take, so that a
-     * batch distributed for it is verified before the frame is coded; nothing once the link sends
-     * classically.
+     * batch distributed for it is verified before the frame is coded; nothing once an alarm was raised.
      */
     private void reservePairs(final int length)
     {
-        if (!classical)
+        if (!classical && null == abortAlarm)
         {
             pool.reserve((long)length * PauliFrame.PAIRS_PER_BYTE);
         }
     }
 
-    /** Under the fallback policy, told about every batch the pool distributes, before any of its pairs carry data. */
+    /** Told about every batch the pool distributes, before any of its pairs carry data. */
     private void onVerification(final VerificationResult result)
     {
-        if (result.alarm() && !classical)
+        if (!result.alarm() || classical || null != abortAlarm)
+        {
+            return;
+        }
+        if (settings.alarmPolicy() == AlarmPolicy.ABORT)
+        {
+            abortAlarm = result;
+            LOG.info("{}: verification of round {} raised an alarm (QBER {} over {} pairs); no more frames are coded, the receiver" +
+                " aborts", ledger.link(), result.round(), result.qber(), result.sampledPairs());
+        }
+        else
         {
             classical = true;
             LOG.info("{}: verification of round {} raised an alarm (QBER {} over {} pairs); sending classically from now on",
                 ledger.link(), result.round(), result.qber(), result.sampledPairs());
         }
+    }
+
+    /**
+     * Under the abort policy, once a batch has failed: in place of the frame of {@code payloadBytes} that
+     * would be coded on its pairs, a header announcing the alarm, which the receiver, reaching the same
+     * verdict when it reserves that many pairs, answers by failing the link. The send returns as a data
+     * send would: the ring learns of the failure from the receiver, as it would had the frame been
+     * coded and refused.
+     */
+    private void sendAlarm(final long sequence, final int payloadBytes, final long deadlineNanos)
+    {
+        QuantumFrame.writeHeader(alarmFrame, QuantumFrame.ALARM, (byte)0, payloadBytes, sequence);
+        try
+        {
+            delegate.send(alarmFrame, 0, QuantumFrame.HEADER_LENGTH, deadlineNanos);
+        }
+        catch (final LinkException ex)
+        {
+            fail(ex.withContext("quantum link " + ledger.link() + ": announcing the verification alarm of round " +
+                abortAlarm.round() + " to " + peerName()));
+            throw ex;
+        }
+        ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, QuantumFrame.TRANSPORT_HEADER_BITS + 8L * QuantumFrame.HEADER_LENGTH);
     }
 
     /**
@@ -666,6 +706,11 @@ final class QuantumSenderLink extends DelegatingLink
                 gatheredLength += blockBytes;
             }
             reservePairs(gatheredLength);
+            if (null != abortAlarm)
+            {
+                sendAlarm(sequence, gatheredLength, System.nanoTime() + settings.controlTimeoutNs());
+                return;
+            }
             final boolean raw = classical;
             QuantumFrame.writeHeader(repairFrame, QuantumFrame.REPAIR, raw ? QuantumFrame.FLAG_CLASSICAL : 0, count, sequence);
             final int overhead = QuantumFrame.REPAIR_INDICES_OFFSET + 4 * count;

@@ -624,6 +624,74 @@ class QuantumLinkHandDrivenTest
         }
     }
 
+    /**
+     * Under the abort policy a sender whose first batch fails verification codes nothing on it: in place
+     * of each frame it sends an alarm frame naming the message and its length, and spends no pair.
+     */
+    @Test
+    void shouldAnnounceTheAlarmInsteadOfCodingAFrameOnPairsThatFailedUnderAbort()
+    {
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder().eavesdropper(0, 1, InterceptResendEavesdropper.everyPair())
+            .blockLength(MESSAGE_LENGTH).build();
+        assertEquals(AlarmPolicy.ABORT, settings.alarmPolicy());
+        try (LocalRing ring = LocalRing.start(context(quantumOn(settings, true))))
+        {
+            final Link sender = ring.rank(0).next();
+            final Link farEnd = ring.rank(1).previous();
+            for (int message = 0; message < 2; message++)
+            {
+                sender.send(message(), 0, MESSAGE_LENGTH, System.nanoTime() + GENEROUS_NS);
+                final UnsafeBuffer alarm = nextFrame(farEnd);
+                assertEquals(QuantumFrame.ALARM, QuantumFrame.type(alarm, 0));
+                assertEquals(QuantumFrame.HEADER_LENGTH, alarm.capacity());
+                assertEquals(MESSAGE_LENGTH, QuantumFrame.count(alarm, 0));
+                assertEquals(0, QuantumFrame.sequence(alarm, 0), "no message was sent, so the next is still message 0");
+            }
+            final LinkLedger ledger = sender.ledger();
+            assertEquals(0, ledger.get(LedgerCounter.EPR_CONSUMED), ledger.toString());
+            assertEquals(0, ledger.get(LedgerCounter.PAYLOAD_BITS), ledger.toString());
+            assertTrue(ledger.get(LedgerCounter.EPR_PRE_SHARED) > 0, "the batch was distributed and verified: " + ledger);
+        }
+    }
+
+    /**
+     * A receiver handed the sender's alarm reserves the frame's pairs, reaches the same verdict, fails
+     * the link naming the verification and tells the sender; one whose own verification passed calls
+     * the alarm a protocol error.
+     */
+    @Test
+    void shouldFailTheLinkOnTheSendersAlarmOnlyWhenItsOwnVerificationAgrees()
+    {
+        final QuantumLinkSettings attacked = QuantumLinkSettings.builder().eavesdropper(0, 1, InterceptResendEavesdropper.everyPair())
+            .build();
+        for (final QuantumLinkSettings settings : List.of(attacked, QuantumLinkSettings.builder().build()))
+        {
+            try (LocalRing ring = LocalRing.start(context(quantumOn(settings, false))))
+            {
+                final Link peer = ring.rank(0).next();
+                final Link receiver = ring.rank(1).previous();
+                final UnsafeBuffer alarm = new UnsafeBuffer(new byte[QuantumFrame.HEADER_LENGTH]);
+                QuantumFrame.writeHeader(alarm, QuantumFrame.ALARM, (byte)0, MESSAGE_LENGTH, 0);
+                send(peer, alarm);
+
+                final QuantumLinkException failed = assertThrows(QuantumLinkException.class,
+                    () -> receiver.receive(IGNORE, System.nanoTime() + GENEROUS_NS));
+                if (settings == attacked)
+                {
+                    assertTrue(failed.getMessage().contains("verification of link 0->1 raised an alarm"), failed.getMessage());
+                    assertEquals(QuantumFrame.ALARM, nextFrameType(peer), "the receiver tells the sender");
+                    assertEquals(1, receiver.ledger().get(LedgerCounter.VERIFICATION_ALARMS));
+                }
+                else
+                {
+                    assertTrue(failed.getMessage().contains("alarm frame for frame 0 announces a verification alarm that this end's" +
+                        " verification of the same pairs did not raise"), failed.getMessage());
+                    assertLatched(receiver, failed);
+                }
+            }
+        }
+    }
+
     /** Classical frames before any alarm mean the two ends disagree about the link's verdicts. */
     @Test
     void shouldRejectAClassicalFrameBeforeAnyVerificationAlarm()
