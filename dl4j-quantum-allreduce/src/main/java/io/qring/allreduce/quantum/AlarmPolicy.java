@@ -6,7 +6,8 @@ public enum AlarmPolicy
     /**
      * Stop: the link fails with a {@link QuantumLinkException} and the collective with it. The sender,
      * verifying the same batches, codes nothing on pairs that failed: it announces the alarm in place of
-     * the first frame coded after a batch fails, and the receiver fails the link there.
+     * the first frame coded after a batch fails, the receiver fails the link there, and the sender's end
+     * of the collective fails too.
      */
     ABORT,
     /**

@@ -27,9 +27,10 @@ import java.nio.ByteOrder;
  *       number of new blocks; then the new block length (int) and one CRC-32C per new block, laid out
  *       as in a data frame. No payload: the receiver checks what it holds against the new checksums and
  *       asks for the new blocks that fail.</li>
- *   <li>{@link #ALARM} from the sender, under the abort policy: in place of the data or repair frame
- *       (sequence: its message) of count payload bytes, whose pairs would come from a batch that failed
- *       verification; nothing is coded on them, and the receiver fails the link.</li>
+ *   <li>{@link #ALARM} from the sender, under the abort policy: in place of the data or repair frame of
+ *       count payload bytes whose pairs would come from a batch that failed verification (sequence: the
+ *       next data frame's, which no alarm advances, or the repaired message's); nothing is coded on
+ *       them, and the receiver fails the link.</li>
  *   <li>{@link #ACK}: every message through the sequence was delivered intact (cumulative).
  *       {@link #NACK}: count block indices follow that failed their checksum. {@link #ALARM} from the
  *       receiver: its verification raised an alarm under the abort policy; the receiver is giving up.</li>

@@ -185,9 +185,10 @@ final class QuantumReceiverLink extends DelegatingLink
 
     /**
      * Before a frame that carries {@code payloadBytes} is decoded: reserves its pairs, so a batch
-     * distributed for it is verified first, as the sender's was before it coded the frame; applies an
-     * alarm under the abort policy; then checks the frame came as the verdicts so far say it must,
-     * classically exactly once a batch failed under the fallback policy.
+     * distributed for it is verified first, as the sender's was before it coded the frame; then checks
+     * the frame came as the verdicts so far say it must: not at all once a batch failed under the abort
+     * policy (the sender announces the alarm instead), classically exactly once one failed under the
+     * fallback policy.
      */
     private void checkCoding(final String frame, final int payloadBytes, final boolean classicalFrame)
     {
@@ -195,7 +196,7 @@ final class QuantumReceiverLink extends DelegatingLink
         {
             decoder.pool().reserve((long)payloadBytes * PauliFrame.PAIRS_PER_BYTE);
         }
-        abortOnAlarm();
+        abortOnAlarm(frame);
         if (classicalFrame && null == fallbackAlarm)
         {
             throw protocolError(frame + " came as classical bits, but no verification of the link's pairs has raised an alarm");
@@ -314,7 +315,15 @@ final class QuantumReceiverLink extends DelegatingLink
             throw protocolError("alarm frame for frame " + sequence + " announcing " + payloadBytes + " bytes under the " +
                 settings.alarmPolicy() + " policy");
         }
-        checkCoding("alarm frame for frame " + sequence, payloadBytes, false);
+        if (sequence != expectedDataSequence)
+        {
+            awaitingRepair(sequence, "alarm");
+        }
+        if (null == fallbackAlarm)
+        {
+            decoder.pool().reserve((long)payloadBytes * PauliFrame.PAIRS_PER_BYTE);
+        }
+        abortOnAlarm(null);
         throw protocolError("alarm frame for frame " + sequence + " announces a verification alarm that this end's verification" +
             " of the same pairs did not raise");
     }
@@ -549,8 +558,13 @@ final class QuantumReceiverLink extends DelegatingLink
         acknowledgedThrough = sequence;
     }
 
-    /** Fails the link, telling the sender, if a verification raised an alarm under the abort policy. */
-    private void abortOnAlarm()
+    /**
+     * Fails the link, telling the sender, if a verification raised an alarm under the abort policy.
+     *
+     * @param codedFrame the frame that came coded on the failed batch's pairs, a protocol error; {@code null}
+     *                   when the sender announced the alarm.
+     */
+    private void abortOnAlarm(final String codedFrame)
     {
         final VerificationResult alarm = pendingAlarm;
         if (alarm == null)
@@ -558,10 +572,8 @@ final class QuantumReceiverLink extends DelegatingLink
             return;
         }
         pendingAlarm = null;
-        final QuantumLinkException aborted = new QuantumLinkException(peerName(), "verification of link " + ledger.link() +
-            " raised an alarm: estimated QBER " + alarm.qber() + " (lower bound " + alarm.lowerBound() + ") over " +
-            alarm.sampledPairs() + " sacrificed pairs exceeds the threshold " + alarm.settings().qberThreshold() +
-            "; aborting as configured", null);
+        final QuantumLinkException aborted = QuantumLinkException.verificationAlarm(peerName(), ledger.link(), alarm,
+            null == codedFrame ? "" : " (" + codedFrame + " came where the sender had to announce the alarm instead)");
         try
         {
             sendControl(QuantumFrame.ALARM, 0, 0);

@@ -171,6 +171,8 @@ final class QuantumSenderLink extends DelegatingLink
      *
      * @throws LinkTimeoutException if the receiver has not acknowledged everything by the earlier of the
      *                              deadline and the control timeout.
+     * @throws QuantumLinkException if a batch failed verification under {@link AlarmPolicy#ABORT} during
+     *                              the collective.
      */
     @Override
     public void flush(final long deadlineNanos)
@@ -195,7 +197,15 @@ final class QuantumSenderLink extends DelegatingLink
         {
             lock.unlock();
         }
-        if (!classical && null == abortAlarm)
+        final VerificationResult alarm = abortAlarm;
+        if (null != alarm)
+        {
+            final QuantumLinkException aborted = QuantumLinkException.verificationAlarm(peerName(), ledger.link(), alarm,
+                " (nothing was coded on its pairs)");
+            fail(aborted);
+            throw aborted;
+        }
+        if (!classical)
         {
             pool.refill();
         }
@@ -319,8 +329,8 @@ final class QuantumSenderLink extends DelegatingLink
      * Under the abort policy, once a batch has failed: in place of the frame of {@code payloadBytes} that
      * would be coded on its pairs, a header announcing the alarm, which the receiver, reaching the same
      * verdict when it reserves that many pairs, answers by failing the link. The send returns as a data
-     * send would: the ring learns of the failure from the receiver, as it would had the frame been
-     * coded and refused.
+     * send would, so the ring learns of the failure from the receiver first; this end's {@link #flush}
+     * fails the collective in any case.
      */
     private void sendAlarm(final long sequence, final int payloadBytes, final long deadlineNanos)
     {
@@ -333,6 +343,12 @@ final class QuantumSenderLink extends DelegatingLink
         {
             fail(ex.withContext("quantum link " + ledger.link() + ": announcing the verification alarm of round " +
                 abortAlarm.round() + " to " + peerName()));
+            throw ex;
+        }
+        catch (final RuntimeException ex)
+        {
+            fail(new QuantumLinkException(peerName(), "quantum link " + ledger.link() + ": announcing the verification alarm of round " +
+                abortAlarm.round() + " to " + peerName() + " failed: " + ex, ex));
             throw ex;
         }
         ledger.add(LedgerCounter.ONLINE_CLASSICAL_BITS, QuantumFrame.TRANSPORT_HEADER_BITS + 8L * QuantumFrame.HEADER_LENGTH);

@@ -651,6 +651,45 @@ class QuantumLinkHandDrivenTest
             assertEquals(0, ledger.get(LedgerCounter.EPR_CONSUMED), ledger.toString());
             assertEquals(0, ledger.get(LedgerCounter.PAYLOAD_BITS), ledger.toString());
             assertTrue(ledger.get(LedgerCounter.EPR_PRE_SHARED) > 0, "the batch was distributed and verified: " + ledger);
+
+            final long start = System.nanoTime();
+            final QuantumLinkException ended = assertThrows(QuantumLinkException.class,
+                () -> sender.flush(System.nanoTime() + GENEROUS_NS));
+            assertTrue(System.nanoTime() - start < AT_ONCE_NS, "the collective's end must fail at once, not wait for the receiver");
+            assertTrue(ended.getMessage().contains("verification of link 0->1 raised an alarm"), ended.getMessage());
+            assertTrue(ended.getMessage().contains("(nothing was coded on its pairs)"), ended.getMessage());
+            assertSame(ended, assertThrows(QuantumLinkException.class,
+                () -> sender.send(message(), 0, MESSAGE_LENGTH, System.nanoTime() + GENEROUS_NS)).getCause(), "the failure is latched");
+        }
+    }
+
+    /**
+     * Under the abort policy, a superdense-coded frame whose pairs come from a batch that failed means the
+     * sender did not announce the alarm it had to; an alarm frame must stand for the next data frame or
+     * a message awaiting repair.
+     */
+    @Test
+    void shouldRejectACodedFrameOnAFailedBatchAndAnAlarmForNoFrameUnderAbort()
+    {
+        final QuantumLinkSettings attacked = QuantumLinkSettings.builder().eavesdropper(0, 1, InterceptResendEavesdropper.everyPair())
+            .build();
+        try (LocalRing ring = LocalRing.start(context(quantumOn(attacked, false))))
+        {
+            send(ring.rank(0).next(), superdenseDataFrame(attacked, MESSAGE_LENGTH));
+            final QuantumLinkException coded = assertThrows(QuantumLinkException.class,
+                () -> ring.rank(1).previous().receive(IGNORE, System.nanoTime() + GENEROUS_NS));
+            assertTrue(coded.getMessage().contains("data frame 0 came where the sender had to announce the alarm instead"),
+                coded.getMessage());
+            assertTrue(coded.getMessage().contains("verification of link 0->1 raised an alarm"), coded.getMessage());
+        }
+        try (LocalRing ring = LocalRing.start(context(quantumOn(attacked, false))))
+        {
+            final UnsafeBuffer alarm = new UnsafeBuffer(new byte[QuantumFrame.HEADER_LENGTH]);
+            QuantumFrame.writeHeader(alarm, QuantumFrame.ALARM, (byte)0, MESSAGE_LENGTH, 5);
+            send(ring.rank(0).next(), alarm);
+            final QuantumLinkException stray = assertThrows(QuantumLinkException.class,
+                () -> ring.rank(1).previous().receive(IGNORE, System.nanoTime() + GENEROUS_NS));
+            assertTrue(stray.getMessage().contains("alarm frame for frame 5, which is not awaiting repair"), stray.getMessage());
         }
     }
 
