@@ -8,6 +8,7 @@ import io.qring.allreduce.config.RingContext;
 import io.qring.allreduce.config.TransportKind;
 import io.qring.allreduce.link.DelegatingLink;
 import io.qring.allreduce.link.Link;
+import io.qring.allreduce.link.LinkTimeoutException;
 import io.qring.allreduce.link.LinkWrapper;
 import io.qring.channel.codec.SuperdenseEncoder;
 import io.qring.channel.ledger.LedgerCounter;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -285,6 +287,59 @@ class QuantumLinkTest
     }
 
     /**
+     * The eavesdropper and rule of the mid-collective fallback test below, under ABORT: the batch that
+     * fails is distributed after earlier ones passed and carried data, mid-collective with repairs in
+     * flight. Every rank must fail (none may deliver numbers), at least one naming the verification of
+     * link 0->1, and none by a timeout: the sender announces the alarm instead of coding the frame and
+     * fails its own end of the collective, and the receiver fails the link.
+     */
+    @Test
+    void shouldAbortEveryRankWithoutATimeoutWhenABatchFailsMidCollective()
+    {
+        final ConcurrentLinkedQueue<String> alarms = new ConcurrentLinkedQueue<>();
+        final List<Long> rounds = new CopyOnWriteArrayList<>();
+        final QuantumLinkSettings settings = midCollectiveAttack()
+            .alarmPolicy(AlarmPolicy.ABORT)
+            .verificationListener((link, result) ->
+            {
+                recordAlarm(alarms, link, result);
+                if ("0->1".equals(link))
+                {
+                    rounds.add(result.round());
+                }
+            })
+            .build();
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, 3).linkWrapper(settings.wrapper())))
+        {
+            final List<LocalRing.Outcome<float[]>> outcomes = ring.runEach(rank ->
+            {
+                float[] data = null;
+                for (int op = 0; op < 2; op++)
+                {
+                    data = input(rank.rank() + 31 * op, LENGTH);
+                    rank.allReduce(data, ReduceOp.AVERAGE);
+                }
+                return data;
+            }, RUN_TIMEOUT_NS);
+            boolean named = false;
+            for (final LocalRing.Outcome<float[]> outcome : outcomes)
+            {
+                assertNotNull(outcome.failure(), "rank " + outcome.rank() + " must not deliver numbers");
+                final StringBuilder chain = new StringBuilder();
+                for (Throwable cause = outcome.failure(); cause != null; cause = cause.getCause())
+                {
+                    assertFalse(cause instanceof LinkTimeoutException, "rank " + outcome.rank() + " must be told, not time out: " + cause);
+                    chain.append(cause.getMessage()).append(" / ");
+                }
+                named |= chain.toString().contains("verification of link 0->1 raised an alarm");
+            }
+            assertTrue(named, "a rank must name the verification of link 0->1");
+            assertEquals(List.of("0->1"), alarms.stream().distinct().toList());
+            assertTrue(rounds.size() > 1, "batches passed and carried data before one failed: rounds " + rounds);
+        }
+    }
+
+    /**
      * Every batch of link 0->1 fails verification, the first before any of its pairs is used: both ends
      * verify it when the first frame reserves its pairs, so that frame and every later one travel
      * classically, not one payload bit rides the attacked pairs, and no second batch is distributed.
@@ -331,12 +386,7 @@ class QuantumLinkTest
     void shouldSwitchBothEndsAtTheSameFrameWhenABatchFailsMidCollectiveWithRepairsInFlight()
     {
         final ConcurrentLinkedQueue<String> alarms = new ConcurrentLinkedQueue<>();
-        final QuantumLinkSettings settings = QuantumLinkSettings.builder()
-            .eavesdropper(0, 1, new InterceptResendEavesdropper(0.06))
-            .verification(new VerificationSettings(0.005, 1e-3))
-            .verificationFraction(0.5)
-            .poolCapacityPairs(32_768)
-            .maxRepairRounds(16)
+        final QuantumLinkSettings settings = midCollectiveAttack()
             .alarmPolicy(AlarmPolicy.FALLBACK_CLASSICAL)
             .verificationListener((link, result) -> recordAlarm(alarms, link, result))
             .build();
@@ -355,6 +405,21 @@ class QuantumLinkTest
         {
             assertEquals(0, attacked.links.get(other).get(LedgerCounter.FALLBACK_CLASSICAL_BITS), attacked.links.get(other).toString());
         }
+    }
+
+    /**
+     * An eavesdropper on 6 % of link 0->1's pairs against a rule that fails about a third of the batches
+     * of 32768 sacrificed pairs, in pools that run out every few frames: with this seed the first batches
+     * pass and a later one, distributed mid-collective with repairs in flight, fails.
+     */
+    private static QuantumLinkSettings.Builder midCollectiveAttack()
+    {
+        return QuantumLinkSettings.builder()
+            .eavesdropper(0, 1, new InterceptResendEavesdropper(0.06))
+            .verification(new VerificationSettings(0.005, 1e-3))
+            .verificationFraction(0.5)
+            .poolCapacityPairs(32_768)
+            .maxRepairRounds(16);
     }
 
     /**
