@@ -56,7 +56,7 @@ final class QuantumLinkWrapper implements LinkWrapper
      * reserve and take the same pairs in the same order and top up after the same pairs (the sender's
      * flush waits until the receiver has everything), so their batches coincide. The receiving end's
      * batches time storage noise and feed verification, which the sending end repeats, from the same
-     * seed, only to learn the verdict under the fallback policy; the sending end's count the pairs
+     * seed, to learn the verdict before it codes a frame on the batch; the sending end's count the pairs
      * distributed, sacrificed and sent offline in the ledger.
      */
     static EprPool pool(
