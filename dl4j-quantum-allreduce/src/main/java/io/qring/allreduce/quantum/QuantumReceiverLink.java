@@ -192,10 +192,7 @@ final class QuantumReceiverLink extends DelegatingLink
      */
     private void checkCoding(final String frame, final int payloadBytes, final boolean classicalFrame)
     {
-        if (null == fallbackAlarm)
-        {
-            decoder.pool().reserve((long)payloadBytes * PauliFrame.PAIRS_PER_BYTE);
-        }
+        reservePairs(payloadBytes);
         abortOnAlarm(frame);
         if (classicalFrame && null == fallbackAlarm)
         {
@@ -303,6 +300,19 @@ final class QuantumReceiverLink extends DelegatingLink
     }
 
     /**
+     * Makes sure the pool holds the pairs a frame of {@code payloadBytes} takes, verifying a batch
+     * distributed for it, as the sender did before coding the frame; nothing once the link has fallen
+     * back to classical bits.
+     */
+    private void reservePairs(final int payloadBytes)
+    {
+        if (null == fallbackAlarm)
+        {
+            decoder.pool().reserve((long)payloadBytes * PauliFrame.PAIRS_PER_BYTE);
+        }
+    }
+
+    /**
      * The sender's word, under the abort policy, that the frame of {@code count} payload bytes it was
      * about to code would take pairs of a batch that failed verification: reserving as many pairs must
      * raise the same alarm here, which fails the link.
@@ -319,10 +329,7 @@ final class QuantumReceiverLink extends DelegatingLink
         {
             awaitingRepair(sequence, "alarm");
         }
-        if (null == fallbackAlarm)
-        {
-            decoder.pool().reserve((long)payloadBytes * PauliFrame.PAIRS_PER_BYTE);
-        }
+        reservePairs(payloadBytes);
         abortOnAlarm(null);
         throw protocolError("alarm frame for frame " + sequence + " announces a verification alarm that this end's verification" +
             " of the same pairs did not raise");

@@ -188,6 +188,14 @@ final class QuantumSenderLink extends DelegatingLink
                 " control timeout of " + TimeUnit.NANOSECONDS.toMillis(settings.controlTimeoutNs()) + " ms");
         }
         throwIfFailed();
+        final VerificationResult alarm = abortAlarm;
+        if (null != alarm)
+        {
+            final QuantumLinkException aborted = QuantumLinkException.verificationAlarm(peerName(), ledger.link(), alarm,
+                " (nothing was coded on its pairs)");
+            fail(aborted);
+            throw aborted;
+        }
         lock.lock();
         try
         {
@@ -196,14 +204,6 @@ final class QuantumSenderLink extends DelegatingLink
         finally
         {
             lock.unlock();
-        }
-        final VerificationResult alarm = abortAlarm;
-        if (null != alarm)
-        {
-            final QuantumLinkException aborted = QuantumLinkException.verificationAlarm(peerName(), ledger.link(), alarm,
-                " (nothing was coded on its pairs)");
-            fail(aborted);
-            throw aborted;
         }
         if (!classical)
         {
