@@ -9,6 +9,7 @@ import io.qring.samples.launcher.LinkKind;
 import io.qring.samples.launcher.QuantumLinkPlan;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ParameterException;
 
 import java.util.ArrayList;
@@ -27,6 +28,9 @@ public final class LinkOptions
     public static final String DEFAULT_QUBIT_RATE = "1e9";
     /** Default one-way latency of a hop: 100 µs, a LAN. */
     public static final String DEFAULT_LATENCY = "1e-4";
+    /** Options that configure the quantum links only, refused with {@code --link classical}, which runs none. */
+    public static final List<String> QUANTUM_ONLY_OPTIONS = List.of("--noise", "--pair-noise", "--t1", "--t2", "--pool-pairs",
+        "--verification-fraction", "--qber-threshold", "--eavesdrop", "--alarm-policy");
 
     @Option(names = "--link", paramLabel = "KIND", defaultValue = "both",
         description = "quantum, classical, or both: the same job on the quantum ring, then on the classical ring, " +
@@ -105,10 +109,22 @@ public final class LinkOptions
      * @param spec      the command, for error messages.
      * @param worldSize ranks in the ring, whose links an eavesdropper may attack.
      * @return the quantum link configuration, checked once by building the library settings.
-     * @throws ParameterException with the library's one-line reason when a setting is out of range.
+     * @throws ParameterException with the library's one-line reason when a setting is out of range, or naming the
+     *                            quantum link options given with {@code --link classical}.
      */
     public QuantumLinkPlan quantumPlan(final CommandSpec spec, final int worldSize)
     {
+        if (LinkChoice.CLASSICAL == link)
+        {
+            final ParseResult parsed = spec.commandLine().getParseResult();
+            final List<String> given = QUANTUM_ONLY_OPTIONS.stream().filter(parsed::hasMatchedOption).toList();
+            if (!given.isEmpty())
+            {
+                throw new ParameterException(spec.commandLine(), String.join(", ", given) + " set" + (given.size() == 1 ? "s" : "") +
+                    " the quantum links, and --link classical runs none: drop " + (given.size() == 1 ? "it" : "them") +
+                    " or use --link quantum or both");
+            }
+        }
         if ((t1 == 0) != (t2 == 0))
         {
             throw new ParameterException(spec.commandLine(), "--t1 and --t2 go together: give both (T2 ≤ 2·T1) or neither");

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -35,6 +37,35 @@ class CliInputChecksTest
             assertTrue(run.err().contains("must lie in [0.001, 1000000.0] seconds"), run::describe);
             assertFalse(run.out().contains("all-reduces of"), run::describe);
         }
+    }
+
+    /** A quantum link option with only the classical ring would be ignored: it is refused, naming every one given. */
+    @Test
+    void shouldRefuseQuantumLinkOptionsWhenOnlyTheClassicalRingRuns()
+    {
+        final String[][] cases = {
+            {"--noise", "depolarizing:1e-2"},
+            {"--eavesdrop", "1->0", "--alarm-policy", "fallback"},
+            {"--t1", "1", "--t2", "1", "--pool-pairs", "65536", "--pair-noise", "werner:0.99", "--verification-fraction", "0.1",
+                "--qber-threshold", "0.2"}};
+        final String[] expected = {
+            "--noise sets the quantum links, and --link classical runs none: drop it or use --link quantum or both",
+            "--eavesdrop, --alarm-policy set the quantum links, and --link classical runs none: drop them",
+            "--pair-noise, --t1, --t2, --pool-pairs, --verification-fraction, --qber-threshold set the quantum links"};
+        for (int i = 0; i < cases.length; i++)
+        {
+            final List<String> args = new ArrayList<>(List.of("allreduce", "--ranks", "2", "--elements", "10", "--link", "classical"));
+            args.addAll(List.of(cases[i]));
+
+            final CliRun run = CliRun.run(args.toArray(String[]::new));
+
+            assertEquals(2, run.status(), run::describe);
+            assertTrue(run.err().contains(expected[i]), run::describe);
+            assertFalse(run.out().contains("all-reduces of"), "nothing ran: " + run.describe());
+        }
+        final CliRun quantumToo = CliRun.run("allreduce", "--ranks", "2", "--elements", "10", "--iterations", "1", "--link", "both",
+            "--noise", "depolarizing:1e-2");
+        assertEquals(0, quantumToo.status(), quantumToo::describe);
     }
 
     @Test
