@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
 
 /**
  * Ring all-reduce (reduce-scatter then all-gather) over a rank's two links (DESIGN §4).
@@ -462,26 +463,44 @@ public final class RingAllReduce implements AllReduce
         final int receiveChunks = chunks(receiveLength, chunkElements);
         final int elementBytes = array.elementBytes();
         receiveArray = array;
+        interleave(sendChunks, receiveChunks,
+            k ->
+            {
+                final int from = sendStart + k * chunkElements;
+                final int count = Math.min(chunkElements, sendLength - k * chunkElements);
+                array.copyOut(from, count, sendView);
+                sendNext(sendBuffer, 0, count * elementBytes);
+            },
+            k ->
+            {
+                receiveFrom = receiveStart + k * chunkElements;
+                receiveCount = Math.min(chunkElements, receiveLength - k * chunkElements);
+                previous.receive(reduce ? reduceHandler : copyHandler, deadline());
+            });
+        receiveArray = null;
+    }
+
+    /**
+     * The schedule of one exchange: chunk k is sent at step k and chunk k is received at step k + sendAhead,
+     * so a rank keeps {@code sendAhead} chunks in flight ahead of its receives; {@link #chunk} names the chunk
+     * being sent or received, for errors.
+     */
+    private void interleave(final int sendChunks, final int receiveChunks, final IntConsumer send, final IntConsumer receive)
+    {
         for (int k = 0, n = Math.max(sendChunks, receiveChunks + sendAhead); k < n; k++)
         {
             if (k < sendChunks)
             {
                 chunk = k;
-                final int from = sendStart + k * chunkElements;
-                final int count = Math.min(chunkElements, sendLength - k * chunkElements);
-                array.copyOut(from, count, sendView);
-                sendNext(sendBuffer, 0, count * elementBytes);
+                send.accept(k);
             }
             final int received = k - sendAhead;
             if (received >= 0 && received < receiveChunks)
             {
                 chunk = received;
-                receiveFrom = receiveStart + received * chunkElements;
-                receiveCount = Math.min(chunkElements, receiveLength - received * chunkElements);
-                previous.receive(reduce ? reduceHandler : copyHandler, deadline());
+                receive.accept(received);
             }
         }
-        receiveArray = null;
     }
 
     /** Sends one message to the next rank and counts it in that link's ledger ({@link LedgerCounter#MESSAGES}). */
@@ -519,23 +538,18 @@ public final class RingAllReduce implements AllReduce
         final int receiveChunks = chunks(receive.length, chunkBytes);
         gatherSendBuffer.wrap(send);
         receiveBytes = receive;
-        for (int k = 0, n = Math.max(sendChunks, receiveChunks + sendAhead); k < n; k++)
-        {
-            if (k < sendChunks)
+        interleave(sendChunks, receiveChunks,
+            k ->
             {
-                chunk = k;
                 final int from = k * chunkBytes;
                 sendNext(gatherSendBuffer, from, Math.min(chunkBytes, send.length - from));
-            }
-            final int received = k - sendAhead;
-            if (received >= 0 && received < receiveChunks)
+            },
+            k ->
             {
-                chunk = received;
-                receiveBytesFrom = received * chunkBytes;
+                receiveBytesFrom = k * chunkBytes;
                 receiveBytesCount = Math.min(chunkBytes, receive.length - receiveBytesFrom);
                 previous.receive(bytesHandler, deadline());
-            }
-        }
+            });
         receiveBytes = null;
     }
 
