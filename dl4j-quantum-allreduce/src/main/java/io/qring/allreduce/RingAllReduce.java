@@ -63,9 +63,10 @@ import java.util.function.IntConsumer;
  * {@link Link#flush(long) flushes} both links: a decorator that batches acknowledgements sends the last of
  * them, and a quantum link tops up its EPR pool for the next collective.
  * <p>
- * <b>Ledgers.</b> {@link #linkLedgers()} counts what this rank's two outbound links carried since the
- * ring connected, {@link #lastOperationLedgers()} what they carried during the last collective the
- * caller made; {@link #gatherRingLedgers()} gathers both views of all 2N directed links to every rank.
+ * <b>Ledgers.</b> {@link #linkLedgers()} counts what this rank's two link ends carried since the ring
+ * connected, {@link #lastOperationLedgers()} what they carried during the last collective the caller
+ * made; {@link #gatherRingLedgers()} gathers both views of every directed link of the ring to every rank,
+ * one snapshot per link.
  * <p>
  * <b>Failures.</b> A link failure (timeout, peer gone, peer aborted, broken stream) is rethrown with
  * the collective and step it hit; this rank then aborts both links, telling its neighbours why (the
@@ -275,7 +276,12 @@ public final class RingAllReduce implements AllReduce
     }
 
     /**
-     * Cumulative counts of this rank's two outbound directed links, next link first.
+     * Cumulative counts of this rank's two link ends, next link first: what it put on the link to its next
+     * rank, then what it counts toward its previous rank. On a classical ring the second is the return
+     * direction it acknowledges on ({@code "r->r-1 (return)"}); on a quantum ring it is the receiving end of
+     * the previous rank's link ({@code "r-1->r"}: acknowledgements, verification announcements), so that
+     * link's counts are split between its two ends: merge them by name
+     * ({@link LedgerSnapshot#mergeByLink}) or use {@link #gatherRingLedgers()}, which does.
      *
      * @return two snapshots.
      */
@@ -291,7 +297,7 @@ public final class RingAllReduce implements AllReduce
     }
 
     /**
-     * What this rank's outbound links carried during the last {@link #allReduce(float[], ReduceOp)
+     * What this rank's two link ends ({@link #linkLedgers()}) carried during the last {@link #allReduce(float[], ReduceOp)
      * allReduce} or {@link #allGather allGather} (descriptors included, also when it failed on a mismatch
      * or a non-finite input), next link first. {@link #gatherRingLedgers()} does not replace it.
      *
@@ -304,11 +310,13 @@ public final class RingAllReduce implements AllReduce
 
     /**
      * Collective: gathers every rank's {@link #linkLedgers()} and {@link #lastOperationLedgers()}, both
-     * taken before the gather itself moves, so any rank can report every directed link of the ring, or
-     * the whole ring with {@code LedgerSnapshot.merge("ring", ledgers.lastOperation())}. The gather does
-     * not change {@link #lastOperationLedgers()}: its own traffic shows only in later cumulative ledgers.
+     * taken before the gather itself moves, and merges the ends of each link, so any rank can report every
+     * directed link of the ring, or the whole ring with {@code LedgerSnapshot.merge("ring",
+     * ledgers.lastOperation())}. The gather does not change {@link #lastOperationLedgers()}: its own traffic
+     * shows only in later cumulative ledgers.
      *
-     * @return the 2N directed-link snapshots of the ring in both views.
+     * @return one snapshot per directed link of the ring in both views: 2N on a classical ring (data and
+     *         return directions), N on a quantum ring (each link's sending and receiving ends merged).
      * @throws CollectiveMismatchException if another rank called a different collective (ring stays usable).
      * @throws LinkException               if a link fails; the ring is unusable afterwards.
      */
@@ -326,7 +334,7 @@ public final class RingAllReduce implements AllReduce
                 cumulative.addAll(decodeLedgers(buffer));
                 lastOperation.addAll(decodeLedgers(buffer));
             }
-            return new RingLedgers(cumulative, lastOperation);
+            return new RingLedgers(LedgerSnapshot.mergeByLink(cumulative), LedgerSnapshot.mergeByLink(lastOperation));
         }
         finally
         {
@@ -885,9 +893,11 @@ public final class RingAllReduce implements AllReduce
     }
 
     /**
-     * Every directed link's ledger of the ring as {@link #gatherRingLedgers()} returns it: in both views
-     * the 2N snapshots go rank by rank, next link first ({@code "0->1"}, {@code "0->N-1 (return)"},
-     * {@code "1->2"}, ...), so entry i of one view and entry i of the other describe the same link.
+     * Every directed link's ledger of the ring as {@link #gatherRingLedgers()} returns it, one snapshot per
+     * link: in both views the links go in the order they first appear rank by rank, next link first (a
+     * classical ring's 2N: {@code "0->1"}, {@code "0->N-1 (return)"}, {@code "1->2"}, ...; a quantum ring's N:
+     * {@code "0->1"}, {@code "N-1->0"}, {@code "1->2"}, ...), so entry i of one view and entry i of the other
+     * describe the same link.
      *
      * @param cumulative    what each link carried from the ring's start up to the gather (excluded).
      * @param lastOperation what each link carried during the last allReduce or allGather before the gather,

@@ -107,7 +107,7 @@ public record LinkRateModel(double classicalBitsPerSecond, double qubitsPerSecon
     /**
      * Modelled online time of a classical ring: its slowest link.
      *
-     * @param links per-directed-link snapshots of the collective.
+     * @param links per-directed-link snapshots of the collective; several of one link (its two ends) are merged.
      * @return the slowest link's modelled time (zero for no links).
      */
     public ModelledTime classicalRing(final Collection<LedgerSnapshot> links)
@@ -118,7 +118,7 @@ public record LinkRateModel(double classicalBitsPerSecond, double qubitsPerSecon
     /**
      * Modelled online time of a quantum ring: its slowest link.
      *
-     * @param links per-directed-link snapshots of the collective.
+     * @param links per-directed-link snapshots of the collective; several of one link (its two ends) are merged.
      * @return the slowest link's modelled time (zero for no links).
      */
     public ModelledTime quantumRing(final Collection<LedgerSnapshot> links)
@@ -134,7 +134,7 @@ public record LinkRateModel(double classicalBitsPerSecond, double qubitsPerSecon
     private static ModelledTime slowest(final Collection<LedgerSnapshot> links, final Function<LedgerSnapshot, ModelledTime> model)
     {
         ModelledTime slowest = new ModelledTime(0.0, 0.0, 0.0);
-        for (final LedgerSnapshot link : links)
+        for (final LedgerSnapshot link : LedgerSnapshot.mergeByLink(links))
         {
             final ModelledTime time = model.apply(link);
             if (time.totalSeconds() > slowest.totalSeconds())

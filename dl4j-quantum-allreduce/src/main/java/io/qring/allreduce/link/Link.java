@@ -96,7 +96,11 @@ public interface Link extends AutoCloseable
     }
 
     /**
-     * The ledger of this link's outbound direction (self to peer): what this side put on the wire.
+     * The ledger of what this end of the link put on the wire toward its peer, named after the directed
+     * link it counts toward: the outbound direction ({@code "self->peer"}, a classical ring's previous link
+     * {@code "self->peer (return)"}), except that the receiving end of a quantum link counts its
+     * acknowledgements and verification announcements under the data link's name ({@code "peer->self"}),
+     * so that link's counts are split between its two ends ({@code LedgerSnapshot.mergeByLink} joins them).
      *
      * @return the ledger, never {@code null}.
      */

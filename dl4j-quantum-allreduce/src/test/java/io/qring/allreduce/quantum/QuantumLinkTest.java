@@ -12,6 +12,7 @@ import io.qring.allreduce.link.LinkTimeoutException;
 import io.qring.allreduce.link.LinkWrapper;
 import io.qring.channel.codec.SuperdenseEncoder;
 import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LedgerDeltas;
 import io.qring.channel.ledger.LinkLedger;
 import io.qring.channel.ledger.LedgerSnapshot;
 import io.qring.channel.noise.PauliChannel;
@@ -83,6 +84,71 @@ class QuantumLinkTest
                 total.get(LedgerCounter.EPR_SACRIFICED) - total.get(LedgerCounter.EPR_CONSUMED),
                 link + ": after a collective the pool is topped up to capacity for the next one");
         }
+    }
+
+    /**
+     * A quantum link's counts are split between its ends (the receiver counts its acknowledgements under
+     * the link's name): differencing every rank's link ends gives each link's whole traffic per collective,
+     * and the gather hands every rank each directed link once, both ends merged.
+     */
+    @Test
+    void shouldCountEachQuantumLinkOnceWithBothEndsMergedInDeltasAndTheGather()
+    {
+        final int worldSize = 3;
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, worldSize)
+            .linkWrapper(QuantumLinkSettings.builder().build().wrapper())))
+        {
+            final LedgerDeltas deltas = new LedgerDeltas();
+            deltas.next(allLinkEnds(ring, RingAllReduce::linkLedgers));
+            for (int collective = 0; collective < 2; collective++)
+            {
+                ring.run(rank ->
+                {
+                    rank.allReduce(input(rank.rank(), LENGTH), ReduceOp.SUM);
+                    return null;
+                }, RUN_TIMEOUT_NS);
+                final List<LedgerSnapshot> ends = allLinkEnds(ring, RingAllReduce::lastOperationLedgers);
+                final List<LedgerSnapshot> cumulativeEnds = allLinkEnds(ring, RingAllReduce::linkLedgers);
+
+                final List<LedgerSnapshot> delta = deltas.next(cumulativeEnds);
+                final List<RingAllReduce.RingLedgers> gathered = ring.run(RingAllReduce::gatherRingLedgers, RUN_TIMEOUT_NS);
+
+                final List<String> links = List.of("0->1", "2->0", "1->2");
+                assertEquals(links, delta.stream().map(LedgerSnapshot::link).toList());
+                for (int i = 0; i < links.size(); i++)
+                {
+                    final String link = links.get(i);
+                    final List<LedgerSnapshot> ofLink = ends.stream().filter(end -> end.link().equals(link)).toList();
+                    assertEquals(2, ofLink.size(), link + ": a sending and a receiving end");
+                    final LedgerSnapshot receiving = ofLink.stream()
+                        .filter(end -> 0 == end.get(LedgerCounter.PAYLOAD_BITS)).findFirst().orElseThrow();
+                    assertTrue(receiving.get(LedgerCounter.ONLINE_CLASSICAL_BITS) > 0, link + ": the receiver's acknowledgements");
+                    final LedgerSnapshot whole = LedgerSnapshot.merge(link, ofLink);
+                    assertEquals(whole.counts(), delta.get(i).counts(), link + ", collective " + collective);
+                    assertEquals(2L * (worldSize - 1) * (LENGTH / worldSize) * Float.SIZE +
+                        (worldSize - 1) * 8L * RingAllReduce.DESCRIPTOR_LENGTH, whole.get(LedgerCounter.PAYLOAD_BITS),
+                        link + ": 2(N-1)/N·M floats and N-1 descriptors");
+                    for (final RingAllReduce.RingLedgers view : gathered)
+                    {
+                        assertEquals(links, view.lastOperation().stream().map(LedgerSnapshot::link).toList());
+                        assertEquals(links, view.cumulative().stream().map(LedgerSnapshot::link).toList());
+                        assertEquals(whole.counts(), view.lastOperation().get(i).counts(), link);
+                        assertEquals(LedgerSnapshot.mergeByLink(cumulativeEnds).get(i).counts(), view.cumulative().get(i).counts(), link);
+                    }
+                }
+                deltas.next(allLinkEnds(ring, RingAllReduce::linkLedgers));
+            }
+        }
+    }
+
+    private static List<LedgerSnapshot> allLinkEnds(final LocalRing ring, final Function<RingAllReduce, List<LedgerSnapshot>> view)
+    {
+        final List<LedgerSnapshot> ends = new ArrayList<>();
+        for (final RingAllReduce rank : ring.ranks())
+        {
+            ends.addAll(view.apply(rank));
+        }
+        return ends;
     }
 
     /**

@@ -8,21 +8,23 @@ import java.util.Map;
 
 /**
  * Turns successive cumulative ledger snapshots of links into what each link carried in between: every
- * snapshot minus the previous one of the same link, or minus an empty ledger for a link's first. Not
- * thread-safe.
+ * link's snapshot minus its previous one, or minus an empty ledger for a link's first. Snapshots of the
+ * same link in one call (e.g. a quantum link's sending and receiving ends) are merged first, so each link
+ * is differenced against its own whole previous count. Not thread-safe.
  */
 public final class LedgerDeltas
 {
     private final Map<String, LedgerSnapshot> previous = new HashMap<>();
 
     /**
-     * @param cumulative the cumulative snapshot of every link now.
-     * @return per snapshot, in the same order, what its link carried since its previous snapshot.
+     * @param cumulative the cumulative snapshots of every link now, any number per link.
+     * @return per link, in the order the links first appear, what it carried since its previous snapshot.
      */
     public List<LedgerSnapshot> next(final Collection<LedgerSnapshot> cumulative)
     {
-        final List<LedgerSnapshot> deltas = new ArrayList<>(cumulative.size());
-        for (final LedgerSnapshot snapshot : cumulative)
+        final List<LedgerSnapshot> merged = LedgerSnapshot.mergeByLink(cumulative);
+        final List<LedgerSnapshot> deltas = new ArrayList<>(merged.size());
+        for (final LedgerSnapshot snapshot : merged)
         {
             deltas.add(snapshot.minus(previous.getOrDefault(snapshot.link(), LedgerSnapshot.empty(snapshot.link()))));
             previous.put(snapshot.link(), snapshot);

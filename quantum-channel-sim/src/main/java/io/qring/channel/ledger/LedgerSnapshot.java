@@ -6,9 +6,11 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -62,6 +64,25 @@ public final class LedgerSnapshot
             capacity = Math.min(capacity, s.capacityBitsPerQubit);
         }
         return new LedgerSnapshot(name, sum, capacity);
+    }
+
+    /**
+     * Merges the snapshots of each link into one: a link may have several, e.g. a quantum link's sending
+     * and receiving ends, which count different things under the link's name.
+     *
+     * @param snapshots snapshots of links, any number per link.
+     * @return one snapshot per link name, in the order the names first appear; a link's only snapshot as it is.
+     */
+    public static List<LedgerSnapshot> mergeByLink(final Collection<LedgerSnapshot> snapshots)
+    {
+        final Map<String, List<LedgerSnapshot>> byLink = new LinkedHashMap<>();
+        for (final LedgerSnapshot snapshot : snapshots)
+        {
+            byLink.computeIfAbsent(snapshot.link, link -> new ArrayList<>()).add(snapshot);
+        }
+        final List<LedgerSnapshot> merged = new ArrayList<>(byLink.size());
+        byLink.forEach((link, ofLink) -> merged.add(1 == ofLink.size() ? ofLink.get(0) : merge(link, ofLink)));
+        return merged;
     }
 
     /** @return the link (or merged view) these counts belong to. */

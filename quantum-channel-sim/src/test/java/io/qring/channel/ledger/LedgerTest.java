@@ -45,6 +45,52 @@ class LedgerTest
         assertTrue(ex.getMessage().contains("eprConsumed"));
     }
 
+    /**
+     * A quantum link's two ends count different things under one name: the deltas of each iteration are
+     * the whole link's, never one end's count minus the other's.
+     */
+    @Test
+    void shouldDifferenceALinkSplitBetweenItsTwoEndsAsOneLink()
+    {
+        final LinkLedger sender = new LinkLedger("0->1");
+        final LinkLedger receiver = new LinkLedger("0->1");
+        final LinkLedger other = new LinkLedger("1->0");
+        final LedgerDeltas deltas = new LedgerDeltas();
+        for (int iteration = 1; iteration <= 3; iteration++)
+        {
+            sender.add(LedgerCounter.PAYLOAD_BITS, 1000);
+            sender.add(LedgerCounter.ONLINE_QUBITS, 500);
+            receiver.add(LedgerCounter.ONLINE_CLASSICAL_BITS, 64);
+            other.add(LedgerCounter.PAYLOAD_BITS, 8);
+
+            final List<LedgerSnapshot> delta = deltas.next(List.of(sender.snapshot(), other.snapshot(), receiver.snapshot()));
+
+            assertEquals(List.of("0->1", "1->0"), delta.stream().map(LedgerSnapshot::link).toList(), "one delta per link, in order");
+            assertEquals(1000, delta.get(0).get(LedgerCounter.PAYLOAD_BITS), "iteration " + iteration);
+            assertEquals(500, delta.get(0).get(LedgerCounter.ONLINE_QUBITS), "iteration " + iteration);
+            assertEquals(64, delta.get(0).get(LedgerCounter.ONLINE_CLASSICAL_BITS), "iteration " + iteration);
+            assertEquals(8, delta.get(1).get(LedgerCounter.PAYLOAD_BITS), "iteration " + iteration);
+        }
+    }
+
+    @Test
+    void shouldMergeSnapshotsByLinkInTheOrderTheLinksFirstAppear()
+    {
+        final LinkLedger a = new LinkLedger("2->0");
+        a.add(LedgerCounter.EPR_CONSUMED, 7);
+        final LinkLedger b = new LinkLedger("0->1");
+        b.add(LedgerCounter.EPR_CONSUMED, 5);
+        final LinkLedger c = new LinkLedger("2->0");
+        c.add(LedgerCounter.MESSAGES, 3);
+
+        final List<LedgerSnapshot> merged = LedgerSnapshot.mergeByLink(List.of(a.snapshot(), b.snapshot(), c.snapshot()));
+
+        assertEquals(List.of("2->0", "0->1"), merged.stream().map(LedgerSnapshot::link).toList());
+        assertEquals(7, merged.get(0).get(LedgerCounter.EPR_CONSUMED));
+        assertEquals(3, merged.get(0).get(LedgerCounter.MESSAGES));
+        assertEquals(b.snapshot(), merged.get(1));
+    }
+
     @Test
     void shouldSubtractAnEarlierSnapshot()
     {

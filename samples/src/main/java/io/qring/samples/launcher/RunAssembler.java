@@ -62,17 +62,13 @@ public final class RunAssembler
         for (int i = 0; i < iterations; i++)
         {
             double lossSum = 0;
-            final Map<String, List<LedgerSnapshot>> byLink = new LinkedHashMap<>();
+            final List<LedgerSnapshot> ofAllRanks = new ArrayList<>();
             for (final RankResult rank : ranks)
             {
                 lossSum += rank.losses().get(i);
-                for (final LedgerSnapshot snapshot : rank.ledgers().get(i))
-                {
-                    byLink.computeIfAbsent(snapshot.link(), link -> new ArrayList<>()).add(snapshot);
-                }
+                ofAllRanks.addAll(rank.ledgers().get(i));
             }
-            final List<LedgerSnapshot> cumulative = new ArrayList<>(byLink.size());
-            byLink.forEach((link, snapshots) -> cumulative.add(LedgerSnapshot.merge(link, snapshots)));
+            final List<LedgerSnapshot> cumulative = LedgerSnapshot.mergeByLink(ofAllRanks);
             recorder.iteration(i, lossSum / ranks.size(), cumulative);
             modelled.add(cumulative);
         }
