@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
  * {@code (ONLINE_QUBITS + RETRANSMITTED_QUBITS) / qubit rate + (ONLINE_CLASSICAL_BITS +
  * FALLBACK_CLASSICAL_BITS) / classical rate} (a classical link has no qubits, a quantum link's repairs
  * are counted at the next send), occupies it from when the send starts, or the link frees up if later;
- * a send waits until everything sent before has been transmitted. Only rates are paced: the model's
- * per-hop latency is reported, not inserted.
+ * a send waits until everything sent before has been transmitted, and so does the {@link #flush} that
+ * ends a collective, so a collective never ends before its links have carried it at the model's rates.
+ * Only rates are paced: the model's per-hop latency is reported, not inserted.
  * <p>
  * Wrap the outermost sending link (see {@link LinkRateModel#pacing()}), after any quantum wrapper,
  * so the ledger it reads counts qubits.
@@ -53,6 +54,30 @@ public final class PacedLink extends DelegatingLink
         awaitFree(deadlineNanos);
         final long start = System.nanoTime();
         delegate.send(buffer, offset, length, deadlineNanos);
+        book(start);
+    }
+
+    /**
+     * Flushes, books what the flush put on the wire (e.g. a quantum link's last repairs), and waits until
+     * the modelled link has transmitted everything: the collective's last message too.
+     *
+     * @throws LinkTimeoutException if the modelled link is busy past {@code deadlineNanos}.
+     */
+    @Override
+    public void flush(final long deadlineNanos)
+    {
+        final long start = System.nanoTime();
+        delegate.flush(deadlineNanos);
+        book(start);
+        awaitFree(deadlineNanos);
+    }
+
+    /**
+     * Books the transmission time of what the link put on the wire since the last booking, starting at
+     * {@code startNs} or when the link frees up, whichever is later.
+     */
+    private void book(final long startNs)
+    {
         final LinkLedger ledger = delegate.ledger();
         final long qubits = ledger.get(LedgerCounter.ONLINE_QUBITS) + ledger.get(LedgerCounter.RETRANSMITTED_QUBITS);
         final long classicalBits = ledger.get(LedgerCounter.ONLINE_CLASSICAL_BITS) +
@@ -61,7 +86,7 @@ public final class PacedLink extends DelegatingLink
             (classicalBits - pacedClassicalBits) / model.classicalBitsPerSecond();
         pacedQubits = qubits;
         pacedClassicalBits = classicalBits;
-        freeAtNs = Math.max(freeAtNs, start) + (long)Math.ceil(seconds * 1e9);
+        freeAtNs = Math.max(freeAtNs, startNs) + (long)Math.ceil(seconds * 1e9);
     }
 
     private void awaitFree(final long deadlineNanos)
@@ -78,7 +103,7 @@ public final class PacedLink extends DelegatingLink
             {
                 throw new LinkTimeoutException(peerName(), "paced link to " + peerName() + " stays busy for another " +
                     TimeUnit.NANOSECONDS.toMillis(freeAtNs - now) + " ms at " + model.classicalBitsPerSecond() + " bit/s and " +
-                    model.qubitsPerSecond() + " qubit/s, past the send's deadline");
+                    model.qubitsPerSecond() + " qubit/s, past the deadline");
             }
             idle.idle();
         }
