@@ -64,7 +64,7 @@ class CliInputChecksTest
             assertFalse(run.out().contains("all-reduces of"), "nothing ran: " + run.describe());
         }
         final CliRun quantumToo = CliRun.run("allreduce", "--ranks", "2", "--elements", "10", "--iterations", "1", "--link", "both",
-            "--noise", "depolarizing:1e-2");
+            "--noise", "depolarizing:1e-2", "--report", directory.resolve("report").toString());
         assertEquals(0, quantumToo.status(), quantumToo::describe);
     }
 
