@@ -18,8 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.File;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -79,6 +84,9 @@ public final class AeronRingBinding implements AutoCloseable
      *                {@code context.peers().get(rank)} (port 0: any free port).
      * @return the binding.
      * @throws EndpointBindException if the UDP endpoint cannot be bound; the message names it.
+     * @throws IllegalArgumentException before anything is bound if this rank's UDP endpoint resolves to a
+     *         loopback address while another rank's resolves to one that is not: the other hosts could never
+     *         reach it (e.g. a hostname that {@code /etc/hosts} maps to 127.0.1.1).
      */
     public static AeronRingBinding bind(final RingContext context)
     {
@@ -89,6 +97,10 @@ public final class AeronRingBinding implements AutoCloseable
         if (TransportKind.IPC != context.transport() && TransportKind.UDP != context.transport())
         {
             throw new IllegalArgumentException("AeronRingBinding needs transport IPC or UDP, got " + context.transport());
+        }
+        if (TransportKind.UDP == context.transport())
+        {
+            checkReachable(context.peers(), context.rank());
         }
         EmbeddedMediaDriver.Lease lease = null;
         Aeron aeron = null;
@@ -160,6 +172,60 @@ public final class AeronRingBinding implements AutoCloseable
                     "or use the embedded one");
             }
             LockSupport.parkNanos(DRIVER_POLL_INTERVAL_NS);
+        }
+    }
+
+    /**
+     * Refuses a ring in which this rank would bind loopback while another rank runs on another host, whose
+     * packets could then never arrive (the ring would only time out connecting, apparently failing to
+     * authenticate). The usual cause: {@code /etc/hosts} of Debian and Ubuntu maps the machine's own
+     * hostname to 127.0.1.1, so giving a host by its name binds loopback on that host.
+     * <p>
+     * Each distinct host is resolved at most once with {@link InetAddress#getByName}, the others only if this
+     * rank's endpoint is loopback; hosts that do not resolve are left to the bind and connect to report.
+     *
+     * @param peers every rank's endpoint {@code host:port} (an IPv6 host in brackets), in rank order.
+     * @param rank  this rank.
+     * @throws IllegalArgumentException naming this rank's endpoint and loopback address and a rank whose is not.
+     */
+    static void checkReachable(final List<String> peers, final int rank)
+    {
+        final Map<String, Optional<InetAddress>> resolved = new HashMap<>();
+        final String endpoint = peers.get(rank);
+        final InetAddress own = resolved.computeIfAbsent(host(endpoint), AeronRingBinding::resolve).orElse(null);
+        if (null == own || !own.isLoopbackAddress())
+        {
+            return;
+        }
+        for (int peer = 0; peer < peers.size(); peer++)
+        {
+            final InetAddress address = resolved.computeIfAbsent(host(peers.get(peer)), AeronRingBinding::resolve).orElse(null);
+            if (null != address && !address.isLoopbackAddress())
+            {
+                throw new IllegalArgumentException("rank " + rank + "'s endpoint " + endpoint + " resolves to the loopback " +
+                    "address " + own.getHostAddress() + ", but rank " + peer + "'s endpoint " + peers.get(peer) + " resolves to " +
+                    address.getHostAddress() + ", which is not loopback: rank " + rank + " would bind loopback and never hear " +
+                    "the other hosts (a hostname that /etc/hosts maps to 127.0.1.1 does this); give this host's routable " +
+                    "address in the peer list (" + RingContext.PEERS_ENV + ")");
+            }
+        }
+    }
+
+    private static String host(final String endpoint)
+    {
+        return endpoint.substring(0, endpoint.lastIndexOf(':'));
+    }
+
+    private static Optional<InetAddress> resolve(final String host)
+    {
+        try
+        {
+            return Optional.of(InetAddress.getByName(host));
+        }
+        catch (final UnknownHostException ex)
+        {
+            LOG.debug("{} does not resolve; the loopback check skips it", host, ex);
+            return Optional.empty();
         }
     }
 

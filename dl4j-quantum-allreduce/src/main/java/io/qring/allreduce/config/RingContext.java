@@ -13,11 +13,13 @@ import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -122,6 +124,8 @@ public final class RingContext
     private Supplier<IdleStrategy> idleStrategySupplier = RingContext::defaultIdleStrategy;
     private InMemoryNetwork inMemoryNetwork;
     private SortedMap<String, String> sharedSettings = Collections.emptySortedMap();
+    /** Variables whose values world size, rank and transport hold: named by {@link #conclude()}'s errors. */
+    private final Set<String> fromEnvironment = new HashSet<>();
     private boolean concluded;
 
     /**
@@ -147,11 +151,13 @@ public final class RingContext
         if (null != worldSizeValue)
         {
             worldSize(parseInt(WORLD_SIZE_ENV, worldSizeValue));
+            fromEnvironment.add(WORLD_SIZE_ENV);
         }
         final String rankValue = env.get(RANK_ENV);
         if (null != rankValue)
         {
             rank(parseInt(RANK_ENV, rankValue));
+            fromEnvironment.add(RANK_ENV);
         }
         final String peersValue = env.get(PEERS_ENV);
         if (null != peersValue)
@@ -174,6 +180,7 @@ public final class RingContext
             try
             {
                 transport(TransportKind.valueOf(transportValue.trim().toUpperCase(Locale.ROOT)));
+                fromEnvironment.add(TRANSPORT_ENV);
             }
             catch (final IllegalArgumentException ex)
             {
@@ -192,12 +199,13 @@ public final class RingContext
      * Checks every setting once; afterwards the context can be used to connect.
      *
      * @return this.
-     * @throws IllegalArgumentException naming the first invalid setting.
+     * @throws IllegalArgumentException naming the first invalid setting, and the {@code QRING_*} variable its value
+     *         came from if {@link #applyEnvironment} set it (and no setter since).
      */
     public RingContext conclude()
     {
-        require(worldSize >= 2, "worldSize must be at least 2, got " + worldSize);
-        require(rank >= 0 && rank < worldSize, "rank must be in [0, " + worldSize + "), got " + rank);
+        require(worldSize >= 2, "worldSize must be at least 2, got " + worldSize + origin(WORLD_SIZE_ENV));
+        require(rank >= 0 && rank < worldSize, "rank must be in [0, " + worldSize + "), got " + rank + origin(RANK_ENV, WORLD_SIZE_ENV));
         require(null != transport, "transport must be set (IN_MEMORY, IPC or UDP)");
         require(null != sharedSecret && sharedSecret.length >= MembershipSecret.MIN_SECRET_LENGTH,
             "sharedSecret must be at least " + MembershipSecret.MIN_SECRET_LENGTH + " bytes (" + SECRET_ENV + ")");
@@ -213,9 +221,10 @@ public final class RingContext
         {
             case IN_MEMORY ->
             {
-                require(null != inMemoryNetwork, "transport IN_MEMORY needs an inMemoryNetwork shared by the ranks");
+                require(null != inMemoryNetwork, "transport IN_MEMORY needs an inMemoryNetwork shared by the ranks" +
+                    origin(TRANSPORT_ENV));
                 require(inMemoryNetwork.worldSize() == worldSize, "inMemoryNetwork has " + inMemoryNetwork.worldSize() +
-                    " ranks, worldSize is " + worldSize);
+                    " ranks, worldSize is " + worldSize + origin(WORLD_SIZE_ENV));
                 require((long)chunkLength + FrameHeaderFlyweight.HEADER_LENGTH <= inMemoryNetwork.maxMessageLength(),
                     "chunkLength " + chunkLength + " plus the frame header exceeds the in-memory network's maximum message " +
                     inMemoryNetwork.maxMessageLength());
@@ -237,7 +246,7 @@ public final class RingContext
                 if (TransportKind.UDP == transport)
                 {
                     require(peers.size() == worldSize, "UDP needs one endpoint per rank (" + PEERS_ENV + "), got " +
-                        peers.size() + " for worldSize " + worldSize);
+                        peers.size() + " for worldSize " + worldSize + origin(TRANSPORT_ENV, WORLD_SIZE_ENV));
                     for (final String peer : peers)
                     {
                         parseEndpointPort(peer);
@@ -281,6 +290,7 @@ public final class RingContext
         copy.idleStrategySupplier = idleStrategySupplier;
         copy.inMemoryNetwork = inMemoryNetwork;
         copy.sharedSettings = sharedSettings;
+        copy.fromEnvironment.addAll(fromEnvironment);
         return copy;
     }
 
@@ -344,6 +354,7 @@ public final class RingContext
     public RingContext worldSize(final int worldSize)
     {
         this.worldSize = worldSize;
+        fromEnvironment.remove(WORLD_SIZE_ENV);
         return this;
     }
 
@@ -360,6 +371,7 @@ public final class RingContext
     public RingContext rank(final int rank)
     {
         this.rank = rank;
+        fromEnvironment.remove(RANK_ENV);
         return this;
     }
 
@@ -393,6 +405,7 @@ public final class RingContext
     public RingContext transport(final TransportKind transport)
     {
         this.transport = transport;
+        fromEnvironment.remove(TRANSPORT_ENV);
         return this;
     }
 
@@ -813,6 +826,23 @@ public final class RingContext
             ", streamIdBase=" + streamIdBase + ", embeddedMediaDriver=" + embeddedMediaDriver +
             ", aeronDirectoryName=" + aeronDirectoryName + ", sharedSettings=" + sharedSettings.keySet() +
             ", secret=" + (null == sharedSecret ? "unset" : "set") + "}";
+    }
+
+    /**
+     * @param variables the variables a message's values may have come from.
+     * @return {@code " (from QRING_X, QRING_Y)"} naming those whose values this context holds, or {@code ""}.
+     */
+    private String origin(final String... variables)
+    {
+        final List<String> sources = new ArrayList<>();
+        for (final String variable : variables)
+        {
+            if (fromEnvironment.contains(variable))
+            {
+                sources.add(variable);
+            }
+        }
+        return sources.isEmpty() ? "" : " (from " + String.join(", ", sources) + ")";
     }
 
     private static void require(final boolean condition, final String message)

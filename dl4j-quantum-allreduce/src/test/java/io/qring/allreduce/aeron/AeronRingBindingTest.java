@@ -63,6 +63,36 @@ class AeronRingBindingTest
         assertNull(EmbeddedMediaDriver.runningDirectory());
     }
 
+    /** A hostname mapped to 127.0.1.1 (Debian's /etc/hosts) would bind loopback, out of the other hosts' reach. */
+    @Test
+    void shouldRefuseToBindLoopbackWhenAnotherRankIsOnAnotherHost()
+    {
+        final String[][] cases = {{"127.0.0.1:40190", "127.0.0.1"}, {"[::1]:40190", "0:0:0:0:0:0:0:1"}};
+        for (final String[] loopback : cases)
+        {
+            final RingContext context = udp(0).worldSize(3).peers(List.of(loopback[0], "localhost:40191", "192.0.2.1:40192"));
+
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> Ring.bind(context));
+
+            assertTrue(ex.getMessage().startsWith("rank 0's endpoint " + loopback[0] + " resolves to the loopback address " +
+                loopback[1] + ", but rank 2's endpoint 192.0.2.1:40192 resolves to 192.0.2.1, which is not loopback"), ex.getMessage());
+            assertTrue(ex.getMessage().endsWith("give this host's routable address in the peer list (QRING_PEERS)"), ex.getMessage());
+            assertNull(EmbeddedMediaDriver.runningDirectory(), "nothing was started");
+        }
+    }
+
+    @Test
+    void shouldBindLoopbackWhenEveryRankIsOnThisHostOrDoesNotResolve()
+    {
+        final RingContext context = udp(1).worldSize(3)
+            .peers(List.of("127.0.0.1:40193", "localhost:0", "qring-no-such-host.invalid:40194"));
+        try (Ring.BoundRank bound = Ring.bind(context))
+        {
+            assertTrue(RingContext.parseEndpointPort(bound.localEndpoint()) > 0, bound.localEndpoint());
+        }
+        assertNull(EmbeddedMediaDriver.runningDirectory());
+    }
+
     @Test
     void shouldReleaseTheDriverWhenConnectRefusesANeighbourWithoutAPort()
     {

@@ -69,6 +69,27 @@ class RingContextTest
     }
 
     @Test
+    void shouldNameTheVariableAnInvalidSettingCameFrom()
+    {
+        assertInvalid(fromEnvironment(Map.of(RingContext.WORLD_SIZE_ENV, "1", RingContext.RANK_ENV, "0")),
+            "worldSize must be at least 2, got 1 (from QRING_WORLD_SIZE)");
+        assertInvalid(fromEnvironment(Map.of(RingContext.WORLD_SIZE_ENV, "2", RingContext.RANK_ENV, "2")),
+            "rank must be in [0, 2), got 2 (from QRING_RANK, QRING_WORLD_SIZE)");
+        assertInvalid(fromEnvironment(Map.of(RingContext.RANK_ENV, "5")).worldSize(3),
+            "rank must be in [0, 3), got 5 (from QRING_RANK)");
+        assertInvalid(fromEnvironment(Map.of(RingContext.TRANSPORT_ENV, "in_memory")).worldSize(2).rank(0),
+            "transport IN_MEMORY needs an inMemoryNetwork shared by the ranks (from QRING_TRANSPORT)");
+        assertInvalid(fromEnvironment(Map.of(RingContext.TRANSPORT_ENV, "udp", RingContext.WORLD_SIZE_ENV, "2",
+            RingContext.PEERS_ENV, "h:1,h:2,h:3")).rank(0).copy(),
+            "UDP needs one endpoint per rank (QRING_PEERS), got 3 for worldSize 2 (from QRING_TRANSPORT, QRING_WORLD_SIZE)");
+        final IllegalArgumentException setAfterwards = assertThrows(IllegalArgumentException.class,
+            () -> fromEnvironment(Map.of(RingContext.WORLD_SIZE_ENV, "2", RingContext.RANK_ENV, "5")).worldSize(1).rank(7).conclude());
+        assertEquals("worldSize must be at least 2, got 1", setAfterwards.getMessage());
+        final IllegalArgumentException fluent = assertThrows(IllegalArgumentException.class, () -> valid().rank(2).conclude());
+        assertEquals("rank must be in [0, 2), got 2", fluent.getMessage());
+    }
+
+    @Test
     void shouldRejectEachInvalidSettingWithAClearMessage()
     {
         assertInvalid(valid().worldSize(1), "worldSize");
@@ -180,6 +201,11 @@ class RingContextTest
     private static RingContext valid()
     {
         return new RingContext().worldSize(2).rank(1).transport(TransportKind.IPC).sharedSecret(SECRET);
+    }
+
+    private static RingContext fromEnvironment(final Map<String, String> environment)
+    {
+        return new RingContext().transport(TransportKind.IPC).sharedSecret(SECRET).applyEnvironment(environment);
     }
 
     private static void assertInvalid(final RingContext context, final String expected)

@@ -48,6 +48,12 @@ public abstract class RingCommand implements Callable<Integer>
     public static final long DEFAULT_SEED = 42;
     /** Heap of each child JVM of {@code --launch processes}. */
     public static final String CHILD_HEAP = "-Xmx1536m";
+    /**
+     * Environment variable with extra JVM options (e.g. {@code -Xmx4g}) separated by blanks: the {@code qring}
+     * script gives them to the JVM it starts, and {@code --launch processes} to each child JVM after
+     * {@link #CHILD_HEAP}, so a heap given here wins.
+     */
+    static final String JAVA_OPTS_ENV = "QRING_JAVA_OPTS";
 
     @Spec
     private CommandSpec spec;
@@ -132,7 +138,9 @@ public abstract class RingCommand implements Callable<Integer>
         final List<RunOutcome> outcomes = switch (placement.kind())
         {
             case THREADS -> ThreadLauncher.run(plan, job.job(), progress);
-            case PROCESSES -> ProcessLauncher.run(plan, this::childCommand, progress, System.err, cli.verbose());
+            case PROCESSES -> ProcessLauncher.run(plan,
+                rank -> childCommand(cli.originalArgs(), cli.environment(), placement.worldSize(), rank), progress, System.err,
+                cli.verbose());
             case MULTI_HOST -> MultiHostRank.run(plan, placement.rank(), placement.peers(), placement.secret(), job.job(), progress)
                 .orElse(List.of());
             case CHILD -> throw new IllegalStateException("child ranks return above");
@@ -205,18 +213,34 @@ public abstract class RingCommand implements Callable<Integer>
         out.flush();
     }
 
-    private List<String> childCommand(final int rank)
+    /**
+     * The command line of one child JVM of {@code --launch processes}.
+     *
+     * @param args        this command's arguments, subcommand included.
+     * @param environment this process's environment ({@value #JAVA_OPTS_ENV}, split at blanks as the shell does).
+     * @param worldSize   the ring's size.
+     * @param rank        the child's rank.
+     * @return java, its options, the class path and main class, {@code args} and the child's own options.
+     */
+    static List<String> childCommand(final List<String> args, final Map<String, String> environment, final int worldSize,
+        final int rank)
     {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add(CHILD_HEAP);
+        for (final String option : environment.getOrDefault(JAVA_OPTS_ENV, "").split("[ \t\n]+"))
+        {
+            if (!option.isEmpty())
+            {
+                command.add(option);
+            }
+        }
         command.addAll(QringCli.JVM_OPENS);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(QringCli.class.getName());
-        command.addAll(cli.originalArgs());
-        command.add("--child-rank");
-        command.add(Integer.toString(rank));
+        command.addAll(args);
+        command.addAll(RingOptions.childOptions(worldSize, rank));
         return command;
     }
 }
