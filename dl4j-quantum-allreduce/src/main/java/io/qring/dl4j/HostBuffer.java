@@ -22,6 +22,50 @@ abstract class HostBuffer implements Comparable<HostBuffer>
     static final int MAX_LENGTH = Integer.MAX_VALUE - 8;
 
     /**
+     * Fails fast unless ND4J runs on its CPU backend (nd4j-native): buffers are copied through the host
+     * address of ND4J's data buffers, bypassing the host/device synchronisation of other backends, which
+     * would hand the ring stale memory without any error.
+     *
+     * @throws IllegalStateException naming the backend when it is not the CPU one.
+     */
+    static void requireCpuBackend()
+    {
+        requireCpuBackend(Nd4j.getEnvironment().isCPU(), Nd4j.getBackend().getClass().getName());
+    }
+
+    /**
+     * @param cpu     whether ND4J's environment reports its CPU backend.
+     * @param backend class name of ND4J's backend, for the message.
+     * @throws IllegalStateException naming the backend when {@code cpu} is {@code false}.
+     */
+    static void requireCpuBackend(final boolean cpu, final String backend)
+    {
+        if (!cpu)
+        {
+            throw new IllegalStateException("the quantum ring's DL4J adapters support only ND4J's CPU backend (nd4j-native), " +
+                "but ND4J runs on " + backend + ": they copy parameters and updates through host memory without ND4J's " +
+                "host/device synchronisation and would exchange stale values; train on nd4j-native");
+        }
+    }
+
+    /**
+     * Checks that the ring can exchange a model's parameters: they must be FLOAT or DOUBLE.
+     *
+     * @param type dtype of the model's parameters.
+     * @return {@code type}.
+     * @throws IllegalArgumentException naming the dtype for any other.
+     */
+    static DataType requireSupported(final DataType type)
+    {
+        if (type != DataType.FLOAT && type != DataType.DOUBLE)
+        {
+            throw new IllegalArgumentException("the quantum ring exchanges FLOAT or DOUBLE parameters; the model uses " + type +
+                " (build it with NeuralNetConfiguration.Builder.dataType(DataType.FLOAT) or DOUBLE)");
+        }
+        return type;
+    }
+
+    /**
      * @param type   dtype of the model's parameters; FLOAT or DOUBLE.
      * @param length number of elements.
      * @return a zeroed buffer.
@@ -29,13 +73,7 @@ abstract class HostBuffer implements Comparable<HostBuffer>
      */
     static HostBuffer allocate(final DataType type, final int length)
     {
-        return switch (type)
-        {
-            case FLOAT -> new FloatBuffer(length);
-            case DOUBLE -> new DoubleBuffer(length);
-            default -> throw new IllegalArgumentException(
-                "the quantum ring exchanges FLOAT or DOUBLE parameters; the model uses " + type);
-        };
+        return requireSupported(type) == DataType.FLOAT ? new FloatBuffer(length) : new DoubleBuffer(length);
     }
 
     /**

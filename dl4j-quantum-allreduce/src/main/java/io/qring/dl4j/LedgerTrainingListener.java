@@ -81,8 +81,9 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
 
     /**
      * @param source the current cumulative snapshots of every link this rank can see, e.g.
-     *               {@code ring::linkLedgers} for this rank's two outbound links
-     *               ({@link io.qring.allreduce.RingAllReduce#linkLedgers()}), or
+     *               {@code ring::linkLedgers} for this rank's two link ends
+     *               ({@link io.qring.allreduce.RingAllReduce#linkLedgers()}; the two ends of a quantum link are
+     *               merged by name across whatever the source returns), or
      *               {@code () -> ring.gatherRingLedgers().cumulative()} for every link of the ring
      *               ({@link io.qring.allreduce.RingAllReduce#gatherRingLedgers()}, a collective: every rank
      *               must report the same iterations); called once at build time and once per reported

@@ -15,10 +15,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (and optionally its updater state, e.g. Adam moments) by their average over the ring
  * ({@link ReduceOp#AVERAGE}), so all replicas leave the averaging step bit-identical.
  *
- * <p>One listener instance serves one model on one rank (attach it with {@code model.addListeners}).
- * The averaging iterations are collectives: all ranks must run the same number of iterations. Inside a
- * {@code ParallelWrapper}, listeners are shared by all workers of the JVM; use DL4J's own
- * {@code TrainingMode.AVERAGING} there, or {@link QuantumRingGradientsAccumulator}.
+ * <p>The iterations after the last periodic averaging would leave the replicas apart, so the listener
+ * also averages at the end of every epoch DL4J reports ({@code onEpochEnd}: {@code fit(DataSetIterator)}
+ * and {@code fit(DataSetIterator, epochs)}), unless the epoch's last iteration was just averaged. Training
+ * loops that call {@code fit(DataSet)} get no epoch events: they call {@link #averageNow(Model)} on every
+ * rank wherever the replicas must agree, e.g. before evaluating or saving the model.
+ *
+ * <p>One listener instance serves one model on one rank (attach it with {@code model.addListeners}); the
+ * first model it sees is the only one it accepts, and its methods are synchronized, so a listener shared
+ * by several training threads (as inside a {@code ParallelWrapper}) fails on the other threads' models
+ * instead of running concurrent collectives on one ring. Every averaging is a collective: all ranks must
+ * run the same number of iterations and epochs and call {@link #averageNow(Model)} alike. Inside a
+ * {@code ParallelWrapper} use DL4J's own {@code TrainingMode.AVERAGING}, or
+ * {@link QuantumRingGradientsAccumulator}.
  */
 public final class ParameterAveragingListener extends BaseTrainingListener
 {
@@ -30,7 +39,10 @@ public final class ParameterAveragingListener extends BaseTrainingListener
     private HostBuffer buffer;
     private INDArray paramsStaging;
     private INDArray stateStaging;
-    private long averagings;
+    private volatile long averagings;
+    private boolean trainedSinceAveraging;
+    private int lastIteration = -1;
+    private int lastEpoch;
 
     /**
      * Use {@link QuantumRing#parameterAveraging(int, boolean)}.
@@ -38,6 +50,7 @@ public final class ParameterAveragingListener extends BaseTrainingListener
      * @param allReduce           the ring; this rank's endpoint.
      * @param frequency           average after every this many iterations, ≥ 1.
      * @param averageUpdaterState whether to average the updater state too.
+     * @throws IllegalStateException when ND4J does not run on its CPU backend.
      */
     ParameterAveragingListener(final AllReduce allReduce, final int frequency, final boolean averageUpdaterState)
     {
@@ -45,6 +58,7 @@ public final class ParameterAveragingListener extends BaseTrainingListener
         {
             throw new IllegalArgumentException("averaging frequency must be at least 1 iteration: " + frequency);
         }
+        HostBuffer.requireCpuBackend();
         this.allReduce = allReduce;
         this.frequency = frequency;
         this.averageUpdaterState = averageUpdaterState;
@@ -56,24 +70,57 @@ public final class ParameterAveragingListener extends BaseTrainingListener
      * @param model     the model just stepped.
      * @param iteration its iteration count (0-based, before increment).
      * @param epoch     its epoch count.
+     * @throws IllegalStateException    when the listener already serves another model.
+     * @throws IllegalArgumentException when the model's parameters are neither FLOAT nor DOUBLE.
      */
     @Override
-    public void iterationDone(final Model model, final int iteration, final int epoch)
+    public synchronized void iterationDone(final Model model, final int iteration, final int epoch)
     {
-        if ((iteration + 1) % frequency != 0)
+        serve(model);
+        lastIteration = iteration;
+        lastEpoch = epoch;
+        trainedSinceAveraging = true;
+        if ((iteration + 1) % frequency == 0)
         {
-            return;
+            average(model, "at iteration " + iteration + ", epoch " + epoch);
         }
-        if (this.model == null)
+    }
+
+    /**
+     * Averages parameters (and updater state) over the ring unless nothing was trained since the last
+     * averaging (the epoch's last iteration was an averaging one, or the epoch had no iterations).
+     *
+     * @param model the model whose epoch ended.
+     * @throws IllegalStateException    when the listener already serves another model.
+     * @throws IllegalArgumentException when the model's parameters are neither FLOAT nor DOUBLE.
+     */
+    @Override
+    public synchronized void onEpochEnd(final Model model)
+    {
+        serve(model);
+        if (trainedSinceAveraging)
         {
-            this.model = model;
+            average(model, "at the end of epoch " + lastEpoch + " (after iteration " + lastIteration + ")");
         }
-        else if (this.model != model)
-        {
-            throw new IllegalStateException("a ParameterAveragingListener serves one model per rank, but was called by a second model " +
-                "(inside ParallelWrapper use TrainingMode.AVERAGING locally or QuantumRingGradientsAccumulator)");
-        }
-        average(model, iteration, epoch);
+    }
+
+    /**
+     * Collective: averages the model's parameters (and, if configured, its updater state) over the ring now,
+     * whatever the iteration, so every replica leaves this call bit-identical. Every rank must call it at
+     * the same point of training (after the same number of iterations), or the ranks wait for each other
+     * until the ring's deadline and fail. Use it after a training loop of {@code fit(DataSet)} calls, which
+     * reports no epoch ends, before evaluating or saving the model.
+     *
+     * @param model the model this listener serves.
+     * @throws IllegalStateException    when the listener already serves another model.
+     * @throws IllegalArgumentException when the model's parameters are neither FLOAT nor DOUBLE.
+     * @throws RingTrainingException    when the ring fails, naming the rank and the model size.
+     */
+    public synchronized void averageNow(final Model model)
+    {
+        serve(model);
+        average(model, lastIteration < 0 ? "on request before any iteration" :
+            "on request after iteration " + lastIteration + ", epoch " + lastEpoch);
     }
 
     /** @return how many times this rank has averaged. */
@@ -82,7 +129,21 @@ public final class ParameterAveragingListener extends BaseTrainingListener
         return averagings;
     }
 
-    private void average(final Model model, final int iteration, final int epoch)
+    private void serve(final Model model)
+    {
+        if (this.model == null)
+        {
+            HostBuffer.requireSupported(model.params().dataType());
+            this.model = model;
+        }
+        else if (this.model != model)
+        {
+            throw new IllegalStateException("a ParameterAveragingListener serves one model per rank, but was called by a second model " +
+                "(inside ParallelWrapper use TrainingMode.AVERAGING locally or QuantumRingGradientsAccumulator)");
+        }
+    }
+
+    private void average(final Model model, final String when)
     {
         final INDArray params = model.params();
         final INDArray state = averageUpdaterState ? updaterState(model) : null;
@@ -112,7 +173,7 @@ public final class ParameterAveragingListener extends BaseTrainingListener
         }
         catch (final RuntimeException ex)
         {
-            throw new RingTrainingException("parameter averaging at iteration " + iteration + ", epoch " + epoch +
+            throw new RingTrainingException("parameter averaging " + when +
                 " on rank " + allReduce.rank() + " of " + allReduce.worldSize() + " (" + model.getClass().getSimpleName() +
                 " with " + paramCount + " " + type + " parameters, " + stateCount + " updater state values): " + ex.getMessage(), ex);
         }
@@ -124,6 +185,7 @@ public final class ParameterAveragingListener extends BaseTrainingListener
             state.assign(stateStaging.reshape(state.shape()));
         }
         averagings++;
+        trainedSinceAveraging = false;
     }
 
     private void prepare(final DataType type, final int length, final int paramCount, final int stateCount)

@@ -30,6 +30,10 @@ import java.util.function.Supplier;
  * gradients accumulator; with any other optimization algorithm each rank would silently train alone, so
  * the accumulators obtained for a model reject such models.
  *
+ * <p>CPU backend only: the adapters read and write ND4J buffers through host memory, without the
+ * host/device synchronisation of ND4J's GPU backends, so obtaining an accumulator or a parameter averaging
+ * listener fails with an {@link IllegalStateException} naming the backend unless ND4J runs on nd4j-native.
+ *
  * <p>Closing the ring closes the {@link AllReduce} it was built with.
  */
 public final class QuantumRing implements AutoCloseable
@@ -84,6 +88,7 @@ public final class QuantumRing implements AutoCloseable
      *
      * @return the accumulator, for {@code model.setGradientsAccumulator(...)} or
      * {@code ParallelWrapper.Builder.gradientsAccumulator(...)} with {@code TrainingMode.CUSTOM}.
+     * @throws IllegalStateException when ND4J does not run on its CPU backend.
      */
     public QuantumRingGradientsAccumulator accumulator()
     {
@@ -92,18 +97,25 @@ public final class QuantumRing implements AutoCloseable
 
     /**
      * As {@link #accumulator()}, after checking that the model trains with stochastic gradient descent, the
-     * only DL4J optimizer that calls a gradients accumulator. Its first exchange also checks that every
+     * only DL4J optimizer that calls a gradients accumulator, and that its parameters are FLOAT or DOUBLE, the
+     * dtypes the synchronous ring exchanges. Its first exchange also checks that every
      * rank's model starts from the same parameters (a CRC-32C of them), when every rank built its
      * accumulator this way: every replica applies the same averaged update, so replicas that start apart
      * would stay apart.
      *
      * @param model the model (or, for {@code ParallelWrapper}, the wrapped model) this accumulator will serve.
      * @return the accumulator.
-     * @throws IllegalArgumentException when the model is configured with another optimization algorithm.
+     * @throws IllegalArgumentException when the model is configured with another optimization algorithm, or its
+     *                                  parameters are neither FLOAT nor DOUBLE (e.g. HALF).
+     * @throws IllegalStateException    when ND4J does not run on its CPU backend.
      */
     public QuantumRingGradientsAccumulator accumulator(final Model model)
     {
         requireStochasticGradientDescent(model);
+        if (model.params() != null)
+        {
+            HostBuffer.requireSupported(model.params().dataType());
+        }
         return new QuantumRingGradientsAccumulator(allReduce, nonFiniteUpdatePolicy, exchangeTimeoutNs, model);
     }
 
@@ -120,6 +132,7 @@ public final class QuantumRing implements AutoCloseable
      * @return the accumulator.
      * @throws IllegalArgumentException when the model is configured with an optimization algorithm other than
      *                                  stochastic gradient descent, which would not call the accumulator.
+     * @throws IllegalStateException    when ND4J does not run on its CPU backend.
      */
     public RingEncodedGradientsAccumulator sparseAccumulator(final Model model, final int localWorkers)
     {
@@ -138,6 +151,7 @@ public final class QuantumRing implements AutoCloseable
      * @param thresholdAlgorithm how each worker picks its encoding threshold.
      * @param residualProcessor  optional residual post-processing, or {@code null}.
      * @return the accumulator.
+     * @throws IllegalStateException when ND4J does not run on its CPU backend.
      */
     public RingEncodedGradientsAccumulator sparseAccumulator(
         final long numParams,
@@ -172,7 +186,10 @@ public final class QuantumRing implements AutoCloseable
 
     /**
      * @param frequency average after every this many iterations, ≥ 1.
-     * @return a new listener averaging parameters (not updater state) over the ring.
+     * @return a new listener averaging parameters (not updater state) over the ring, after every
+     * {@code frequency}-th iteration and at the end of every epoch; see {@link ParameterAveragingListener#averageNow}
+     * for training loops without epoch events.
+     * @throws IllegalStateException when ND4J does not run on its CPU backend.
      */
     public ParameterAveragingListener parameterAveraging(final int frequency)
     {
@@ -182,7 +199,9 @@ public final class QuantumRing implements AutoCloseable
     /**
      * @param frequency           average after every this many iterations, ≥ 1.
      * @param averageUpdaterState whether the updater state (e.g. Adam moments) is averaged too.
-     * @return a new listener averaging over the ring.
+     * @return a new listener averaging over the ring, after every {@code frequency}-th iteration and at the end
+     * of every epoch.
+     * @throws IllegalStateException when ND4J does not run on its CPU backend.
      */
     public ParameterAveragingListener parameterAveraging(final int frequency, final boolean averageUpdaterState)
     {

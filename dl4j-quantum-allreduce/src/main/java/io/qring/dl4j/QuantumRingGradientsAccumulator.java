@@ -78,6 +78,7 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
      * @param timeoutNs             longest a worker waits for its iteration's exchange to complete.
      * @param model                 the model trained on this rank, whose parameters the first exchange checks
      *                              are every rank's; {@code null} if unknown.
+     * @throws IllegalStateException when ND4J does not run on its CPU backend.
      */
     QuantumRingGradientsAccumulator(
         final AllReduce allReduce,
@@ -85,6 +86,7 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
         final long timeoutNs,
         final Model model)
     {
+        HostBuffer.requireCpuBackend();
         this.allReduce = allReduce;
         this.model = model;
         this.nonFiniteUpdatePolicy = nonFiniteUpdatePolicy;
@@ -101,8 +103,10 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
      * @param epochNumber     the model's epoch count, for messages.
      * @throws RingTrainingException when ranks train different models (or, for an accumulator built with its
      *                               model, models that start from different parameters), the ring fails, a local worker does
-     *                               not arrive in time, an update is not finite under {@link NonFiniteUpdatePolicy#FAIL},
-     *                               or an {@link ExchangeListener} failed in this or an earlier iteration.
+     *                               not arrive in time, fails or disagrees on the number of workers in the round (in this
+     *                               or an earlier iteration), an update is not finite under
+     *                               {@link NonFiniteUpdatePolicy#FAIL}, or an {@link ExchangeListener} failed in this or
+     *                               an earlier iteration.
      */
     @Override
     public void storeUpdate(final INDArray array, final int iterationNumber, final int epochNumber)
@@ -130,11 +134,23 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
             }
             throw ex;
         }
-        rendezvous.round(
-            parties(),
-            slot,
-            workers -> exchange(workers, iterationNumber, epochNumber),
-            (worker, apply) -> worker.take(apply ? combined : null));
+        try
+        {
+            rendezvous.round(
+                parties(),
+                slot,
+                workers -> exchange(workers, iterationNumber, epochNumber),
+                (worker, apply) -> worker.take(apply ? combined : null));
+        }
+        catch (final RingTrainingException ex)
+        {
+            throw ex;
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new RingTrainingException(context(iterationNumber, epochNumber, slot.update.length(), slot.update.dataType()) +
+                ": " + ex.getMessage(), ex);
+        }
     }
 
     /**

@@ -47,6 +47,7 @@ public class RingEncodingHandler extends EncodingHandler
      * @param residualProcessor  optional post-processing of the residual, or {@code null}.
      * @param boundary           most elements per sparse message, or {@code null} for no limit.
      * @param timeoutNs          longest a worker waits for its iteration's exchange to complete.
+     * @throws IllegalStateException when ND4J does not run on its CPU backend.
      */
     public RingEncodingHandler(
         final AllReduce allReduce,
@@ -68,6 +69,7 @@ public class RingEncodingHandler extends EncodingHandler
      * @param boundary           most elements per sparse message, or {@code null} for no limit.
      * @param timeoutNs          longest a worker waits for its iteration's exchange to complete.
      * @param model              the model trained on this rank, or {@code null} if unknown.
+     * @throws IllegalStateException when ND4J does not run on its CPU backend.
      */
     RingEncodingHandler(
         final AllReduce allReduce,
@@ -78,6 +80,7 @@ public class RingEncodingHandler extends EncodingHandler
         final Model model)
     {
         super(thresholdAlgorithm, residualProcessor, boundary, false);
+        HostBuffer.requireCpuBackend();
         this.allReduce = allReduce;
         this.model = model;
         this.rendezvous = new WorkerRendezvous<>(timeoutNs, "sparse update exchange on rank " + allReduce.rank());
@@ -104,6 +107,9 @@ public class RingEncodingHandler extends EncodingHandler
      * @param iterationNumber the model's iteration count.
      * @param epochNumber     the model's epoch count.
      * @return whether this worker sent a message.
+     * @throws RingTrainingException naming the rank, iteration and model size when the ring fails, a local worker
+     *                               does not arrive in time, fails or disagrees on the number of workers in the round
+     *                               (in this or an earlier iteration), or an exchange listener failed.
      */
     @Override
     public boolean broadcastUpdates(final INDArray updates, final int iterationNumber, final int epochNumber)
@@ -131,7 +137,18 @@ public class RingEncodingHandler extends EncodingHandler
         }
         final Outgoing outgoing = new Outgoing(iterationNumber, epochNumber, updates.length(), updates.dataType(), staged.get());
         staged.remove();
-        rendezvous.round(consumersThisRound(), outgoing, this::exchange, (mine, done) -> { });
+        try
+        {
+            rendezvous.round(consumersThisRound(), outgoing, this::exchange, (mine, done) -> { });
+        }
+        catch (final RingTrainingException ex)
+        {
+            throw ex;
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new RingTrainingException(context(outgoing) + ": " + ex.getMessage(), ex);
+        }
         return sent;
     }
 

@@ -2,8 +2,9 @@ package io.qring.dl4j;
 
 /**
  * Training over the ring cannot go on: a rank trains another model, an update is not finite under
- * {@link NonFiniteUpdatePolicy#FAIL}, the ring failed or a local worker did not arrive in time. The message
- * names the rank, iteration and model size; the cause carries the ring's own report.
+ * {@link NonFiniteUpdatePolicy#FAIL}, the ring failed, or a local worker did not arrive in time, failed or
+ * disagreed on the number of workers in the round. The message names the rank, iteration and model size; the
+ * cause carries the ring's (or the local rendezvous') own report.
  */
 public class RingTrainingException extends RuntimeException
 {

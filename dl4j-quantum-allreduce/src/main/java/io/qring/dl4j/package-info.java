@@ -3,6 +3,14 @@
  * updater and loss; only the gradient exchange changes. Everything is obtained from a
  * {@link io.qring.dl4j.QuantumRing} built around this rank's {@link io.qring.allreduce.AllReduce}.
  *
+ * <p><b>CPU backend only.</b> The adapters copy parameters and updates between ND4J buffers and the ring
+ * through host memory, without the host/device synchronisation of ND4J's GPU backends, which would hand
+ * the ring stale values without any error; so the accumulators and the parameter averaging listener
+ * refuse, when built, an ND4J backend other than the CPU one (nd4j-native), naming it. The synchronous
+ * accumulator and parameter averaging exchange FLOAT or DOUBLE parameters: {@code ring.accumulator(model)}
+ * rejects other dtypes (e.g. HALF) up front, parameter averaging at the model's first iteration, and
+ * {@code ring.accumulator()}, built without the model, at the first exchange.
+ *
  * <h2>Synchronous ring, one rank per JVM</h2>
  * <pre>{@code
  * // before: MultiLayerNetwork model = ...; model.fit(iterator);
@@ -31,8 +39,12 @@
  * <h2>Parameter averaging every k iterations, and the ledger</h2>
  * <pre>{@code
  * QuantumRing ring = QuantumRing.builder().allReduce(allReduce).build();
- * model.addListeners(ring.parameterAveraging(10));
+ * ParameterAveragingListener averaging = ring.parameterAveraging(10);
+ * model.addListeners(averaging);
  * model.addListeners(ring.ledgerListener(ledgerSource));   // per-iteration link counts via SLF4J
+ * model.fit(iterator);            // also averages at the end of every epoch, so the replicas end equal
+ * // a loop of model.fit(dataSet) reports no epoch ends: on every rank, before evaluating or saving,
+ * averaging.averageNow(model);    // collective: every rank calls it at the same point
  * }</pre>
  *
  * <p>What DL4J hands over (verified in the M2.1 sources, {@code StochasticGradientDescent.optimize}):

@@ -195,6 +195,30 @@ class BadInputTest
         assertNotNull(ring.sparseAccumulator(sgd, 1));
     }
 
+    /**
+     * The synchronous ring exchanges FLOAT or DOUBLE parameters: a HALF model is refused where it is given
+     * (parameter averaging at its first iteration, not only at the first averaging one), naming the dtype.
+     * The sparse accumulator, which exchanges DL4J's integer-encoded updates, trains HALF models.
+     */
+    @Test
+    void shouldRejectAHalfModelWhereTheSynchronousRingOrAveragingIsGivenIt()
+    {
+        final ThreadedAllReduce single = ThreadedAllReduce.ring(1, DEADLINE).get(0);
+        final QuantumRing ring = QuantumRing.builder().allReduce(single).build();
+        final MultiLayerNetwork half = Fixtures.regressionMlp(DataType.HALF, Fixtures.sgd(), 8);
+
+        final IllegalArgumentException sync = assertThrows(IllegalArgumentException.class, () -> ring.accumulator(half));
+        assertTrue(sync.getMessage().contains("exchanges FLOAT or DOUBLE parameters; the model uses HALF"), sync.getMessage());
+
+        final ParameterAveragingListener averaging = ring.parameterAveraging(10);
+        final IllegalArgumentException averaged = assertThrows(IllegalArgumentException.class, () -> averaging.iterationDone(half, 0, 0));
+        assertTrue(averaged.getMessage().contains("the model uses HALF"), averaged.getMessage());
+        assertEquals(0, single.allGatherCalls() + single.allReduceCalls(), "nothing crossed the ring");
+
+        assertNotNull(ring.sparseAccumulator(half, 1));
+        assertNotNull(ring.accumulator(Fixtures.regressionMlp(DataType.DOUBLE, Fixtures.sgd(), 8)));
+    }
+
     private static MultiLayerNetwork network(final OptimizationAlgorithm algorithm)
     {
         final MultiLayerNetwork network = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()

@@ -1,5 +1,6 @@
 package io.qring.dl4j;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -8,6 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +17,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HostBufferTest
 {
+    @Test
+    void shouldAcceptThisMachinesCpuBackend()
+    {
+        assertTrue(Nd4j.getEnvironment().isCPU(), Nd4j.getBackend().getClass().getName());
+        assertDoesNotThrow(() -> HostBuffer.requireCpuBackend());
+    }
+
+    @Test
+    void shouldRefuseAnyOtherBackendNamingIt()
+    {
+        final IllegalStateException failure = assertThrows(IllegalStateException.class,
+            () -> HostBuffer.requireCpuBackend(false, "org.nd4j.linalg.jcublas.JCublasBackend"));
+
+        assertTrue(failure.getMessage().contains("support only ND4J's CPU backend (nd4j-native), but ND4J runs on " +
+            "org.nd4j.linalg.jcublas.JCublasBackend"), failure.getMessage());
+    }
+
     @ParameterizedTest
     @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
     void shouldCopyVectorsInAndOutAtAnOffset(final DataType type)

@@ -35,7 +35,7 @@ public abstract class TrainingCommand extends RingCommand
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "sync",
         description = "sync: every update averaged over the ring (default); sparse: DL4J's threshold-encoded updates " +
             "travel the ring and every rank applies all of them (the default learning rate is divided by the ranks); " +
-            "averaging: parameters averaged every --average-every iterations.")
+            "averaging: parameters averaged every --average-every iterations and at the end of every epoch.")
     private ExchangeMode mode;
 
     @Option(names = "--average-every", paramLabel = "K", defaultValue = "" + DEFAULT_AVERAGE_EVERY,

@@ -7,6 +7,9 @@ public enum ExchangeMode
     SYNC,
     /** DL4J's threshold/bitmap-encoded updates travel the ring (DL4J's SHARED_GRADIENTS semantics). */
     SPARSE,
-    /** Ranks train locally and average their parameters over the ring every k iterations. */
+    /**
+     * Ranks train locally and average their parameters over the ring every k iterations and at the end of
+     * every epoch, so every epoch ends with the same parameters on every rank.
+     */
     AVERAGING
 }

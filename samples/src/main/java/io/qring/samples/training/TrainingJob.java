@@ -2,6 +2,7 @@ package io.qring.samples.training;
 
 import io.qring.allreduce.RingAllReduce;
 import io.qring.channel.ledger.LedgerSnapshot;
+import io.qring.dl4j.ParameterAveragingListener;
 import io.qring.dl4j.QuantumRing;
 import io.qring.samples.data.Sharding;
 import io.qring.samples.data.TrainTestData;
@@ -15,6 +16,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.zip.CRC32;
 
 /**
@@ -22,10 +24,14 @@ import java.util.zip.CRC32;
  * disjoint shard of the training set in the same number of minibatches as every other rank, and the
  * gradient exchange of the chosen {@link ExchangeMode} over the ring. After each iteration the rank
  * records its minibatch loss, the time of its {@code fit} call and score read (forward, backward, the
- * exchange and the update; {@link RankResult#iterationSeconds()}) and the cumulative ledgers of its links. After each epoch
- * rank 0 evaluates the whole test set and records, with the accuracy, the epoch's wall time on rank 0
- * ({@link Evaluation#epochSeconds()}): from the reset of its shard to the end of its last iteration, so
- * it also counts drawing the batches from the shard and the per-iteration recording, but not the evaluation.
+ * exchange and the update; {@link RankResult#iterationSeconds()}) and the cumulative ledgers of its links. At the end
+ * of each epoch every rank in {@link ExchangeMode#AVERAGING} mode averages its parameters over the ring once
+ * more (the iterations after the epoch's last periodic averaging would otherwise leave the ranks apart); its
+ * link counts go to the ledgers recorded for the epoch's last iteration. Then rank 0 evaluates the whole
+ * test set, with the same parameters as every rank, and records, with the accuracy, the epoch's wall time
+ * on rank 0 ({@link Evaluation#epochSeconds()}): from the reset of its shard to the end of its last
+ * iteration and of the epoch-end averaging, so it also counts drawing the batches from the shard and the
+ * per-iteration recording, but not the evaluation.
  */
 public final class TrainingJob implements RankJob
 {
@@ -68,7 +74,8 @@ public final class TrainingJob implements RankJob
         final int rank = ring.rank();
         final MultiLayerNetwork model = settings.model().create(data.train().exampleShape(), data.train().numClasses(),
             settings.updater().updater(settings.learningRate()), settings.seed());
-        attachExchange(model, QuantumRing.builder().allReduce(ring).exchangeTimeout(settings.exchangeTimeout()).build());
+        final BooleanSupplier epochEnd =
+            attachExchange(model, QuantumRing.builder().allReduce(ring).exchangeTimeout(settings.exchangeTimeout()).build());
         final DataSetIterator shard = data.trainIterator(rank, ring.worldSize(), settings.batchSize(), settings.seed());
         final List<Double> losses = new ArrayList<>();
         final List<Double> seconds = new ArrayList<>();
@@ -92,6 +99,10 @@ public final class TrainingJob implements RankJob
                 hooks.progress().iterationDone(rank, iteration, loss);
                 iteration++;
             }
+            if (epochEnd.getAsBoolean())
+            {
+                ledgers.set(ledgers.size() - 1, ring.linkLedgers());
+            }
             if (0 == rank)
             {
                 final double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
@@ -104,13 +115,37 @@ public final class TrainingJob implements RankJob
             parameterChecksum(model), (System.nanoTime() - start) / 1e9);
     }
 
-    private void attachExchange(final MultiLayerNetwork model, final QuantumRing quantumRing)
+    /**
+     * Sets up the model's exchange of the chosen mode.
+     *
+     * @return what every rank runs at the end of each epoch so that all ranks hold the same parameters, and
+     * which tells whether it used the ring: the final averaging in {@link ExchangeMode#AVERAGING} mode (a
+     * collective), nothing in the other modes, whose ranks agree after every iteration.
+     */
+    private BooleanSupplier attachExchange(final MultiLayerNetwork model, final QuantumRing quantumRing)
     {
         switch (settings.mode())
         {
-            case SYNC -> model.setGradientsAccumulator(quantumRing.accumulator(model));
-            case SPARSE -> model.setGradientsAccumulator(quantumRing.sparseAccumulator(model, 1));
-            case AVERAGING -> model.addListeners(quantumRing.parameterAveraging(settings.averageEvery()));
+            case SYNC ->
+            {
+                model.setGradientsAccumulator(quantumRing.accumulator(model));
+                return () -> false;
+            }
+            case SPARSE ->
+            {
+                model.setGradientsAccumulator(quantumRing.sparseAccumulator(model, 1));
+                return () -> false;
+            }
+            case AVERAGING ->
+            {
+                final ParameterAveragingListener averaging = quantumRing.parameterAveraging(settings.averageEvery());
+                model.addListeners(averaging);
+                return () ->
+                {
+                    averaging.averageNow(model);
+                    return true;
+                };
+            }
             default -> throw new IllegalStateException("unknown exchange mode " + settings.mode());
         }
     }

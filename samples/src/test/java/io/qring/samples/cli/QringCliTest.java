@@ -118,6 +118,8 @@ class QringCliTest
                 CliRun.mnistCache(), "--report", report.toString()}, SMALL_MNIST));
 
             assertEquals(0, run.status(), run::describe);
+            assertTrue(run.out().contains(" on every rank"), run::describe);
+            assertFalse(run.out().contains("ranks differ"), run::describe);
             final ReportFilesCheck files = ReportFilesCheck.read(report);
             assertEquals(List.of("quantum"), files.runs());
             assertEquals(13, files.losses().get("quantum").size());

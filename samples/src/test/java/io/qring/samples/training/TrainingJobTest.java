@@ -9,6 +9,7 @@ import io.qring.samples.launcher.ProgressSink;
 import io.qring.samples.launcher.QuantumLinkPlan;
 import io.qring.samples.launcher.RankResult;
 import io.qring.samples.launcher.RingPlan;
+import io.qring.samples.launcher.RunOutcome;
 import io.qring.samples.launcher.ThreadLauncher;
 import io.qring.samples.report.Evaluation;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,27 @@ class TrainingJobTest
                 "epoch " + (epoch + 1) + ": " + evaluation.epochSeconds() + " s, fit calls " + fitSeconds + " s, pauses " + pauses + " s");
             assertTrue(evaluation.epochSeconds() < rank0.wallSeconds());
         }
+    }
+
+    /**
+     * Averaging mode, four iterations per epoch, averaging every three: the last iteration of each epoch is not
+     * a periodic averaging one, so only the epoch-end averaging makes every rank end with the same parameters
+     * (what the console summary reports as "on every rank" instead of "ranks differ").
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldEndEveryEpochOfAveragingModeWithTheSameParametersOnEveryRank()
+    {
+        final TrainingJob job = new TrainingJob(data(), new TrainingSettings(ModelKind.MLP, UpdaterKind.NESTEROVS, 0.1,
+            ExchangeMode.AVERAGING, 3, EPOCHS, BATCH, SEED, Duration.ofSeconds(20)));
+        assertEquals(4 * EPOCHS, job.iterations(RANKS));
+
+        final RunOutcome outcome = ThreadLauncher.run(plan(), job, (kind, ranks) -> new PausingSink()).get(0);
+
+        assertTrue(outcome.ranksAgree(), () -> "final parameter CRCs " + outcome.ranks().stream()
+            .map(r -> Long.toHexString(r.finalStateCrc())).toList());
+        assertEquals(outcome.ranks().get(0).finalStateCrc(), outcome.ranks().get(1).finalStateCrc());
+        assertEquals(EPOCHS, outcome.ranks().get(0).evaluations().size());
     }
 
     /** Pauses rank 0 after each of its iterations, outside {@code fit}. */
