@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * What one rank recorded during a job: per iteration its loss, duration and the cumulative ledgers of
- * its two outbound links, plus its evaluations, the QBER estimates of the link it receives on, and a
+ * its two link ends ({@code RingAllReduce.linkLedgers()}), plus its evaluations, the QBER estimates of the link it receives on, and a
  * checksum of its final state (model parameters or all-reduce output) to compare ranks and runs.
  *
  * @param rank             the rank.
