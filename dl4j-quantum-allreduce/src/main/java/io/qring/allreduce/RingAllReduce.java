@@ -905,7 +905,7 @@ public final class RingAllReduce implements AllReduce
      */
     public record RingLedgers(List<LedgerSnapshot> cumulative, List<LedgerSnapshot> lastOperation)
     {
-        private static final ObjectMapper JSON = new ObjectMapper();
+        private static final ObjectMapper JSON = LedgerJson.mapper();
 
         /**
          * @param cumulative    what each link carried from the ring's start up to the gather (excluded).
@@ -917,7 +917,7 @@ public final class RingAllReduce implements AllReduce
             lastOperation = List.copyOf(lastOperation);
         }
 
-        /** @return {@code {"cumulative":[...],"lastOperation":[...]}}, each link as {@link LedgerSnapshot#toJson()} writes it. */
+        /** @return {@code {"cumulative":[...],"lastOperation":[...]}}, each link as {@link LedgerJson} writes it. */
         public String toJson()
         {
             try

@@ -3,6 +3,7 @@ package io.qring.dl4j;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qring.allreduce.LedgerJson;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerDeltas;
 import io.qring.channel.ledger.LedgerSnapshot;
@@ -40,7 +41,7 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
     public static final String TOTAL_LINK = "total";
 
     private static final Logger LOG = LoggerFactory.getLogger(LedgerTrainingListener.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = LedgerJson.mapper();
 
     private final Supplier<List<LedgerSnapshot>> source;
     private final BufferedWriter csv;
@@ -191,7 +192,7 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
         {
             for (final LedgerSnapshot delta : deltas)
             {
-                LOG.debug("iteration {} epoch {} link {}", iteration, epoch, delta.toJson());
+                LOG.debug("iteration {} epoch {} link {}", iteration, epoch, LedgerJson.toJson(delta));
             }
         }
     }

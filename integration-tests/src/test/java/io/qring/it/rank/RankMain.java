@@ -3,6 +3,7 @@ package io.qring.it.rank;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qring.allreduce.LedgerJson;
 import io.qring.allreduce.Ring;
 import io.qring.allreduce.RingAllReduce;
 import io.qring.allreduce.aeron.EmbeddedMediaDriver;
@@ -45,7 +46,7 @@ public final class RankMain
     /** Values of each result printed inline. */
     public static final int HEAD_VALUES = 4;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = LedgerJson.mapper();
 
     private final PrintStream out;
     private final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -1,11 +1,5 @@
 package io.qring.channel.ledger;
 
-import com.fasterxml.jackson.annotation.JsonAnyGetter;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -14,12 +8,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Immutable counts of one directed link (or of several merged), as exported to JSON and CSV.
+ * Immutable counts of one directed link (or of several merged), as exported to CSV here and to JSON by
+ * the ring module ({@code io.qring.allreduce.LedgerJson}): this module depends on nothing but Agrona and SLF4J.
  */
-@JsonPropertyOrder({"link", "goodputBitsPerQubit", "capacityBitsPerQubit"})
 public final class LedgerSnapshot
 {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final LedgerCounter[] COUNTERS = LedgerCounter.values();
 
     private final String link;
@@ -86,7 +79,6 @@ public final class LedgerSnapshot
     }
 
     /** @return the link (or merged view) these counts belong to. */
-    @JsonProperty("link")
     public String link()
     {
         return link;
@@ -102,7 +94,6 @@ public final class LedgerSnapshot
     }
 
     /** @return the dense-coding capacity bound 2 − H(p) of the link noise, bits per qubit. */
-    @JsonProperty("capacityBitsPerQubit")
     public double capacityBitsPerQubit()
     {
         return capacityBitsPerQubit;
@@ -115,7 +106,6 @@ public final class LedgerSnapshot
      *
      * @return goodput in bits per qubit.
      */
-    @JsonProperty("goodputBitsPerQubit")
     public double goodputBitsPerQubit()
     {
         final long qubits = get(LedgerCounter.ONLINE_QUBITS) + get(LedgerCounter.RETRANSMITTED_QUBITS);
@@ -140,7 +130,6 @@ public final class LedgerSnapshot
     }
 
     /** @return counts keyed by {@link LedgerCounter#key()}, in declaration order. */
-    @JsonAnyGetter
     public Map<String, Long> counts()
     {
         final Map<String, Long> map = new LinkedHashMap<>();
@@ -149,19 +138,6 @@ public final class LedgerSnapshot
             map.put(c.key(), values[c.ordinal()]);
         }
         return map;
-    }
-
-    /** @return this snapshot as one JSON object. */
-    public String toJson()
-    {
-        try
-        {
-            return JSON.writeValueAsString(this);
-        }
-        catch (final JsonProcessingException ex)
-        {
-            throw new IllegalStateException("ledger snapshot could not be written as JSON", ex);
-        }
     }
 
     /** @return the CSV header matching {@link #toCsvRow()}. */
@@ -202,6 +178,7 @@ public final class LedgerSnapshot
     @Override
     public String toString()
     {
-        return toJson();
+        return link + " " + counts() + ", goodputBitsPerQubit=" + goodputBitsPerQubit() + ", capacityBitsPerQubit=" +
+            capacityBitsPerQubit;
     }
 }

@@ -1,7 +1,5 @@
 package io.qring.channel.ledger;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -143,29 +141,6 @@ class LedgerTest
         ledger.add(LedgerCounter.ONLINE_QUBITS, 100);
         ledger.add(LedgerCounter.FALLBACK_CLASSICAL_BITS, 800);
         assertEquals(2.0, ledger.snapshot().goodputBitsPerQubit(), 1e-15);
-    }
-
-    @Test
-    void shouldWriteJsonThatJacksonReadsBackToTheSameCounts() throws Exception
-    {
-        final LinkLedger ledger = new LinkLedger("2->3");
-        long value = 1;
-        for (final LedgerCounter counter : LedgerCounter.values())
-        {
-            ledger.add(counter, value);
-            value *= 3;
-        }
-        ledger.capacityBitsPerQubit(1.75);
-        final LedgerSnapshot snapshot = ledger.snapshot();
-        final JsonNode json = new ObjectMapper().readTree(snapshot.toJson());
-        assertEquals("2->3", json.get("link").asText());
-        assertEquals(1.75, json.get("capacityBitsPerQubit").asDouble());
-        assertEquals(snapshot.goodputBitsPerQubit(), json.get("goodputBitsPerQubit").asDouble());
-        for (final LedgerCounter counter : LedgerCounter.values())
-        {
-            assertEquals(snapshot.get(counter), json.get(counter.key()).asLong(), counter.key());
-        }
-        assertEquals(LedgerCounter.values().length + 3, json.size());
     }
 
     @Test

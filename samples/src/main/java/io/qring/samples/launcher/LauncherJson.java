@@ -1,25 +1,17 @@
 package io.qring.samples.launcher;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonDeserializer;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.module.SimpleModule;
-import io.qring.channel.ledger.LedgerCounter;
-import io.qring.channel.ledger.LedgerSnapshot;
-import io.qring.channel.ledger.LinkLedger;
+import io.qring.allreduce.LedgerJson;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
  * JSON of what ranks exchange with their launcher ({@link LauncherMessage}, {@link RankResult}). Ledger
- * snapshots are written in their own JSON form ({@link LedgerSnapshot#toJson()}) and read back exactly.
+ * snapshots are written in their own JSON form ({@link LedgerJson}) and read back exactly.
  */
 final class LauncherJson
 {
@@ -27,7 +19,7 @@ final class LauncherJson
     static final ObjectMapper MAPPER = JsonMapper.builder()
         .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .addModule(new SimpleModule("qring-ledger").addDeserializer(LedgerSnapshot.class, new SnapshotDeserializer()))
+        .addModule(LedgerJson.MODULE)
         .build();
 
     private LauncherJson()
@@ -55,36 +47,6 @@ final class LauncherJson
         catch (final JsonProcessingException ex)
         {
             throw new UncheckedIOException("could not read a " + type.getSimpleName() + " from JSON: " + ex.getOriginalMessage(), ex);
-        }
-    }
-
-    /** Rebuilds a snapshot from {@code {"link": ..., "capacityBitsPerQubit": ..., "<counter key>": n, ...}}. */
-    private static final class SnapshotDeserializer extends JsonDeserializer<LedgerSnapshot>
-    {
-        @Override
-        public LedgerSnapshot deserialize(final JsonParser parser, final DeserializationContext context) throws IOException
-        {
-            final JsonNode node = parser.readValueAsTree();
-            final JsonNode link = node.get("link");
-            if (null == link || !link.isTextual())
-            {
-                throw new IOException("ledger snapshot without a link name: " + node);
-            }
-            final LinkLedger ledger = new LinkLedger(link.asText());
-            for (final LedgerCounter counter : LedgerCounter.values())
-            {
-                final JsonNode value = node.get(counter.key());
-                if (null != value)
-                {
-                    ledger.add(counter, value.asLong());
-                }
-            }
-            final JsonNode capacity = node.get("capacityBitsPerQubit");
-            if (null != capacity)
-            {
-                ledger.capacityBitsPerQubit(capacity.asDouble());
-            }
-            return ledger.snapshot();
         }
     }
 }

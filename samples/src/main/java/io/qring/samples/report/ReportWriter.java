@@ -2,6 +2,7 @@ package io.qring.samples.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.qring.allreduce.LedgerJson;
 import io.qring.channel.ledger.LedgerSnapshot;
 import org.knowm.xchart.BitmapEncoder;
 
@@ -40,7 +41,7 @@ public final class ReportWriter
     /** Command line, seed and configuration as JSON. */
     public static final String REPRODUCE_JSON = "reproduce.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = LedgerJson.mapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private ReportWriter()
     {

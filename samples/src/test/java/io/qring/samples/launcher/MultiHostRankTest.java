@@ -1,5 +1,6 @@
 package io.qring.samples.launcher;
 
+import io.qring.allreduce.LedgerJson;
 import io.qring.allreduce.RingAllReduce;
 import io.qring.allreduce.config.LinkRateModel;
 import io.qring.allreduce.config.TransportKind;
@@ -208,7 +209,7 @@ class MultiHostRankTest
 
     private static String json(final List<LedgerSnapshot> ledgers)
     {
-        return ledgers.stream().map(LedgerSnapshot::toJson).collect(Collectors.joining(",", "[", "]"));
+        return ledgers.stream().map(LedgerJson::toJson).collect(Collectors.joining(",", "[", "]"));
     }
 
     private static int freeUdpPort() throws IOException

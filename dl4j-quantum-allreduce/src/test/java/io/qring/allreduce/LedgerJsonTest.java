@@ -1,0 +1,72 @@
+package io.qring.allreduce;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LedgerSnapshot;
+import io.qring.channel.ledger.LinkLedger;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class LedgerJsonTest
+{
+    @Test
+    void shouldWriteTheLinkGoodputCapacityAndEveryCounterInOrder() throws Exception
+    {
+        final LedgerSnapshot snapshot = snapshot("2->3", 1.75);
+
+        final JsonNode json = new ObjectMapper().readTree(LedgerJson.toJson(snapshot));
+
+        final List<String> fields = new ArrayList<>();
+        for (final Iterator<String> names = json.fieldNames(); names.hasNext(); )
+        {
+            fields.add(names.next());
+        }
+        final List<String> expected = new ArrayList<>(List.of("link", "goodputBitsPerQubit", "capacityBitsPerQubit"));
+        for (final LedgerCounter counter : LedgerCounter.values())
+        {
+            expected.add(counter.key());
+        }
+        assertEquals(expected, fields);
+        assertEquals("2->3", json.get("link").asText());
+        assertEquals(1.75, json.get("capacityBitsPerQubit").asDouble());
+        assertEquals(snapshot.goodputBitsPerQubit(), json.get("goodputBitsPerQubit").asDouble());
+        for (final LedgerCounter counter : LedgerCounter.values())
+        {
+            assertEquals(snapshot.get(counter), json.get(counter.key()).asLong(), counter.key());
+        }
+    }
+
+    @Test
+    void shouldReadSnapshotsBackExactlyInsideALargerDocument() throws Exception
+    {
+        final ObjectMapper mapper = LedgerJson.mapper();
+        final Map<String, List<LedgerSnapshot>> document = Map.of("links", List.of(snapshot("0->1", 1.5), snapshot("1->0", 2.0)));
+
+        final JsonNode tree = mapper.readTree(mapper.writeValueAsString(document));
+        final LedgerSnapshot first = mapper.treeToValue(tree.get("links").get(0), LedgerSnapshot.class);
+        final LedgerSnapshot second = mapper.treeToValue(tree.get("links").get(1), LedgerSnapshot.class);
+
+        assertEquals(document.get("links"), List.of(first, second));
+    }
+
+    /** A snapshot whose counters all differ (powers of 3), so a mixed-up key shows. */
+    private static LedgerSnapshot snapshot(final String link, final double capacity)
+    {
+        final LinkLedger ledger = new LinkLedger(link);
+        long value = 1;
+        for (final LedgerCounter counter : LedgerCounter.values())
+        {
+            ledger.add(counter, value);
+            value *= 3;
+        }
+        ledger.capacityBitsPerQubit(capacity);
+        return ledger.snapshot();
+    }
+}
