@@ -40,9 +40,9 @@ class PacedRingTest
     @Test
     void pacedRingsTakeAtLeastTheTimeTheirLinksNeedAtTheModelsRates()
     {
-        final Paced classical = runPaced(context(TransportKind.IN_MEMORY, RANKS).linkWrapper(MODEL.pacing()));
+        final Paced classical = runPaced(context(TransportKind.IN_MEMORY, RANKS).linkWrapper(MODEL.pacing()), RANKS, FLOATS);
         final Paced quantum = runPaced(context(TransportKind.IN_MEMORY, RANKS)
-            .linkWrapper(QuantumLinkSettings.builder().build().wrapper().then(MODEL.pacing())));
+            .linkWrapper(QuantumLinkSettings.builder().build().wrapper().then(MODEL.pacing())), RANKS, FLOATS);
 
         final ModelledTime classicalModel = MODEL.classicalRing(classical.links);
         final ModelledTime quantumModel = MODEL.quantumRing(quantum.links);
@@ -70,27 +70,13 @@ class PacedRingTest
     void aCollectiveEndsOnlyOnceItsLastMessageIsTransmitted()
     {
         final int ranks = 2;
-        final RingContext template = context(TransportKind.IN_MEMORY, ranks).linkWrapper(new LinkRateModel(1e6, 1e6, 0.0).pacing());
-        final int floats = ranks * template.chunkLength() / Float.BYTES;
-        try (LocalRing ring = LocalRing.start(template))
-        {
-            final long start = System.nanoTime();
-            ring.run(rank ->
-            {
-                rank.allReduce(floats(5, rank.rank(), floats), ReduceOp.SUM);
-                return null;
-            }, RUN_TIMEOUT_NS);
-            final double seconds = (System.nanoTime() - start) / 1e9;
-            final List<LedgerSnapshot> links = new ArrayList<>();
-            for (final RingAllReduce rank : ring.ranks())
-            {
-                links.add(rank.lastOperationLedgers().get(0));
-            }
-            final ModelledTime model = new LinkRateModel(1e6, 1e6, 0.0).classicalRing(links);
-            assertEquals(3, links.get(0).get(LedgerCounter.MESSAGES), "a descriptor and one chunk per exchange");
-            assertTrue(model.totalSeconds() > 0.2, "the test must pace for a measurable time: " + model);
-            assertTrue(seconds >= model.totalSeconds(), "took " + seconds + " s, the links need " + model.totalSeconds() + " s");
-        }
+        final LinkRateModel megabit = new LinkRateModel(1e6, 1e6, 0.0);
+        final RingContext template = context(TransportKind.IN_MEMORY, ranks).linkWrapper(megabit.pacing());
+        final Paced paced = runPaced(template, ranks, ranks * template.chunkLength() / Float.BYTES);
+        final ModelledTime model = megabit.classicalRing(paced.links);
+        assertEquals(3, paced.links.get(0).get(LedgerCounter.MESSAGES), "a descriptor and one chunk per exchange");
+        assertTrue(model.totalSeconds() > 0.2, "the test must pace for a measurable time: " + model);
+        assertTrue(paced.seconds >= model.totalSeconds(), "took " + paced.seconds + " s, the links need " + model.totalSeconds() + " s");
     }
 
     @Test
@@ -123,14 +109,14 @@ class PacedRingTest
         }
     }
 
-    private static Paced runPaced(final RingContext template)
+    private static Paced runPaced(final RingContext template, final int ranks, final int floats)
     {
         try (LocalRing ring = LocalRing.start(template))
         {
-            final float[][] data = new float[RANKS][];
-            for (int r = 0; r < RANKS; r++)
+            final float[][] data = new float[ranks][];
+            for (int r = 0; r < ranks; r++)
             {
-                data[r] = floats(11, r, FLOATS);
+                data[r] = floats(11, r, floats);
             }
             final long start = System.nanoTime();
             ring.run(rank ->

@@ -28,6 +28,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -334,43 +335,27 @@ class ParameterAveragingListenerTest
         @Override
         public void allReduce(final float[] data, final ReduceOp op)
         {
-            enter();
-            try
+            inside(() ->
             {
                 delegate.allReduce(data, op);
-            }
-            finally
-            {
-                concurrent.decrementAndGet();
-            }
+                return null;
+            });
         }
 
         @Override
         public void allReduce(final double[] data, final ReduceOp op)
         {
-            enter();
-            try
+            inside(() ->
             {
                 delegate.allReduce(data, op);
-            }
-            finally
-            {
-                concurrent.decrementAndGet();
-            }
+                return null;
+            });
         }
 
         @Override
         public byte[][] allGather(final byte[] local)
         {
-            enter();
-            try
-            {
-                return delegate.allGather(local);
-            }
-            finally
-            {
-                concurrent.decrementAndGet();
-            }
+            return inside(() -> delegate.allGather(local));
         }
 
         @Override
@@ -379,13 +364,22 @@ class ParameterAveragingListenerTest
             delegate.close();
         }
 
-        private void enter()
+        /** Runs one collective, counted as running from before its dwell until it returns. */
+        private <T> T inside(final Supplier<T> collective)
         {
             maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
-            final long until = System.nanoTime() + DWELL_NS;
-            while (System.nanoTime() < until)
+            try
             {
-                LockSupport.parkNanos(until - System.nanoTime());
+                final long until = System.nanoTime() + DWELL_NS;
+                while (System.nanoTime() < until)
+                {
+                    LockSupport.parkNanos(until - System.nanoTime());
+                }
+                return collective.get();
+            }
+            finally
+            {
+                concurrent.decrementAndGet();
             }
         }
     }
