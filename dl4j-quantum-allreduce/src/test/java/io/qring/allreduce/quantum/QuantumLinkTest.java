@@ -273,8 +273,9 @@ class QuantumLinkTest
 
     /**
      * T1/T2 memory alone, on a manual clock: pairs distributed at time 0 and used at once decode without
-     * error; the same pairs used after 10 ms of storage (T1 = 1 s, T2 = 0.5 s: symbol error rate
-     * 1 − p_I ≈ 1.2 %) need repairs, and the result is still exactly the noiseless one.
+     * error; the same pairs used after 10 ms of storage (T1 = 1 s, T2 = 0.5 s, both halves stored: symbol
+     * error rate 1 − p_I ≈ 2.5 %, 1.2 % per half; the exact map is MemoryDecoherenceTest's) need repairs,
+     * and the result is still exactly the noiseless one.
      */
     @Test
     void shouldRepairWhatStoredPairsLoseToT1T2MemoryAndNothingWithoutStorage()

@@ -191,6 +191,36 @@ class QberVerifierTest
         final List<VerificationResult> results = rig.run(2000);
         assertEquals(0, VerificationRig.alarms(results));
         assertEquals(0, rig.ledger.get(LedgerCounter.VERIFICATION_ALARMS));
+        final long mismatches = results.stream().mapToLong(VerificationResult::mismatches).sum();
+        final long pairs = results.stream().mapToLong(VerificationResult::sampledPairs).sum();
+        assertBinomial(mismatches, pairs, 2.0 / 3 * 1e-3, "mismatches of depolarizing 1e-3: QBER = 2p/3");
+    }
+
+    /**
+     * The Hoeffding guarantee itself, with the alarm cut from an independent radius √(ln(1/δ)/(2n)): at the
+     * threshold an honest link raises a false alarm with probability at most δ = 0.05 (4.6e-7 at n = 400),
+     * where a verifier that dropped the radius would alarm with probability 0.44.
+     */
+    @Test
+    void shouldBoundTheFalseAlarmProbabilityAtTheThresholdByDelta()
+    {
+        final double delta = 0.05;
+        final int sampled = 400;
+        final VerificationSettings settings = new VerificationSettings(0.05, delta);
+        final double radius = Math.sqrt(Math.log(1 / delta) / (2.0 * sampled));
+        int cut = 0;
+        while ((double)cut / sampled - radius <= 0.05)
+        {
+            cut++;
+        }
+        for (int mismatches = Math.max(0, cut - 5); mismatches <= cut + 5; mismatches++)
+        {
+            assertEquals(mismatches >= cut, settings.isAlarm(mismatches, sampled), mismatches + " of " + sampled + " mismatches");
+        }
+        final double falseAlarm = 1 - new BinomialDistribution(sampled, 0.05).cumulativeProbability(cut - 1);
+        assertTrue(falseAlarm <= delta, "false-alarm probability " + falseAlarm);
+        final long alarms = VerificationRig.alarms(new VerificationRig(10, PauliChannel.dephasing(0.1), settings, sampled).run(2000));
+        assertBinomial(alarms, 2000, falseAlarm, "false alarms at the threshold, δ = 0.05");
     }
 
     @Test
