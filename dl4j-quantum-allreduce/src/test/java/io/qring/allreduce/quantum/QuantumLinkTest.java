@@ -328,6 +328,31 @@ class QuantumLinkTest
         }
     }
 
+    /**
+     * An intercept-resend eavesdropper on a fraction f of one link's pairs acts as dephasing q = f/2 after
+     * the link's own distribution noise, on that link only: depolarizing p then dephasing q has
+     * pI = (1 − p)(1 − q) + (p/3)q, pZ = (p/3)(1 − q) + (1 − p)q and pX = pY = p/3.
+     */
+    @Test
+    void shouldPutAnEavesdroppersDephasingAfterTheDistributionNoiseOfItsLinkOnly()
+    {
+        final double p = 0.03;
+        final double f = 0.4;
+        final QuantumLinkSettings settings = QuantumLinkSettings.builder()
+            .distributionChannel(PauliChannel.depolarizing(p))
+            .eavesdropper(0, 1, new InterceptResendEavesdropper(f))
+            .build();
+
+        final PauliChannel attacked = settings.distributionChannel(0, 1);
+
+        final double q = f / 2;
+        assertEquals((1 - p) * (1 - q) + p / 3 * q, attacked.pI(), 1e-15);
+        assertEquals(p / 3 * (1 - q) + (1 - p) * q, attacked.pZ(), 1e-15);
+        assertEquals(p / 3, attacked.pX(), 1e-15);
+        assertEquals(p / 3, attacked.pY(), 1e-15);
+        assertEquals(PauliChannel.depolarizing(p), settings.distributionChannel(1, 2), "a link without the eavesdropper");
+    }
+
     @Test
     void shouldAbortWithoutDeliveringNumbersWhenAnEavesdropperIsCaught()
     {
