@@ -30,7 +30,7 @@ final class ConsoleSummary
         final Optional<RunOutcome> quantum = find(outcomes, LinkKind.QUANTUM);
         final Optional<RunOutcome> classical = find(outcomes, LinkKind.CLASSICAL);
         quantum.ifPresent(q -> printRatio(out, q.record().ringTotal(), classical.map(c -> c.record().ringTotal())));
-        printStates(out, outcomes);
+        out.println(stateLine(outcomes));
         printAccuracyTarget(out, outcomes);
         out.flush();
     }
@@ -55,7 +55,13 @@ final class ConsoleSummary
         }
     }
 
-    private static void printStates(final PrintWriter out, final List<RunOutcome> outcomes)
+    /**
+     * @param outcomes the runs.
+     * @return each run's final-state checksum and whether its ranks agree, then, for several runs, whether
+     *         they ended identical: only said of runs whose ranks all agree, since rank 0's checksum stands
+     *         for a run only then.
+     */
+    static String stateLine(final List<RunOutcome> outcomes)
     {
         final StringBuilder line = new StringBuilder("Final state (CRC-32 of parameters or result):");
         for (final RunOutcome outcome : outcomes)
@@ -65,10 +71,11 @@ final class ConsoleSummary
         }
         if (outcomes.size() > 1)
         {
+            final boolean ranksAgree = outcomes.stream().allMatch(RunOutcome::ranksAgree);
             final boolean identical = outcomes.stream().mapToLong(RunOutcome::finalStateCrc).distinct().count() == 1;
-            line.append(identical ? " runs identical" : " runs differ");
+            line.append(!ranksAgree ? " runs not compared (ranks differ)" : identical ? " runs identical" : " runs differ");
         }
-        out.println(line.toString().replaceAll(";$", ""));
+        return line.toString().replaceAll(";$", "");
     }
 
     private static void printAccuracyTarget(final PrintWriter out, final List<RunOutcome> outcomes)

@@ -112,7 +112,7 @@ public final class ConsoleProgress implements ProgressSink, AutoCloseable
         }
         else
         {
-            out.printf(Locale.ROOT, "  %-9s %s  (%.1f s)%n", label, line, (System.nanoTime() - startNs) / 1e9);
+            out.printf(Locale.ROOT, "  %-9s %s  (%.1f s since the run started)%n", label, line, (System.nanoTime() - startNs) / 1e9);
             out.flush();
         }
     }
@@ -136,7 +136,7 @@ public final class ConsoleProgress implements ProgressSink, AutoCloseable
         }
         if (lossCount > 0)
         {
-            text.append(String.format(Locale.ROOT, "loss %.4f  ", lossSum / lossCount));
+            text.append(String.format(Locale.ROOT, "mean loss %.4f  ", lossSum / lossCount));
         }
         return text.append(accuracy).toString().strip();
     }

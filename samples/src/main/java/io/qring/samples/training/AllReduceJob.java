@@ -25,7 +25,7 @@ public final class AllReduceJob implements RankJob
 {
     /** Largest difference allowed between a float average and the exact mean of values in [−1, 1). */
     public static final double TOLERANCE = 1e-5;
-    /** Elements checked per iteration (evenly spaced). */
+    /** Elements checked per iteration, about (evenly spaced; see {@link #checkedElements(int)}). */
     public static final int CHECKED_ELEMENTS = 1024;
 
     private final int elements;
@@ -76,9 +76,25 @@ public final class AllReduceJob implements RankJob
             (System.nanoTime() - start) / 1e9);
     }
 
+    /**
+     * @param elements elements of each all-reduce.
+     * @return how many of them the job checks against the exact mean per all-reduce: every
+     *         {@code max(1, elements / }{@value #CHECKED_ELEMENTS}{@code )}-th, from the first.
+     */
+    public static int checkedElements(final int elements)
+    {
+        final int stride = checkStride(elements);
+        return (elements + stride - 1) / stride;
+    }
+
+    private static int checkStride(final int elements)
+    {
+        return Math.max(1, elements / CHECKED_ELEMENTS);
+    }
+
     private void check(final float[] result, final int worldSize, final int iteration)
     {
-        final int stride = Math.max(1, elements / CHECKED_ELEMENTS);
+        final int stride = checkStride(elements);
         for (int j = 0; j < elements; j += stride)
         {
             double sum = 0;
