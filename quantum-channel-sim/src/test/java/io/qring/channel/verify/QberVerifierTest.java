@@ -177,10 +177,23 @@ class QberVerifierTest
         final List<VerificationResult> results = rig.run(300);
         assertEquals(300, VerificationRig.alarms(results), "miss probability per round <= 1e-6");
         assertEquals(300, rig.ledger.get(LedgerCounter.VERIFICATION_ALARMS));
+        long z = 0;
+        long zMismatches = 0;
+        long x = 0;
+        long xMismatches = 0;
         for (final VerificationResult r : results)
         {
             assertTrue(r.lowerBound() > settings.qberThreshold());
+            z += r.zBasisPairs();
+            zMismatches += r.zMismatches();
+            x += r.xBasisPairs();
+            xMismatches += r.xMismatches();
         }
+        // Werner F = 0.99 has e = (1 - F)/3 on each Pauli; a Z measurement of every flying half (dephasing 1/2)
+        // leaves pX = pY = e and makes pZ = 1/2 - e: X-basis mismatches 1/2, Z-basis mismatches 2e.
+        final double e = 0.01 / 3;
+        assertBinomial(xMismatches, x, 0.5, "X-basis mismatches under intercept-resend");
+        assertBinomial(zMismatches, z, 2 * e, "Z-basis mismatches under intercept-resend");
     }
 
     @Test
