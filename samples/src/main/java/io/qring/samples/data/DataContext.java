@@ -28,6 +28,7 @@ public final class DataContext
     private Path dataDirectory;
     private long seed = DEFAULT_SEED;
     private boolean dl4jDownload = true;
+    private MnistSource mnistSource = MnistSource.AUTO;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private Duration readTimeout = DEFAULT_READ_TIMEOUT;
     private String npmCommand = DEFAULT_NPM_COMMAND;
@@ -86,6 +87,23 @@ public final class DataContext
     public boolean dl4jDownload()
     {
         return dl4jDownload;
+    }
+
+    /**
+     * @param source where MNIST is read from; default {@link MnistSource#AUTO}. {@link #dl4jDownload(boolean)}
+     *               only matters when the source may be DL4J's.
+     * @return this.
+     */
+    public DataContext mnistSource(final MnistSource source)
+    {
+        this.mnistSource = source;
+        return this;
+    }
+
+    /** @return where MNIST is read from. */
+    public MnistSource mnistSource()
+    {
+        return mnistSource;
     }
 
     /**
@@ -209,6 +227,7 @@ public final class DataContext
     public DataContext conclude()
     {
         Objects.requireNonNull(npmCommand, "npmCommand");
+        Objects.requireNonNull(mnistSource, "mnistSource");
         requirePositive(connectTimeout, "connectTimeout");
         requirePositive(readTimeout, "readTimeout");
         requirePositive(npmTimeout, "npmTimeout");

@@ -18,6 +18,8 @@ import java.util.Map;
  * Turns the results of every rank of one run into the run's {@link RunRecord}:
  * <ul>
  *   <li>loss of an iteration: the mean over ranks of their minibatch losses, summed in rank order;</li>
+ *   <li>time of an iteration: the slowest rank's (the ranks of a ring wait for each other);</li>
+ *   <li>final state: rank 0's checksum and whether every rank's equals it ({@link RunOutcome#finalState()});</li>
  *   <li>ledger of a directed link: the snapshots of every rank that carry its name, merged (a quantum link's
  *       sending end counts payload, qubits and EPR pairs, its receiving end the classical control bits);</li>
  *   <li>evaluations: rank 0's; QBER estimates: every rank's, by iteration;</li>
@@ -62,14 +64,16 @@ public final class RunAssembler
         for (int i = 0; i < iterations; i++)
         {
             double lossSum = 0;
+            double slowest = 0;
             final List<LedgerSnapshot> ofAllRanks = new ArrayList<>();
             for (final RankResult rank : ranks)
             {
                 lossSum += rank.losses().get(i);
+                slowest = Math.max(slowest, rank.iterationSeconds().get(i));
                 ofAllRanks.addAll(rank.ledgers().get(i));
             }
             final List<LedgerSnapshot> cumulative = LedgerSnapshot.mergeByLink(ofAllRanks);
-            recorder.iteration(i, lossSum / ranks.size(), cumulative);
+            recorder.iteration(i, lossSum / ranks.size(), slowest, cumulative);
             modelled.add(cumulative);
         }
         for (final RankResult rank : ranks)
@@ -86,6 +90,7 @@ public final class RunAssembler
             .forEach(recorder::qber);
         modelled.perLinkSeconds().forEach(recorder::modelledOnlineSeconds);
         recorder.modelledOnlineSeconds(RunRecord.RING, modelled.ringSeconds());
+        recorder.finalState(RunOutcome.finalState(ranks));
         return recorder.finish(wallSeconds);
     }
 

@@ -1,5 +1,6 @@
 package io.qring.samples.launcher;
 
+import io.qring.samples.report.FinalState;
 import io.qring.samples.report.RunRecord;
 
 import java.util.List;
@@ -28,12 +29,23 @@ public record RunOutcome(LinkKind kind, RunRecord record, List<RankResult> ranks
     /** @return whether every rank ended in the same state (same final-state checksum). */
     public boolean ranksAgree()
     {
-        return ranks.stream().mapToLong(RankResult::finalStateCrc).distinct().count() <= 1;
+        return finalState(ranks).ranksAgree();
     }
 
     /** @return rank 0's final-state checksum. */
     public long finalStateCrc()
     {
-        return ranks.get(0).finalStateCrc();
+        return finalState(ranks).crc();
+    }
+
+    /**
+     * How a run ended, as the console and the report show it.
+     *
+     * @param ranks every rank's result, in rank order.
+     * @return rank 0's final-state checksum and whether every rank's equals it.
+     */
+    public static FinalState finalState(final List<RankResult> ranks)
+    {
+        return FinalState.of(ranks.stream().map(RankResult::finalStateCrc).toList());
     }
 }

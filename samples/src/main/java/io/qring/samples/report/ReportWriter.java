@@ -28,11 +28,14 @@ public final class ReportWriter
 {
     /** The HTML page. */
     public static final String INDEX = "index.html";
-    /** Per-run ledger totals and per-iteration, per-link deltas as JSON. */
+    /** Per-run ledger totals, final state (CRC-32 and whether the ranks agree) and per-iteration, per-link deltas as JSON. */
     public static final String LEDGER_JSON = "ledger.json";
     /** Per-iteration, per-link ledger deltas as CSV: {@code run,iteration,} then {@link LedgerSnapshot#csvHeader()}. */
     public static final String LEDGER_CSV = "ledger.csv";
-    /** Loss and test accuracy per iteration as CSV. */
+    /**
+     * Per iteration as CSV: loss (NaN for a bare all-reduce), test accuracy when evaluated, and the iteration's
+     * wall time in seconds on its slowest rank (for a bare all-reduce, the time of one all-reduce).
+     */
     public static final String TRAINING_CSV = "training.csv";
     /** QBER estimates as CSV. */
     public static final String QBER_CSV = "qber.csv";
@@ -101,6 +104,11 @@ public final class ReportWriter
             tree.put("links", List.copyOf(run.linkTotals().values()));
             tree.put("wallSeconds", run.wallSeconds());
             tree.put("modelledOnlineSeconds", run.modelledOnlineSeconds());
+            run.finalState().ifPresent(state ->
+            {
+                tree.put("finalStateCrc", state.crcHex());
+                tree.put("ranksAgree", state.ranksAgree());
+            });
             final List<Object> iterations = new ArrayList<>();
             for (final IterationRecord iteration : run.iterations())
             {
@@ -136,7 +144,7 @@ public final class ReportWriter
     private static List<String> trainingCsv(final List<RunRecord> runs)
     {
         final List<String> lines = new ArrayList<>();
-        lines.add("run,iteration,loss,testAccuracy");
+        lines.add("run,iteration,loss,testAccuracy,seconds");
         for (final RunRecord run : runs)
         {
             final Map<Long, Double> accuracy = new LinkedHashMap<>();
@@ -145,10 +153,10 @@ public final class ReportWriter
             {
                 final Double testAccuracy = accuracy.remove(iteration.iteration());
                 lines.add(csv(run.label()) + "," + iteration.iteration() + "," + number(iteration.loss()) + "," +
-                    (testAccuracy == null ? "" : number(testAccuracy)));
+                    (testAccuracy == null ? "" : number(testAccuracy)) + "," + number(iteration.seconds()));
             }
             accuracy.forEach((iteration, testAccuracy) ->
-                lines.add(csv(run.label()) + "," + iteration + ",," + number(testAccuracy)));
+                lines.add(csv(run.label()) + "," + iteration + ",," + number(testAccuracy) + ","));
         }
         return lines;
     }

@@ -7,6 +7,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalDouble;
 
 /**
@@ -19,9 +21,11 @@ import java.util.OptionalDouble;
  * @param wallSeconds           wall-clock time of the run.
  * @param modelledOnlineSeconds modelled online time per link name (and optionally {@value #RING}) on the
  *                              configured link-rate model; empty when no model was configured.
+ * @param finalState            the run's final-state checksum and whether its ranks agree; empty when not recorded.
  */
 public record RunRecord(String label, List<IterationRecord> iterations, List<Evaluation> evaluations,
-    List<QberEstimate> qberEstimates, double wallSeconds, Map<String, Double> modelledOnlineSeconds)
+    List<QberEstimate> qberEstimates, double wallSeconds, Map<String, Double> modelledOnlineSeconds,
+    Optional<FinalState> finalState)
 {
     /** Name of the merged view of all links of a run. */
     public static final String RING = "ring";
@@ -36,6 +40,7 @@ public record RunRecord(String label, List<IterationRecord> iterations, List<Eva
      * @param wallSeconds           wall-clock time of the run.
      * @param modelledOnlineSeconds modelled online time per link name (and optionally {@value #RING}) on the
      *                              configured link-rate model; empty when no model was configured.
+     * @param finalState            the run's final-state checksum and whether its ranks agree; empty when not recorded.
      * @throws IllegalArgumentException if the label is blank.
      */
     public RunRecord
@@ -48,6 +53,7 @@ public record RunRecord(String label, List<IterationRecord> iterations, List<Eva
         evaluations = List.copyOf(evaluations);
         qberEstimates = List.copyOf(qberEstimates);
         modelledOnlineSeconds = Collections.unmodifiableMap(new LinkedHashMap<>(modelledOnlineSeconds));
+        Objects.requireNonNull(finalState, "finalState");
     }
 
     /** @return the links seen in the run, in order of first appearance. */

@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Collects a {@link RunRecord} from a training loop: feed it the cumulative ledger snapshots of the
@@ -22,6 +23,7 @@ public final class RunRecorder
     private final List<Evaluation> evaluations = new ArrayList<>();
     private final List<QberEstimate> qberEstimates = new ArrayList<>();
     private final Map<String, Double> modelledOnlineSeconds = new LinkedHashMap<>();
+    private FinalState finalState;
 
     /**
      * @param label run name, e.g. {@code "quantum"}.
@@ -37,9 +39,10 @@ public final class RunRecorder
      *
      * @param iteration          iteration number, greater than the previous one.
      * @param loss               training loss of the iteration.
+     * @param seconds            wall time of the iteration on its slowest rank; NaN when not measured.
      * @param cumulativeSnapshots the cumulative snapshot of every link after the iteration.
      */
-    public synchronized void iteration(final long iteration, final double loss,
+    public synchronized void iteration(final long iteration, final double loss, final double seconds,
         final Collection<LedgerSnapshot> cumulativeSnapshots)
     {
         if (!iterations.isEmpty() && iteration <= iterations.get(iterations.size() - 1).iteration())
@@ -47,7 +50,7 @@ public final class RunRecorder
             throw new IllegalArgumentException("iterations must increase: " + iteration + " after " +
                 iterations.get(iterations.size() - 1).iteration());
         }
-        iterations.add(new IterationRecord(iteration, loss, deltas.next(cumulativeSnapshots)));
+        iterations.add(new IterationRecord(iteration, loss, seconds, deltas.next(cumulativeSnapshots)));
     }
 
     /**
@@ -79,11 +82,20 @@ public final class RunRecorder
     }
 
     /**
+     * @param state how the run ended; not recorded by default.
+     */
+    public synchronized void finalState(final FinalState state)
+    {
+        this.finalState = state;
+    }
+
+    /**
      * @param wallSeconds wall-clock time of the run.
      * @return the record of everything recorded so far.
      */
     public synchronized RunRecord finish(final double wallSeconds)
     {
-        return new RunRecord(label, iterations, evaluations, qberEstimates, wallSeconds, modelledOnlineSeconds);
+        return new RunRecord(label, iterations, evaluations, qberEstimates, wallSeconds, modelledOnlineSeconds,
+            Optional.ofNullable(finalState));
     }
 }

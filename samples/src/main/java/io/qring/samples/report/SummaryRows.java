@@ -4,6 +4,8 @@ import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerSnapshot;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,12 +17,21 @@ import java.util.OptionalDouble;
  */
 final class SummaryRows
 {
+    private static final String QUBITS_PER_CLASSICAL_EQUIVALENT = "qubits / classical-equivalent";
+    private static final String GOODPUT = "goodput (bits/qubit)";
+    private static final String CAPACITY = "capacity (bits/qubit)";
+    private static final String MODELLED_ONLINE_TIME = "modelled online time (s)";
     static final String MISSING = "-";
-    static final List<String> RUN_HEADER = List.of("run", "iterations", "final loss", "test accuracy", "wall time (s)");
-    static final List<String> LEDGER_HEADER = List.of("run", "link", "online qubits", "online classical bits",
-        "classical-equivalent bits", "qubits / classical-equivalent", "EPR pre-shared", "EPR consumed", "EPR sacrificed",
-        "retransmitted qubits", "fallback classical bits", "verification alarms", "goodput (bits/qubit)",
-        "capacity (bits/qubit)", "modelled online time (s)");
+    static final List<String> RUN_HEADER = List.of("run", "iterations", "final loss", "test accuracy", "wall time (s)",
+        "final state (CRC-32)", "ranks agree");
+    /** The ledger table's column of every {@link LedgerCounter} (the HTML page shows them all). */
+    static final Map<LedgerCounter, String> COUNTER_COLUMNS = counterColumns();
+    static final List<String> LEDGER_HEADER = List.of("run", "link", column(LedgerCounter.PAYLOAD_BITS),
+        column(LedgerCounter.ONLINE_QUBITS), column(LedgerCounter.ONLINE_CLASSICAL_BITS),
+        column(LedgerCounter.CLASSICAL_EQUIVALENT_BITS), QUBITS_PER_CLASSICAL_EQUIVALENT, column(LedgerCounter.EPR_PRE_SHARED),
+        column(LedgerCounter.OFFLINE_QUBITS), column(LedgerCounter.EPR_CONSUMED), column(LedgerCounter.EPR_SACRIFICED),
+        column(LedgerCounter.RETRANSMITTED_QUBITS), column(LedgerCounter.FALLBACK_CLASSICAL_BITS),
+        column(LedgerCounter.VERIFICATION_ALARMS), column(LedgerCounter.MESSAGES), GOODPUT, CAPACITY, MODELLED_ONLINE_TIME);
 
     private SummaryRows()
     {
@@ -37,7 +48,9 @@ final class SummaryRows
                 count(run.iterations().size()),
                 decimal(run.finalLoss(), 4),
                 accuracy.isPresent() ? String.format(Locale.ROOT, "%.2f %%", 100.0 * accuracy.getAsDouble()) : MISSING,
-                String.format(Locale.ROOT, "%.1f", run.wallSeconds())));
+                String.format(Locale.ROOT, "%.1f", run.wallSeconds()),
+                run.finalState().map(FinalState::crcHex).orElse(MISSING),
+                run.finalState().map(state -> state.ranksAgree() ? "yes" : "no (CRC of rank 0)").orElse(MISSING)));
         }
         return rows;
     }
@@ -62,26 +75,65 @@ final class SummaryRows
 
     private static List<String> ledgerRow(final RunRecord run, final LedgerSnapshot totals)
     {
+        final List<String> row = new ArrayList<>();
+        row.add(run.label());
+        row.add(totals.link());
+        for (final String column : LEDGER_HEADER.subList(2, LEDGER_HEADER.size()))
+        {
+            row.add(cell(column, run, totals));
+        }
+        return row;
+    }
+
+    private static String cell(final String column, final RunRecord run, final LedgerSnapshot totals)
+    {
         final long qubits = totals.get(LedgerCounter.ONLINE_QUBITS);
-        final long classicalEquivalent = totals.get(LedgerCounter.CLASSICAL_EQUIVALENT_BITS);
-        final Double modelled = run.modelledOnlineSeconds().get(totals.link());
-        return List.of(
-            run.label(),
-            totals.link(),
-            count(qubits),
-            count(totals.get(LedgerCounter.ONLINE_CLASSICAL_BITS)),
-            count(classicalEquivalent),
-            qubits == 0 || classicalEquivalent == 0 ? MISSING :
-                String.format(Locale.ROOT, "%.4f", (double)qubits / classicalEquivalent),
-            count(totals.get(LedgerCounter.EPR_PRE_SHARED)),
-            count(totals.get(LedgerCounter.EPR_CONSUMED)),
-            count(totals.get(LedgerCounter.EPR_SACRIFICED)),
-            count(totals.get(LedgerCounter.RETRANSMITTED_QUBITS)),
-            count(totals.get(LedgerCounter.FALLBACK_CLASSICAL_BITS)),
-            count(totals.get(LedgerCounter.VERIFICATION_ALARMS)),
-            qubits == 0 ? MISSING : String.format(Locale.ROOT, "%.4f", totals.goodputBitsPerQubit()),
-            qubits == 0 ? MISSING : String.format(Locale.ROOT, "%.4f", totals.capacityBitsPerQubit()),
-            modelled == null ? MISSING : String.format(Locale.ROOT, "%.6f", modelled));
+        return switch (column)
+        {
+            case QUBITS_PER_CLASSICAL_EQUIVALENT ->
+            {
+                final long classicalEquivalent = totals.get(LedgerCounter.CLASSICAL_EQUIVALENT_BITS);
+                yield qubits == 0 || classicalEquivalent == 0 ? MISSING :
+                    String.format(Locale.ROOT, "%.4f", (double)qubits / classicalEquivalent);
+            }
+            case GOODPUT -> qubits == 0 ? MISSING : String.format(Locale.ROOT, "%.4f", totals.goodputBitsPerQubit());
+            case CAPACITY -> qubits == 0 ? MISSING : String.format(Locale.ROOT, "%.4f", totals.capacityBitsPerQubit());
+            case MODELLED_ONLINE_TIME ->
+            {
+                final Double modelled = run.modelledOnlineSeconds().get(totals.link());
+                yield modelled == null ? MISSING : String.format(Locale.ROOT, "%.6f", modelled);
+            }
+            default -> count(totals.get(counter(column)));
+        };
+    }
+
+    private static LedgerCounter counter(final String column)
+    {
+        return COUNTER_COLUMNS.entrySet().stream().filter(entry -> entry.getValue().equals(column)).map(Map.Entry::getKey)
+            .findFirst().orElseThrow(() -> new IllegalStateException("no ledger counter shown as " + column));
+    }
+
+    private static String column(final LedgerCounter counter)
+    {
+        return COUNTER_COLUMNS.get(counter);
+    }
+
+    private static Map<LedgerCounter, String> counterColumns()
+    {
+        final Map<LedgerCounter, String> columns = new EnumMap<>(LedgerCounter.class);
+        columns.put(LedgerCounter.PAYLOAD_BITS, "payload bits");
+        columns.put(LedgerCounter.ONLINE_QUBITS, "online qubits");
+        columns.put(LedgerCounter.ONLINE_CLASSICAL_BITS, "online classical bits");
+        columns.put(LedgerCounter.EPR_PRE_SHARED, "EPR pre-shared");
+        columns.put(LedgerCounter.EPR_CONSUMED, "EPR consumed");
+        columns.put(LedgerCounter.EPR_SACRIFICED, "EPR sacrificed");
+        columns.put(LedgerCounter.OFFLINE_QUBITS, "offline qubits");
+        columns.put(LedgerCounter.RETRANSMITTED_QUBITS, "retransmitted qubits");
+        columns.put(LedgerCounter.CLASSICAL_EQUIVALENT_BITS, "classical-equivalent bits");
+        columns.put(LedgerCounter.FALLBACK_CLASSICAL_BITS, "fallback classical bits");
+        columns.put(LedgerCounter.VERIFICATION_ALARMS, "verification alarms");
+        columns.put(LedgerCounter.MESSAGES, "messages");
+        return Collections.unmodifiableMap(columns);
     }
 
     private static String count(final long value)

@@ -9,11 +9,16 @@ import java.util.List;
  * and wall time; per run and link the ledger totals (online qubits vs online classical bits and the
  * classical-equivalent bits, EPR pairs consumed and sacrificed, retransmitted qubits, the fallback
  * classical bits and verification alarms when a link raised one, goodput, modelled online time). The
- * HTML page shows every ledger column.
+ * HTML page shows every column of both tables: per run also the final-state checksum and whether the
+ * ranks agree (the console prints those on a line of their own), per link every ledger counter, the
+ * capacity bound and the qubits per classical-equivalent bit.
  */
 public final class SummaryTable
 {
     private static final String COLUMN_GAP = "  ";
+    /** The run columns shown on the console (the HTML page shows them all). */
+    private static final List<String> CONSOLE_RUN_COLUMNS = List.of("run", "iterations", "final loss", "test accuracy",
+        "wall time (s)");
     /** The ledger columns shown on the console (the HTML page shows them all). */
     private static final List<String> CONSOLE_LEDGER_COLUMNS = List.of("run", "link", "online qubits",
         "online classical bits", "classical-equivalent bits", "qubits / classical-equivalent", "EPR consumed",
@@ -33,10 +38,8 @@ public final class SummaryTable
     {
         final List<List<String>> allRows = SummaryRows.ledgerRows(runs);
         final List<String> shown = consoleColumns(allRows);
-        final int[] columns = shown.stream().mapToInt(SummaryRows.LEDGER_HEADER::indexOf).toArray();
-        final List<List<String>> ledgerRows = allRows.stream().map(row -> select(row, columns)).toList();
-        return render(SummaryRows.RUN_HEADER, SummaryRows.runRows(runs), 1) + "\nLink ledger (totals over the run)\n" +
-            render(shown, ledgerRows, 2);
+        return render(CONSOLE_RUN_COLUMNS, select(SummaryRows.runRows(runs), SummaryRows.RUN_HEADER, CONSOLE_RUN_COLUMNS), 1) +
+            "\nLink ledger (totals over the run)\n" + render(shown, select(allRows, SummaryRows.LEDGER_HEADER, shown), 2);
     }
 
     private static List<String> consoleColumns(final List<List<String>> rows)
@@ -51,9 +54,10 @@ public final class SummaryTable
         return columns;
     }
 
-    private static List<String> select(final List<String> row, final int[] columns)
+    private static List<List<String>> select(final List<List<String>> rows, final List<String> header, final List<String> shown)
     {
-        return Arrays.stream(columns).mapToObj(row::get).toList();
+        final int[] columns = shown.stream().mapToInt(header::indexOf).toArray();
+        return rows.stream().map(row -> Arrays.stream(columns).mapToObj(row::get).toList()).toList();
     }
 
     private static String render(final List<String> header, final List<List<String>> rows, final int nameColumns)

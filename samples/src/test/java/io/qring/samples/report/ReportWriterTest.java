@@ -39,6 +39,7 @@ class ReportWriterTest
     private static final long PAYLOAD_BITS = 100_000;
     private static final long HEADER_BITS = 512;
     private static final long PRE_SHARED = 1_000_000;
+    private static final long MESSAGES = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -117,6 +118,57 @@ class ReportWriterTest
     }
 
     @Test
+    void shouldRecordEachRunsFinalStateInLedgerJsonAndOnThePage() throws IOException
+    {
+        final JsonNode runs = JSON.readTree(files.ledgerJson().toFile()).get("runs");
+        final String html = Files.readString(files.index());
+
+        assertEquals("5685a0be", runs.get(0).get("finalStateCrc").asText());
+        assertTrue(runs.get(0).get("ranksAgree").asBoolean());
+        assertEquals("0000000f", runs.get(1).get("finalStateCrc").asText());
+        assertFalse(runs.get(1).get("ranksAgree").asBoolean());
+        assertTrue(html.contains("<th>final state (CRC-32)</th><th>ranks agree</th>"), html);
+        assertTrue(html.contains("<td>5685a0be</td><td>yes</td></tr>"), html);
+        assertTrue(html.contains("<td>0000000f</td><td>no (CRC of rank 0)</td></tr>"), html);
+        assertFalse(SummaryTable.format(report.runs()).contains("CRC"), "the console prints the final state on a line of its own");
+    }
+
+    @Test
+    void shouldWriteTheSlowestRanksSecondsOfEveryIterationToTrainingCsv() throws IOException
+    {
+        final List<String> lines = Files.readAllLines(files.trainingCsv());
+
+        assertEquals("run,iteration,loss,testAccuracy,seconds", lines.get(0));
+        for (final String line : lines.subList(1, lines.size()))
+        {
+            final String[] cells = line.split(",", -1);
+            assertEquals(iterationSeconds(Integer.parseInt(cells[1])), Double.parseDouble(cells[4]), line);
+        }
+    }
+
+    /** Every ledger counter has a column in the page's ledger table, holding its total. */
+    @Test
+    void shouldShowEveryLedgerCounterOnThePage() throws IOException
+    {
+        final String html = Files.readString(files.index());
+        final LedgerSnapshot ring = report.runs().get(0).ringTotal();
+        final List<String> ringRow = SummaryRows.ledgerRows(report.runs()).stream()
+            .filter(row -> row.get(0).equals("quantum") && row.get(1).equals("ring")).findFirst().orElseThrow();
+
+        for (final LedgerCounter counter : LedgerCounter.values())
+        {
+            final String column = SummaryRows.COUNTER_COLUMNS.get(counter);
+            assertNotNull(column, counter.key() + " has a column");
+            assertTrue(html.contains("<th>" + column + "</th>"), column);
+            assertEquals(String.format(java.util.Locale.ROOT, "%,d", ring.get(counter)),
+                ringRow.get(SummaryRows.LEDGER_HEADER.indexOf(column)), column);
+        }
+        assertEquals(LINKS.size() * ITERATIONS * PAYLOAD_BITS, ring.get(LedgerCounter.PAYLOAD_BITS));
+        assertEquals(LINKS.size() * PRE_SHARED, ring.get(LedgerCounter.OFFLINE_QUBITS));
+        assertEquals(LINKS.size() * ITERATIONS * MESSAGES, ring.get(LedgerCounter.MESSAGES));
+    }
+
+    @Test
     void shouldWriteCsvRowsMatchingTheirHeaders() throws IOException
     {
         assertRectangular(files.ledgerCsv(), 1 + 2 * ITERATIONS * LINKS.size());
@@ -178,9 +230,9 @@ class ReportWriterTest
         final LinkLedger ledger = new LinkLedger("0->1");
         ledger.add(LedgerCounter.EPR_PRE_SHARED, 100);
         ledger.add(LedgerCounter.ONLINE_QUBITS, 10);
-        recorder.iteration(1, 1.0, List.of(ledger.snapshot()));
+        recorder.iteration(1, 1.0, 0.5, List.of(ledger.snapshot()));
         ledger.add(LedgerCounter.ONLINE_QUBITS, 7);
-        recorder.iteration(2, 0.5, List.of(ledger.snapshot()));
+        recorder.iteration(2, 0.5, 0.25, List.of(ledger.snapshot()));
 
         final RunRecord run = recorder.finish(1.0);
 
@@ -188,7 +240,7 @@ class ReportWriterTest
         assertEquals(7, run.iterations().get(1).linkDeltas().get(0).get(LedgerCounter.ONLINE_QUBITS));
         assertEquals(0, run.iterations().get(1).linkDeltas().get(0).get(LedgerCounter.EPR_PRE_SHARED));
         assertEquals(ledger.snapshot(), run.linkTotals().get("0->1"));
-        assertThrows(IllegalArgumentException.class, () -> recorder.iteration(2, 0.1, List.of(ledger.snapshot())));
+        assertThrows(IllegalArgumentException.class, () -> recorder.iteration(2, 0.1, 0.25, List.of(ledger.snapshot())));
     }
 
     @Test
@@ -282,6 +334,7 @@ class ReportWriterTest
             {
                 ledger.add(LedgerCounter.PAYLOAD_BITS, PAYLOAD_BITS);
                 ledger.add(LedgerCounter.CLASSICAL_EQUIVALENT_BITS, PAYLOAD_BITS);
+                ledger.add(LedgerCounter.MESSAGES, MESSAGES);
                 if (quantum)
                 {
                     ledger.add(LedgerCounter.ONLINE_QUBITS, PAYLOAD_BITS / 2);
@@ -296,7 +349,7 @@ class ReportWriterTest
                 }
             }
             final double loss = 2.3 * Math.exp(-iteration / 15.0) + 0.05 * random.nextDouble();
-            recorder.iteration(iteration, loss, ledgers.stream().map(LinkLedger::snapshot).toList());
+            recorder.iteration(iteration, loss, iterationSeconds(iteration), ledgers.stream().map(LinkLedger::snapshot).toList());
             if (iteration % 10 == 0)
             {
                 recorder.evaluation(iteration, Math.min(1.0, 0.98 - 0.8 * Math.exp(-iteration / 12.0)));
@@ -316,6 +369,12 @@ class ReportWriterTest
         {
             recorder.modelledOnlineSeconds(link, quantum ? 0.25 : 0.5);
         }
+        recorder.finalState(quantum ? new FinalState(0x5685a0beL, true) : new FinalState(0xfL, false));
         return recorder.finish(quantum ? 12.5 : 10.25);
+    }
+
+    private static double iterationSeconds(final int iteration)
+    {
+        return 0.125 * iteration;
     }
 }

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,8 +32,8 @@ class RunRecordTest
         final IterationRecord[] iterations = new IterationRecord[losses.length];
         for (int i = 0; i < losses.length; i++)
         {
-            iterations[i] = new IterationRecord(i, losses[i], List.of());
+            iterations[i] = new IterationRecord(i, losses[i], Double.NaN, List.of());
         }
-        return new RunRecord("quantum", List.of(iterations), List.of(), List.of(), 1.0, Map.of());
+        return new RunRecord("quantum", List.of(iterations), List.of(), List.of(), 1.0, Map.of(), Optional.empty());
     }
 }
