@@ -1,7 +1,7 @@
 package io.qring.samples.cli;
 
-import io.qring.samples.launcher.RankResult;
 import io.qring.samples.launcher.RunOutcome;
+import io.qring.samples.report.IterationRecord;
 import io.qring.samples.training.AllReduceJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,14 +57,7 @@ public final class AllReduceCommand extends RingCommand
     {
         for (final RunOutcome outcome : outcomes)
         {
-            final double[] ringSeconds = new double[iterations];
-            for (final RankResult rank : outcome.ranks())
-            {
-                for (int i = 0; i < Math.min(iterations, rank.iterationSeconds().size()); i++)
-                {
-                    ringSeconds[i] = Math.max(ringSeconds[i], rank.iterationSeconds().get(i));
-                }
-            }
+            final double[] ringSeconds = outcome.record().iterations().stream().mapToDouble(IterationRecord::seconds).toArray();
             final double mean = Arrays.stream(ringSeconds).average().orElse(0);
             final double[] sorted = ringSeconds.clone();
             Arrays.sort(sorted);
@@ -72,7 +65,7 @@ public final class AllReduceCommand extends RingCommand
             final double median = sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
             out.printf(Locale.ROOT, "%-9s %d all-reduces of %,d floats: median %.1f ms, mean %.1f ms (slowest rank per " +
                 "all-reduce); %,d evenly spaced elements of every result checked against the exact mean%n", outcome.kind().label(),
-                iterations, elements, 1e3 * median, 1e3 * mean, AllReduceJob.checkedElements(elements));
+                ringSeconds.length, elements, 1e3 * median, 1e3 * mean, AllReduceJob.checkedElements(elements));
         }
         out.flush();
     }
