@@ -14,8 +14,10 @@ import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -131,6 +133,9 @@ public final class AllReduceComparison implements Callable<Integer>
     @Option(names = "--skip", split = ",", description = "cases not to run, as transport:floats (e.g. udp:16777216)")
     private List<String> skipped = List.of();
 
+    /** Result CRC of each size's first case, which the same size over the other transport must match. */
+    private final Map<Integer, Integer> resultCrcBySize = new HashMap<>();
+
     /**
      * @param args options, see {@code --help}.
      */
@@ -228,6 +233,13 @@ public final class AllReduceComparison implements Callable<Integer>
             throw new IllegalStateException("the quantum ring ended " + transport + " " + elements + " floats with other bits than " +
                 "the classical ring (CRC-32C " + Integer.toHexString(quantum.resultCrc()) + " vs " +
                 Integer.toHexString(classical.resultCrc()) + ")");
+        }
+        final Integer otherTransport = resultCrcBySize.putIfAbsent(elements, classical.resultCrc());
+        if (null != otherTransport && otherTransport != classical.resultCrc())
+        {
+            throw new IllegalStateException("the rings ended " + elements + " floats over " + transport + " with other bits than " +
+                "over the other transport (CRC-32C " + Integer.toHexString(classical.resultCrc()) + " vs " +
+                Integer.toHexString(otherTransport) + ")");
         }
         final long rawBytesPerRep = Math.max(MIN_RAW_AERON_BYTES_PER_REP, (long)(bytes * busFactor));
         final int rawWarmUp = Math.max(MIN_RAW_AERON_WARM_UP, warmUp);

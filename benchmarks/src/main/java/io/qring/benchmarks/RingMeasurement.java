@@ -39,9 +39,8 @@ import java.util.zip.CRC32C;
  * @param chunkLength the chunk the ring moved data in, bytes (after any link wrapper's limit).
  * @param sendAhead   chunks rank 0 sent ahead of its receives ({@link RingAllReduce#sendAhead()}).
  * @param link01      ledger of directed link 0→1 over the last operation, both endpoints merged.
- * @param resultCrc   CRC-32C of the float bits every rank holds after the last operation (they are
- *                    checked to be the same on every rank): rings given the same inputs and turns must
- *                    end with the same value.
+ * @param resultCrc   CRC-32C of the float bits of the result: every operation starts from the same
+ *                    inputs, and every rank must end every operation, warm-up included, with these bits.
  */
 record RingMeasurement(
     long[] timesNs,
@@ -60,7 +59,11 @@ record RingMeasurement(
     /**
      * Starts one ring per template, runs at least {@code warmUp} untimed turns, more until
      * {@code minWarmUpNs} have passed, then {@code repetitions} timed turns of AVERAGE all-reduces of
-     * {@code elements} floats per rank (AVERAGE keeps repeated results finite), and closes the rings.
+     * {@code elements} floats per rank, and closes the rings. Each operation starts from the same seeded
+     * inputs (restored untimed), and every rank's result of every operation is checked against the first
+     * result, so a ring that drops or repeats a contribution in any operation fails the measurement. The
+     * rings take their turns in alternating order (first to last, then last to first), so neither always
+     * runs first.
      *
      * @param templates   settings of every rank of each ring (world size, transport, links).
      * @param elements    floats per rank.
@@ -83,14 +86,18 @@ record RingMeasurement(
             for (final RingContext template : templates)
             {
                 rings.add(LocalRing.start(template));
-                data.add(inputs(template.worldSize(), elements));
+                data.add(new float[template.worldSize()][elements]);
             }
+            final float[][] inputs = inputs(templates.get(0).worldSize(), elements);
+            final float[][] results = new float[rings.size()][];
             final long warmUpStart = System.nanoTime();
             for (int turn = 0; turn < warmUp || System.nanoTime() - warmUpStart < minWarmUpNs; turn++)
             {
-                for (int i = 0; i < rings.size(); i++)
+                for (final int i : turnOrder(rings.size(), turn))
                 {
+                    restore(inputs, data.get(i));
                     timedAllReduce(rings.get(i), data.get(i));
+                    results[i] = checkResult(i, data.get(i), results[i]);
                 }
             }
             final long[][] times = new long[rings.size()][repetitions];
@@ -99,8 +106,9 @@ record RingMeasurement(
             final long[][] cpuWindow = new long[rings.size()][repetitions];
             for (int turn = 0; turn < repetitions; turn++)
             {
-                for (int i = 0; i < rings.size(); i++)
+                for (final int i : turnOrder(rings.size(), turn))
                 {
+                    restore(inputs, data.get(i));
                     final long windowStart = System.nanoTime();
                     final Map<String, Long> cpuBefore = ProcessCpu.snapshot();
                     final Operation operation = timedAllReduce(rings.get(i), data.get(i));
@@ -108,6 +116,7 @@ record RingMeasurement(
                     cpuWindow[i][turn] = System.nanoTime() - windowStart;
                     times[i][turn] = operation.timeNs();
                     rankCpu[i][turn] = operation.rankCpuNs();
+                    checkResult(i, data.get(i), results[i]);
                 }
             }
             final List<RingMeasurement> measurements = new ArrayList<>(rings.size());
@@ -115,7 +124,7 @@ record RingMeasurement(
             {
                 measurements.add(new RingMeasurement(times[i], cpu[i], rankCpu[i], cpuWindow[i],
                     rings.get(i).rank(0).chunkLength(), rings.get(i).rank(0).sendAhead(), link01(rings.get(i)),
-                    resultCrc(data.get(i))));
+                    crc32c(results[i])));
             }
             return measurements;
         }
@@ -187,21 +196,57 @@ record RingMeasurement(
             perRank.stream().mapToLong(Operation::rankCpuNs).sum());
     }
 
+    /** @return ring indices in turn {@code turn}'s order: first to last on even turns, last to first on odd ones. */
+    private static int[] turnOrder(final int rings, final int turn)
+    {
+        final int[] order = new int[rings];
+        for (int k = 0; k < rings; k++)
+        {
+            order[k] = 0 == turn % 2 ? k : rings - 1 - k;
+        }
+        return order;
+    }
+
+    private static void restore(final float[][] inputs, final float[][] data)
+    {
+        for (int r = 0; r < data.length; r++)
+        {
+            System.arraycopy(inputs[r], 0, data[r], 0, inputs[r].length);
+        }
+    }
+
     /**
-     * @return CRC-32C of the ranks' float bits, little-endian.
-     * @throws IllegalStateException if two ranks of the ring ended with different bits.
+     * @param ring     index of the ring, for messages.
+     * @param ranks    every rank's result of one operation.
+     * @param expected the result of the ring's first operation, or {@code null} for the first.
+     * @return the result every rank holds, as {@code expected} for the ring's later operations.
+     * @throws IllegalStateException if a rank's bits differ from rank 0's or from the first operation's.
      */
-    private static int resultCrc(final float[][] ranks)
+    private static float[] checkResult(final int ring, final float[][] ranks, final float[] expected)
     {
         for (int r = 1; r < ranks.length; r++)
         {
             if (!Arrays.equals(ranks[r], ranks[0]))
             {
-                throw new IllegalStateException("rank " + r + " ended the measurement with other bits than rank 0");
+                throw new IllegalStateException("ring " + ring + ": rank " + r + " ended an operation with other bits than rank 0");
             }
         }
-        final ByteBuffer bits = ByteBuffer.allocate(ranks[0].length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        bits.asFloatBuffer().put(ranks[0]);
+        if (null == expected)
+        {
+            return ranks[0].clone();
+        }
+        if (!Arrays.equals(ranks[0], expected))
+        {
+            throw new IllegalStateException("ring " + ring + ": an operation on the same inputs ended with other bits than the first");
+        }
+        return expected;
+    }
+
+    /** @return CRC-32C of the float bits, little-endian. */
+    private static int crc32c(final float[] values)
+    {
+        final ByteBuffer bits = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bits.asFloatBuffer().put(values);
         final CRC32C crc = new CRC32C();
         crc.update(bits);
         return (int)crc.getValue();
