@@ -404,6 +404,10 @@ public final class RingAllReduce implements AllReduce
         {
             throw fail(new IllegalStateException(where() + ": " + ex.getMessage(), ex));
         }
+        catch (final Error ex)
+        {
+            throw failOn(ex);
+        }
         finally
         {
             lastOperationLedgers = difference(before, linkLedgers());
@@ -444,6 +448,10 @@ public final class RingAllReduce implements AllReduce
         catch (final RuntimeException ex)
         {
             throw fail(new IllegalStateException(where() + ": " + ex.getMessage(), ex));
+        }
+        catch (final Error ex)
+        {
+            throw failOn(ex);
         }
         finally
         {
@@ -758,6 +766,16 @@ public final class RingAllReduce implements AllReduce
         next.abort(reason);
         previous.abort(reason);
         return ex;
+    }
+
+    /**
+     * An {@link Error} in the middle of a collective (e.g. out of memory) leaves this rank out of step with
+     * its neighbours as surely as a link failure: the ring fails and tells them why, and the error goes on.
+     */
+    private Error failOn(final Error error)
+    {
+        fail(new IllegalStateException(where() + ": " + error, error));
+        return error;
     }
 
     private String where()

@@ -12,6 +12,8 @@ import io.qring.allreduce.link.Link;
 import io.qring.allreduce.link.LinkException;
 import io.qring.allreduce.link.LinkTimeoutException;
 import io.qring.allreduce.link.LinkWrapper;
+import io.qring.allreduce.link.MessageHandler;
+import io.qring.allreduce.link.PeerFailedException;
 import io.qring.allreduce.quantum.QuantumLinkSettings;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerSnapshot;
@@ -438,6 +440,66 @@ class RingAllReduceTest
             final RuntimeException later = assertThrows(RuntimeException.class,
                 () -> ring.rank(1).allReduce(floats(SEED, 1, 64), ReduceOp.SUM));
             assertTrue(later.getMessage().contains("no acknowledgement by the deadline"), later.getMessage());
+        }
+    }
+
+    /**
+     * An {@link Error} in the middle of a collective (here an injected OutOfMemoryError on rank 0's second
+     * receive) fails the ring like a link failure: the neighbours learn why at once instead of timing out,
+     * and rank 0's ring is unusable afterwards.
+     */
+    @Test
+    void shouldFailTheRingAndTellTheNeighboursWhenAnErrorInterruptsACollective()
+    {
+        final LinkWrapper failingReceive = new LinkWrapper()
+        {
+            @Override
+            public Link wrapNext(final Link link, final int selfRank, final int nextRank)
+            {
+                return link;
+            }
+
+            @Override
+            public Link wrapPrevious(final Link link, final int selfRank, final int previousRank)
+            {
+                return selfRank != 0 ? link : new DelegatingLink(link)
+                {
+                    private int receives;
+
+                    @Override
+                    public void receive(final MessageHandler handler, final long deadlineNanos)
+                    {
+                        if (++receives == 2)
+                        {
+                            throw new OutOfMemoryError("injected");
+                        }
+                        delegate.receive(handler, deadlineNanos);
+                    }
+                };
+            }
+        };
+        final long operationTimeoutNs = TimeUnit.SECONDS.toNanos(20);
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, 3).operationTimeoutNs(operationTimeoutNs)
+            .linkWrapper(failingReceive)))
+        {
+            final List<LocalRing.Outcome<float[]>> outcomes = ring.runEach(rank ->
+            {
+                final float[] data = floats(SEED, rank.rank(), 3000);
+                rank.allReduce(data, ReduceOp.SUM);
+                return data;
+            }, RUN_TIMEOUT_NS);
+
+            assertInstanceOf(OutOfMemoryError.class, outcomes.get(0).failure());
+            for (final int neighbour : new int[] {1, 2})
+            {
+                final Throwable failure = outcomes.get(neighbour).failure();
+                assertInstanceOf(PeerFailedException.class, failure, "rank " + neighbour);
+                assertTrue(failure.getMessage().contains("OutOfMemoryError: injected"), failure.getMessage());
+                assertTrue(outcomes.get(neighbour).elapsedNs() < operationTimeoutNs / 2, "rank " + neighbour + " did not wait out a timeout");
+            }
+            final IllegalStateException later = assertThrows(IllegalStateException.class,
+                () -> ring.rank(0).allReduce(floats(SEED, 0, 3000), ReduceOp.SUM));
+            assertTrue(later.getMessage().contains("unusable after an earlier failure"), later.getMessage());
         }
     }
 

@@ -212,7 +212,7 @@ final class AeronPipe implements MessagePipe
         }
         final long offered = publication.position();
         while (publication.isConnected() && counters.getCounterValue(senderPosition) < offered &&
-            System.nanoTime() < deadlineNs)
+            deadlineNs - System.nanoTime() > 0)
         {
             Thread.yield();
         }
