@@ -95,7 +95,8 @@ public final class Ring
         /**
          * Connects and authenticates both links, checks that both neighbours share this rank's
          * {@link RingContext#ringSettings() ring settings}, wraps the links and returns the engine, all within
-         * one connect timeout.
+         * one connect timeout. If anything fails after the links are authenticated, both neighbours are told
+         * why (their first collective fails naming it) before the links close.
          *
          * @param peerEndpoints every rank's endpoint in rank order (UDP only; ignored otherwise).
          * @return the connected all-reduce.
@@ -119,6 +120,9 @@ public final class Ring
             }
             catch (final RuntimeException ex)
             {
+                final String reason = "rank " + transport.rank() + " failed to connect: " + ex.getMessage();
+                transport.next().abort(reason);
+                transport.previous().abort(reason);
                 CloseHelper.quietCloseAll(next, previous, transport);
                 throw ex;
             }

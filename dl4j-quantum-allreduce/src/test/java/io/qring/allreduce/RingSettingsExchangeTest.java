@@ -4,6 +4,8 @@ import io.qring.allreduce.config.RingContext;
 import io.qring.allreduce.config.TransportKind;
 import io.qring.allreduce.link.FrameHeaderFlyweight;
 import io.qring.allreduce.link.InMemoryNetwork;
+import io.qring.allreduce.link.Link;
+import io.qring.allreduce.link.LinkWrapper;
 import io.qring.allreduce.link.PeerFailedException;
 import io.qring.allreduce.quantum.QuantumLinkSettings;
 import io.qring.channel.ledger.LedgerCounter;
@@ -100,6 +102,43 @@ class RingSettingsExchangeTest
             final PeerFailedException failed = assertThrows(PeerFailedException.class, () -> rank2.allReduce(new float[8], ReduceOp.SUM));
             assertTrue(failed.getMessage().contains(failed.peerName() + " aborted: ") && failed.abortReason().matches(
                 "rank [13] and rank 0 \\(in-memory\\) run with different ring settings, as rank [13] / rank 0: job.seed = 7 / 8 .*"),
+                failed.getMessage());
+        }
+        finally
+        {
+            closeConnected(outcomes);
+        }
+    }
+
+    /** A rank that fails to connect after authenticating (here its link wrapper throws) tells its neighbours why. */
+    @Test
+    void shouldTellTheNeighboursWhyARankFailedToConnectAfterAuthenticating() throws Exception
+    {
+        final LinkWrapper failingOnRank1 = new LinkWrapper()
+        {
+            @Override
+            public Link wrapNext(final Link link, final int selfRank, final int nextRank)
+            {
+                if (1 == selfRank)
+                {
+                    throw new IllegalArgumentException("boom");
+                }
+                return link;
+            }
+
+            @Override
+            public Link wrapPrevious(final Link link, final int selfRank, final int previousRank)
+            {
+                return link;
+            }
+        };
+        final List<Object> outcomes = connectAll(3, rank -> context().linkWrapper(failingOnRank1));
+        try
+        {
+            assertEquals("boom", assertInstanceOf(IllegalArgumentException.class, outcomes.get(1)).getMessage());
+            final RingAllReduce rank0 = assertInstanceOf(RingAllReduce.class, outcomes.get(0), () -> String.valueOf(outcomes.get(0)));
+            final PeerFailedException failed = assertThrows(PeerFailedException.class, () -> rank0.allReduce(new float[8], ReduceOp.SUM));
+            assertTrue(null != failed.abortReason() && failed.abortReason().contains("rank 1 failed to connect: boom"),
                 failed.getMessage());
         }
         finally
