@@ -12,8 +12,8 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -49,7 +49,7 @@ class MnistDataTest
         final String originalBaseUrl = DL4JResources.getBaseDownloadURL();
         try (ServerSocket server = new ServerSocket(0))
         {
-            final AtomicInteger connections = countAndDrop(server);
+            final Semaphore connections = countAndDrop(server);
             DL4JResources.setBaseDownloadURL("http://127.0.0.1:" + server.getLocalPort() + "/");
 
             final MnistData.Loaded npm = MnistData.loadResolved(context(npmRun).mnistSource(MnistSource.NPM));
@@ -57,18 +57,13 @@ class MnistDataTest
             assertEquals(MnistSource.NPM, npm.source());
             assertTrue(npm.data().source().startsWith("npm " + MnistNpmPackage.SPEC), npm.data().source());
             assertEquals(1_000, npm.data().train().size());
-            assertEquals(0, connections.get(), "the npm source does not try DL4J's download");
+            assertEquals(0, connections.availablePermits(), "the npm source does not try DL4J's download");
             assertFalse(Files.exists(Dl4jMnist.directory(context(npmRun))), "nor touch DL4J's directory");
 
             final MnistData.Loaded auto = MnistData.loadResolved(context(autoRun));
 
             assertEquals(MnistSource.NPM, auto.source(), "DL4J's download fails, so the default source falls back to npm");
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (0 == connections.get() && System.nanoTime() < deadline)
-            {
-                Thread.sleep(10);
-            }
-            assertTrue(connections.get() > 0, "the default source tried DL4J's download first");
+            assertTrue(connections.tryAcquire(5, TimeUnit.SECONDS), "the default source tried DL4J's download first");
             assertEquals(npm.data().content(), auto.data().content(), "same npm digits either way");
         }
         finally
@@ -102,17 +97,17 @@ class MnistDataTest
             .maxTrainExamples(1_000).maxTestExamples(200);
     }
 
-    /** Accepts and closes every connection on a daemon thread; the count goes up before each close. */
-    private static AtomicInteger countAndDrop(final ServerSocket server)
+    /** Accepts and closes every connection on a daemon thread; one permit is released per connection, before its close. */
+    private static Semaphore countAndDrop(final ServerSocket server)
     {
-        final AtomicInteger connections = new AtomicInteger();
+        final Semaphore connections = new Semaphore(0);
         final Thread acceptor = new Thread(() ->
         {
             while (!server.isClosed())
             {
                 try (Socket ignored = server.accept())
                 {
-                    connections.incrementAndGet();
+                    connections.release();
                 }
                 catch (final IOException ex)
                 {
