@@ -5,6 +5,7 @@ import io.qring.channel.ledger.LedgerSnapshot;
 import io.qring.samples.launcher.LinkKind;
 import io.qring.samples.launcher.RunOutcome;
 import io.qring.samples.report.Evaluation;
+import io.qring.samples.report.FinalState;
 import io.qring.samples.report.SummaryTable;
 
 import java.io.PrintWriter;
@@ -66,8 +67,9 @@ final class ConsoleSummary
         final StringBuilder line = new StringBuilder("Final state (CRC-32 of parameters or result):");
         for (final RunOutcome outcome : outcomes)
         {
-            line.append(String.format(Locale.ROOT, " %s %08x%s;", outcome.kind().label(), outcome.finalStateCrc(),
-                outcome.ranksAgree() ? " on every rank" : " on rank 0, ranks differ"));
+            final FinalState state = outcome.finalState();
+            line.append(' ').append(outcome.kind().label()).append(' ').append(state.crcHex())
+                .append(state.ranksAgree() ? " on every rank;" : " on rank 0, ranks differ;");
         }
         if (outcomes.size() > 1)
         {

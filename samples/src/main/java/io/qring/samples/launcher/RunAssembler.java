@@ -90,7 +90,7 @@ public final class RunAssembler
             .forEach(recorder::qber);
         modelled.perLinkSeconds().forEach(recorder::modelledOnlineSeconds);
         recorder.modelledOnlineSeconds(RunRecord.RING, modelled.ringSeconds());
-        recorder.finalState(RunOutcome.finalState(ranks));
+        recorder.finalState(RunOutcome.finalStateOf(ranks));
         return recorder.finish(wallSeconds);
     }
 

@@ -29,22 +29,26 @@ public record RunOutcome(LinkKind kind, RunRecord record, List<RankResult> ranks
     /** @return whether every rank ended in the same state (same final-state checksum). */
     public boolean ranksAgree()
     {
-        return finalState(ranks).ranksAgree();
+        return finalState().ranksAgree();
     }
 
     /** @return rank 0's final-state checksum. */
     public long finalStateCrc()
     {
-        return finalState(ranks).crc();
+        return finalState().crc();
+    }
+
+    /** @return how the run ended, as the console and the report show it: {@link #finalStateOf} its ranks. */
+    public FinalState finalState()
+    {
+        return finalStateOf(ranks);
     }
 
     /**
-     * How a run ended, as the console and the report show it.
-     *
      * @param ranks every rank's result, in rank order.
      * @return rank 0's final-state checksum and whether every rank's equals it.
      */
-    public static FinalState finalState(final List<RankResult> ranks)
+    public static FinalState finalStateOf(final List<RankResult> ranks)
     {
         return FinalState.of(ranks.stream().map(RankResult::finalStateCrc).toList());
     }
