@@ -11,7 +11,6 @@ import io.qring.allreduce.link.PeerFailedException;
 import io.qring.allreduce.link.RingTransport;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerSnapshot;
-import io.qring.channel.ledger.LinkLedger;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -20,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -319,20 +317,22 @@ public final class RingAllReduce implements AllReduce
      *         return directions), N on a quantum ring (each link's sending and receiving ends merged).
      * @throws CollectiveMismatchException if another rank called a different collective (ring stays usable).
      * @throws LinkException               if a link fails; the ring is unusable afterwards.
+     * @throws IllegalStateException       naming the rank, if a rank's ledgers are not in this build's layout
+     *                                     (ranks on different qring builds); the ring stays usable.
      */
     public RingLedgers gatherRingLedgers()
     {
         begin();
         try
         {
-            final byte[][] all = runAllGather(encodeLedgers(linkLedgers(), lastOperationLedgers), false);
+            final byte[][] all = runAllGather(RingLedgerCodec.encode(linkLedgers(), lastOperationLedgers), false);
             final List<LedgerSnapshot> cumulative = new ArrayList<>(2 * worldSize);
             final List<LedgerSnapshot> lastOperation = new ArrayList<>(2 * worldSize);
-            for (final byte[] encoded : all)
+            for (int r = 0; r < all.length; r++)
             {
-                final ByteBuffer buffer = ByteBuffer.wrap(encoded).order(ORDER);
-                cumulative.addAll(decodeLedgers(buffer));
-                lastOperation.addAll(decodeLedgers(buffer));
+                final List<List<LedgerSnapshot>> views = RingLedgerCodec.decode(r, all[r]);
+                cumulative.addAll(views.get(0));
+                lastOperation.addAll(views.get(1));
             }
             return new RingLedgers(LedgerSnapshot.mergeByLink(cumulative), LedgerSnapshot.mergeByLink(lastOperation));
         }
@@ -852,62 +852,6 @@ public final class RingAllReduce implements AllReduce
             diff.add(after.get(i).minus(before.get(i)));
         }
         return List.copyOf(diff);
-    }
-
-    private static byte[] encodeLedgers(final List<LedgerSnapshot> cumulative, final List<LedgerSnapshot> lastOperation)
-    {
-        final LedgerCounter[] counters = LedgerCounter.values();
-        int size = 2 * Integer.BYTES;
-        final List<byte[]> names = new ArrayList<>();
-        for (final List<LedgerSnapshot> view : List.of(cumulative, lastOperation))
-        {
-            for (final LedgerSnapshot snapshot : view)
-            {
-                final byte[] name = snapshot.link().getBytes(StandardCharsets.UTF_8);
-                names.add(name);
-                size += Integer.BYTES + name.length + counters.length * Long.BYTES + Double.BYTES;
-            }
-        }
-        final ByteBuffer buffer = ByteBuffer.allocate(size).order(ORDER);
-        int nameIndex = 0;
-        for (final List<LedgerSnapshot> view : List.of(cumulative, lastOperation))
-        {
-            buffer.putInt(view.size());
-            for (final LedgerSnapshot snapshot : view)
-            {
-                final byte[] name = names.get(nameIndex++);
-                buffer.putInt(name.length).put(name);
-                for (final LedgerCounter counter : counters)
-                {
-                    buffer.putLong(snapshot.get(counter));
-                }
-                buffer.putDouble(snapshot.capacityBitsPerQubit());
-            }
-        }
-        return buffer.array();
-    }
-
-    private static List<LedgerSnapshot> decodeLedgers(final ByteBuffer buffer)
-    {
-        final int count = buffer.getInt();
-        if (count < 0 || count > 2)
-        {
-            throw new IllegalStateException("a rank's ledger view holds " + count + " links; each rank has 2");
-        }
-        final List<LedgerSnapshot> snapshots = new ArrayList<>(count);
-        for (int i = 0; i < count; i++)
-        {
-            final byte[] name = new byte[buffer.getInt()];
-            buffer.get(name);
-            final LinkLedger ledger = new LinkLedger(new String(name, StandardCharsets.UTF_8));
-            for (final LedgerCounter counter : LedgerCounter.values())
-            {
-                ledger.add(counter, buffer.getLong());
-            }
-            ledger.capacityBitsPerQubit(buffer.getDouble());
-            snapshots.add(ledger.snapshot());
-        }
-        return snapshots;
     }
 
     /**
