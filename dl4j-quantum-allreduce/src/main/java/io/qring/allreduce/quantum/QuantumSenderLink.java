@@ -55,6 +55,8 @@ final class QuantumSenderLink extends DelegatingLink
 {
     /** How long the control thread waits for one control message before checking whether it should stop. */
     static final long CONTROL_POLL_NS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** Control polls closing gives the control thread to stop before it closes the transport link under it. */
+    private static final int CLOSE_GRACE_POLLS = 4;
     private static final long NO_REPAIR = -1;
 
     /** First-transmission blocks a block length adaptation needs as evidence. */
@@ -391,20 +393,16 @@ final class QuantumSenderLink extends DelegatingLink
         {
             return null;
         }
-        try
+        final boolean stopped = awaitControlThread(deadlineNanos - System.nanoTime());
+        if (Thread.currentThread().isInterrupted())
         {
-            controlThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
             return null;
         }
         if (failure.get() instanceof PeerFailedException peerFailed && null != peerFailed.abortReason())
         {
             return peerFailed.abortReason();
         }
-        return controlThread.isAlive() ? null : delegate.awaitPeerAbortReason(deadlineNanos);
+        return stopped ? delegate.awaitPeerAbortReason(deadlineNanos) : null;
     }
 
     @Override
@@ -452,7 +450,10 @@ final class QuantumSenderLink extends DelegatingLink
     /**
      * Waits, up to {@link QuantumLinkSettings#controlTimeoutNs()}, until the receiver has acknowledged
      * every frame (a neighbour still inside its last collective may need blocks resent) unless the link
-     * has failed, then stops the control thread and closes the transport link.
+     * has failed, then stops the control thread and closes the transport link. The control thread has
+     * ended when this returns: one still blocked in a repair's send after {@value #CLOSE_GRACE_POLLS}
+     * polls gets the closed transport's error at its next attempt, and closing waits for that, up to the
+     * control timeout, so no thread of the link outlives the transport (and an Aeron client closed next).
      */
     @Override
     public void close()
@@ -463,15 +464,26 @@ final class QuantumSenderLink extends DelegatingLink
         }
         closing = true;
         LockSupport.unpark(controlThread);
+        awaitControlThread(CLOSE_GRACE_POLLS * CONTROL_POLL_NS);
+        super.close();
+        if (!awaitControlThread(settings.controlTimeoutNs()))
+        {
+            LOG.warn("{}: control thread still running {} ms after its transport link was closed", ledger.link(),
+                TimeUnit.NANOSECONDS.toMillis(settings.controlTimeoutNs()));
+        }
+    }
+
+    private boolean awaitControlThread(final long timeoutNs)
+    {
         try
         {
-            controlThread.join(TimeUnit.NANOSECONDS.toMillis(4 * CONTROL_POLL_NS));
+            controlThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNs)));
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
         }
-        super.close();
+        return !controlThread.isAlive();
     }
 
     /**

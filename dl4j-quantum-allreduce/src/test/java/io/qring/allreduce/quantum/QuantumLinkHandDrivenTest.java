@@ -191,7 +191,15 @@ class QuantumLinkHandDrivenTest
             ring.close();
             final long closeNs = System.nanoTime() - start;
             assertTrue(closeNs < GENEROUS_NS / 4, "closing waited " + millis(closeNs) + " ms for the stuck repair");
+            assertEquals(List.of(), liveThreadsNamed("qring-quantum-" + sender.ledger().link()),
+                "the control thread stuck in the repair's send outlived the closed link");
         }
+    }
+
+    private static List<String> liveThreadsNamed(final String name)
+    {
+        return Thread.getAllStackTraces().keySet().stream().filter(thread -> thread.isAlive() && thread.getName().equals(name))
+            .map(Thread::toString).toList();
     }
 
     @Test
