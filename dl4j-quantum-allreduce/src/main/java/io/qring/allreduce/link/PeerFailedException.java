@@ -43,7 +43,7 @@ public final class PeerFailedException extends LinkException
      * @param peerName    the peer that aborted.
      * @param abortReason the reason it sent with its abort.
      * @param cause       how its absence was noticed first, or {@code null}.
-     * @return the failure, with the message "<peer> aborted: <reason>".
+     * @return the failure, with the message {@code "<peer> aborted: <reason>"}.
      */
     public static PeerFailedException aborted(final String peerName, final String abortReason, final Throwable cause)
     {
