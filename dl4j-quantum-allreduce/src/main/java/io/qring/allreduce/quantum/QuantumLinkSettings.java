@@ -7,6 +7,7 @@ import io.qring.channel.epr.EprPool;
 import io.qring.channel.frame.PauliFrame;
 import io.qring.channel.ledger.LinkLedger;
 import io.qring.channel.noise.MemoryTimes;
+import io.qring.channel.noise.DampingStages;
 import io.qring.channel.noise.PauliChannel;
 import io.qring.channel.noise.SplitMix64;
 import io.qring.channel.verify.InterceptResendEavesdropper;
@@ -15,10 +16,8 @@ import io.qring.channel.verify.VerificationSettings;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -659,25 +658,9 @@ public final class QuantumLinkSettings
         /** Refuses amplitude damping in more than one stage, which no Pauli channel simulates exactly. */
         private void requireOneDampingStage()
         {
-            final List<String> stages = new ArrayList<>();
-            if (distributionChannel.fromDamping())
-            {
-                stages.add("the distribution channel");
-            }
-            if (t1Seconds != 0)
-            {
-                stages.add("the T1/T2 memory (it damps both stored halves)");
-            }
-            if (onlineChannel.fromDamping())
-            {
-                stages.add("the online channel");
-            }
-            if (stages.size() > 1)
-            {
-                throw new IllegalArgumentException("amplitude damping in more than one stage (" + String.join(", ", stages) +
-                    ") is not a Pauli channel for superdense coding, so the link would not be simulated exactly; damp in one " +
-                    "stage only");
-            }
+            new DampingStages().stage(DampingStages.DISTRIBUTION, distributionChannel.fromDamping())
+                .stage(DampingStages.MEMORY, t1Seconds != 0).stage(DampingStages.ONLINE, onlineChannel.fromDamping())
+                .requireAtMostOne("");
         }
     }
 }

@@ -3,6 +3,7 @@ package io.qring.channel.codec;
 import io.qring.channel.epr.EprPool;
 import io.qring.channel.epr.EprShares;
 import io.qring.channel.frame.PauliFrame;
+import io.qring.channel.noise.DampingStages;
 import io.qring.channel.noise.PauliChannel;
 import io.qring.channel.noise.PauliErrorSampler;
 import org.agrona.DirectBuffer;
@@ -63,7 +64,8 @@ public final class SuperdenseDecoder
      * @param pool          the receiver's pool of the link.
      * @param onlineChannel channel the sent half suffers in flight.
      * @param noiseStreamId selects an independent reproducible noise stream of the link.
-     * @throws IllegalArgumentException if the pool is not a {@link EprPool.Side#RECEIVER} pool.
+     * @throws IllegalArgumentException if the pool is not a {@link EprPool.Side#RECEIVER} pool, or if the link
+     *                                  would damp in more than one stage ({@link DampingStages}).
      */
     public SuperdenseDecoder(final EprPool pool, final PauliChannel onlineChannel, final long noiseStreamId)
     {
@@ -76,6 +78,9 @@ public final class SuperdenseDecoder
         {
             throw new IllegalArgumentException("superdense decoder of link '" + pool.linkName() + "' needs an online channel");
         }
+        new DampingStages().stage(DampingStages.DISTRIBUTION, pool.distributionChannel().fromDamping())
+            .stage(DampingStages.MEMORY, pool.hasMemoryDecoherence()).stage(DampingStages.ONLINE, onlineChannel.fromDamping())
+            .requireAtMostOne("superdense decoder of link '" + pool.linkName() + "': ");
         this.pool = pool;
         this.onlineChannel = onlineChannel;
         this.shareStreamKey = pool.shareStreamKey();

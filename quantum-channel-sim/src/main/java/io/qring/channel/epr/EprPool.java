@@ -2,6 +2,7 @@ package io.qring.channel.epr;
 
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LinkLedger;
+import io.qring.channel.noise.DampingStages;
 import io.qring.channel.noise.PauliChannel;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -677,6 +678,8 @@ public final class EprPool
                 throw new IllegalArgumentException("verification fraction of link '" + linkName + "' must be in [0, " +
                     MAX_VERIFICATION_FRACTION + "], got " + verificationFraction);
             }
+            new DampingStages().stage(DampingStages.DISTRIBUTION, distributionChannel.fromDamping())
+                .stage(DampingStages.MEMORY, memory != null).requireAtMostOne("EPR pool of link '" + linkName + "': ");
             if (ledger != null && !ledger.link().equals(linkName))
             {
                 throw new IllegalArgumentException("ledger of link '" + ledger.link() + "' given to the pool of link '" +

@@ -247,7 +247,11 @@ public record PauliChannel(double pX, double pY, double pZ, boolean fromDamping)
     }
 
     /**
-     * Entanglement-assisted (dense-coding) capacity in bits per transmitted qubit, 2 − H(pI, pX, pY, pZ).
+     * Dense-coding capacity in bits per transmitted qubit, 2 − H(pI, pX, pY, pZ) (DESIGN §3): exact for
+     * a Pauli (Bell-diagonal) channel. For a channel made from amplitude damping, which this class holds
+     * by its Bell weights, it is the rate of superdense coding with Bell-measurement decoding, which is
+     * below the damped pair's own dense-coding capacity 1 + S(ρ_B) − S(ρ_AB) (damping 0.1 on one half:
+     * 1.656 against 1.706 bits).
      *
      * @return the capacity bound in [0, 2].
      */

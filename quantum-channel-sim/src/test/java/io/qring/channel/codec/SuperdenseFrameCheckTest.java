@@ -108,6 +108,45 @@ class SuperdenseFrameCheckTest
     }
 
     @Test
+    void shouldRefuseALinkThatDampsInTwoStagesNamingThem()
+    {
+        final EprPool damped = receiverPool().distributionChannel(PauliChannel.amplitudeDamping(0.1)).build();
+        final EprPool stored = receiverPool().memory(1, 1).build();
+        final String expected = "superdense decoder of link '0->1': amplitude damping in more than one stage (";
+
+        final IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+            () -> new SuperdenseDecoder(damped, PauliChannel.amplitudeDamping(0.2)));
+        assertTrue(twice.getMessage().startsWith(expected + "the distribution channel, the online channel)"), twice.getMessage());
+        final IllegalArgumentException memory = assertThrows(IllegalArgumentException.class,
+            () -> new SuperdenseDecoder(stored, PauliChannel.amplitudeDamping(0.2)));
+        assertTrue(memory.getMessage().startsWith(expected + "the T1/T2 memory (it damps both stored halves), the online channel)"),
+            memory.getMessage());
+        new SuperdenseDecoder(damped, PauliChannel.depolarizing(0.01));
+        new SuperdenseDecoder(stored, PauliChannel.depolarizing(0.01));
+    }
+
+    /** The ledger's capacity bound is that of both channels a pair meets: distribution, then flight. */
+    @Test
+    void shouldRecordTheCapacityOfTheDistributionAndOnlineChannelsComposed()
+    {
+        final PauliChannel distribution = PauliChannel.werner(0.95);
+        final PauliChannel online = PauliChannel.depolarizing(0.01);
+        final EprPool pool = receiverPool().distributionChannel(distribution).build();
+
+        new SuperdenseDecoder(pool, online);
+
+        final double expected = distribution.then(online).denseCodingCapacity();
+        assertEquals(expected, pool.ledger().snapshot().capacityBitsPerQubit(), 1e-12);
+        assertTrue(expected < distribution.denseCodingCapacity() - 0.01 && expected < online.denseCodingCapacity() - 0.01,
+            "the composed bound must differ from either channel's alone: " + expected);
+    }
+
+    private static EprPool.Builder receiverPool()
+    {
+        return EprPool.builder().linkName("0->1").side(EprPool.Side.RECEIVER).capacity(64).linkSeed(5);
+    }
+
+    @Test
     void shouldRefuseAPayloadLargerThanThePool()
     {
         final LinkFixture link = LinkFixture.noiseless(16);

@@ -44,7 +44,10 @@ class EprPoolTest
             () -> assertRejected(() -> pool(EprPool.Side.SENDER, 8).verificationFraction(Double.NaN).build(), "verification fraction"),
             () -> assertRejected(() -> pool(EprPool.Side.SENDER, 8).blockTimeout(0, TimeUnit.SECONDS).build(), "block timeout"),
             () -> assertRejected(() -> pool(EprPool.Side.SENDER, 8).ledger(new LinkLedger("1->0")).build(), "ledger of link '1->0'"),
-            () -> assertRejected(() -> pool(EprPool.Side.SENDER, 8).memory(1, 3), "T2"));
+            () -> assertRejected(() -> pool(EprPool.Side.SENDER, 8).memory(1, 3), "T2"),
+            () -> assertRejected(() -> pool(EprPool.Side.RECEIVER, 8).distributionChannel(PauliChannel.amplitudeDamping(0.1)).memory(1, 1)
+                .build(), "EPR pool of link '" + LINK + "': amplitude damping in more than one stage (the distribution channel, " +
+                "the T1/T2 memory (it damps both stored halves))"));
         final NullPointerException ex = assertThrows(NullPointerException.class, () -> pool(null, 8).build());
         assertTrue(ex.getMessage().contains("side"));
     }
