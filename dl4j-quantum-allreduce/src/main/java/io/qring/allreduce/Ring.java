@@ -33,7 +33,7 @@ public final class Ring
      * the engine. Blocks until both neighbours have authenticated and sent their settings, or the connect
      * timeout passes.
      *
-     * @param context the rank's settings; concluded here if not yet.
+     * @param context the rank's settings as they are at this call (see {@link #bind}).
      * @return the connected all-reduce.
      * @throws io.qring.allreduce.link.LinkTimeoutException       if the neighbours do not appear and authenticate in time.
      * @throws RingSettingsMismatchException                      if a neighbour's ring settings differ from this rank's.
@@ -58,20 +58,20 @@ public final class Ring
      * First half of {@link #connect}: binds this rank's endpoint, so a launcher can learn the port a
      * {@code host:0} endpoint got ({@link BoundRank#localEndpoint()}) and tell the other ranks.
      *
-     * @param context the rank's settings; concluded here if not yet.
+     * @param context the rank's settings as they are at this call: a {@link RingContext#copy() copy} is
+     *                concluded and used, so a setting changed afterwards (even on a concluded context) neither
+     *                reaches the rank nor skips validation.
      * @return the bound rank; connect or close it.
+     * @throws IllegalArgumentException if a setting is invalid; nothing is bound then.
      */
     public static BoundRank bind(final RingContext context)
     {
-        if (!context.isConcluded())
+        final RingContext settings = context.copy().conclude();
+        if (TransportKind.IN_MEMORY == settings.transport())
         {
-            context.conclude();
+            return new BoundRank(settings, null);
         }
-        if (TransportKind.IN_MEMORY == context.transport())
-        {
-            return new BoundRank(context, null);
-        }
-        return new BoundRank(context, AeronRingBinding.bind(context));
+        return new BoundRank(settings, AeronRingBinding.bind(settings));
     }
 
     /** A rank whose endpoint is bound and which is ready to connect to its neighbours. */

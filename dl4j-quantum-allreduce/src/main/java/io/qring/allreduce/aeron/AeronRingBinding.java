@@ -80,20 +80,17 @@ public final class AeronRingBinding implements AutoCloseable
     /**
      * Starts (or joins) the media driver, connects an Aeron client and adds this rank's subscriptions.
      *
-     * @param context concluded context with transport IPC or UDP; for UDP this rank binds
-     *                {@code context.peers().get(rank)} (port 0: any free port).
+     * @param settings settings with transport IPC or UDP, as they are at this call (a copy is concluded and
+     *                kept); for UDP this rank binds {@code settings.peers().get(rank)} (port 0: any free port).
      * @return the binding.
      * @throws EndpointBindException if the UDP endpoint cannot be bound; the message names it.
      * @throws IllegalArgumentException before anything is bound if this rank's UDP endpoint resolves to a
      *         loopback address while another rank's resolves to one that is not: the other hosts could never
      *         reach it (e.g. a hostname that {@code /etc/hosts} maps to 127.0.1.1).
      */
-    public static AeronRingBinding bind(final RingContext context)
+    public static AeronRingBinding bind(final RingContext settings)
     {
-        if (!context.isConcluded())
-        {
-            context.conclude();
-        }
+        final RingContext context = settings.copy().conclude();
         if (TransportKind.IPC != context.transport() && TransportKind.UDP != context.transport())
         {
             throw new IllegalArgumentException("AeronRingBinding needs transport IPC or UDP, got " + context.transport());
@@ -243,6 +240,8 @@ public final class AeronRingBinding implements AutoCloseable
      * @return the connected transport, which now owns this binding's resources.
      * @throws io.qring.allreduce.link.LinkTimeoutException if the neighbours do not appear and authenticate
      *         within {@code timeoutNs}.
+     * @throws IllegalArgumentException if the UDP endpoints are not one per rank, or a neighbour's has port 0.
+     *         Like every failure of this call, it releases the binding's resources.
      */
     public AuthenticatedRingTransport connect(final List<String> peerEndpoints, final long timeoutNs)
     {
@@ -251,25 +250,14 @@ public final class AeronRingBinding implements AutoCloseable
             throw new IllegalStateException("binding of rank " + rank + " was already connected or closed");
         }
         final boolean udp = TransportKind.UDP == context.transport();
-        if (udp)
-        {
-            if (peerEndpoints.size() != worldSize)
-            {
-                throw new IllegalArgumentException("need " + worldSize + " peer endpoints, got " + peerEndpoints);
-            }
-            for (final int peer : new int[]{nextRank, previousRank})
-            {
-                if (RingContext.parseEndpointPort(peerEndpoints.get(peer)) == 0)
-                {
-                    throw new IllegalArgumentException("endpoint of rank " + peer + " needs an explicit port, got " +
-                        peerEndpoints.get(peer));
-                }
-            }
-        }
         ExclusivePublication toNext = null;
         ExclusivePublication toPrevious = null;
         try
         {
+            if (udp)
+            {
+                checkPeerEndpoints(peerEndpoints);
+            }
             final int toNextStream = context.streamIdBase() + 2 * rank;
             final int toPreviousStream = context.streamIdBase() + 2 * previousRank + 1;
             final String nextAddress = udp ? peerEndpoints.get(nextRank) : null;
@@ -302,6 +290,22 @@ public final class AeronRingBinding implements AutoCloseable
                 close();
             }
             throw ex;
+        }
+    }
+
+    private void checkPeerEndpoints(final List<String> peerEndpoints)
+    {
+        if (peerEndpoints.size() != worldSize)
+        {
+            throw new IllegalArgumentException("need " + worldSize + " peer endpoints, got " + peerEndpoints);
+        }
+        for (final int peer : new int[]{nextRank, previousRank})
+        {
+            if (RingContext.parseEndpointPort(peerEndpoints.get(peer)) == 0)
+            {
+                throw new IllegalArgumentException("endpoint of rank " + peer + " needs an explicit port, got " +
+                    peerEndpoints.get(peer));
+            }
         }
     }
 

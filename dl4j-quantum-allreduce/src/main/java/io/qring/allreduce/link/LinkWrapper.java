@@ -1,7 +1,10 @@
 package io.qring.allreduce.link;
 
+import org.agrona.CloseHelper;
+
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 
 /**
  * Hook that decorates a rank's two links once they are connected and authenticated, before the ring
@@ -107,14 +110,32 @@ public interface LinkWrapper
             @Override
             public Link wrapNext(final Link link, final int selfRank, final int nextRank)
             {
-                return outer.wrapNext(inner.wrapNext(link, selfRank, nextRank), selfRank, nextRank);
+                return wrapOrClose(inner.wrapNext(link, selfRank, nextRank), wrapped -> outer.wrapNext(wrapped, selfRank, nextRank));
             }
 
             @Override
             public Link wrapPrevious(final Link link, final int selfRank, final int previousRank)
             {
-                return outer.wrapPrevious(inner.wrapPrevious(link, selfRank, previousRank), selfRank, previousRank);
+                return wrapOrClose(inner.wrapPrevious(link, selfRank, previousRank),
+                    wrapped -> outer.wrapPrevious(wrapped, selfRank, previousRank));
             }
         };
+    }
+
+    /**
+     * Applies the outer wrapper; if it throws, closes what the inner one made (e.g. a quantum link with its
+     * control thread already running), which the caller never sees.
+     */
+    private static Link wrapOrClose(final Link wrapped, final UnaryOperator<Link> outer)
+    {
+        try
+        {
+            return outer.apply(wrapped);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            CloseHelper.quietClose(wrapped);
+            throw ex;
+        }
     }
 }

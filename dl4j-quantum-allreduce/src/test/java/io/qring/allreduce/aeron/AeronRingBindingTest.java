@@ -103,6 +103,17 @@ class AeronRingBindingTest
     }
 
     @Test
+    void shouldReleaseTheDriverWhenABoundRanksConnectRefusesItsPeerList()
+    {
+        final Ring.BoundRank bound = Ring.bind(udp(0).peers(List.of("localhost:0", "localhost:0")));
+
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> bound.connect(List.of("localhost:40999")));
+
+        assertTrue(ex.getMessage().contains("need 2 peer endpoints"), ex.getMessage());
+        assertNull(EmbeddedMediaDriver.runningDirectory(), "a refused connect releases the driver without a close");
+    }
+
+    @Test
     void shouldKeepOutAProcessWithoutTheSecretAndNameRejectedFrames()
     {
         final Ring.BoundRank rank1 = Ring.bind(udp(1).peers(List.of("localhost:0", "localhost:0")));

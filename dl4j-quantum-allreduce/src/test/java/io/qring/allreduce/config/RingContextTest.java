@@ -1,5 +1,6 @@
 package io.qring.allreduce.config;
 
+import io.qring.allreduce.Ring;
 import io.qring.allreduce.link.FrameHeaderFlyweight;
 import io.qring.allreduce.link.InMemoryNetwork;
 import io.qring.allreduce.link.LinkWrapper;
@@ -196,6 +197,19 @@ class RingContextTest
         copy.rank(0);
         assertEquals(1, original.rank());
         assertFalse(original.toString().contains("sixteen"), "the secret never appears in toString");
+    }
+
+    /** A rank binds the settings as they are when it binds: a setter after conclude() cannot skip validation. */
+    @Test
+    void shouldValidateASettingChangedAfterConcludeWhenTheRankBinds()
+    {
+        final RingContext context = new RingContext().worldSize(3).rank(0).transport(TransportKind.IN_MEMORY)
+            .inMemoryNetwork(new InMemoryNetwork(3, 1 << 20, 4)).sharedSecret(SECRET).conclude();
+        context.rank(7);
+
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> Ring.bind(context));
+
+        assertTrue(ex.getMessage().contains("rank must be in [0, 3), got 7"), ex.getMessage());
     }
 
     private static RingContext valid()

@@ -29,11 +29,14 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -173,6 +176,7 @@ class QuantumLinkHandDrivenTest
     {
         final QuantumLinkSettings settings = QuantumLinkSettings.builder().blockLength(MESSAGE_LENGTH)
             .controlTimeoutNs(GENEROUS_NS).build();
+        final Set<Thread> before = liveControlThreads();
         try (LocalRing ring = LocalRing.start(context(quantumOn(settings, true))))
         {
             final Link sender = ring.rank(0).next();
@@ -191,15 +195,49 @@ class QuantumLinkHandDrivenTest
             ring.close();
             final long closeNs = System.nanoTime() - start;
             assertTrue(closeNs < GENEROUS_NS / 4, "closing waited " + millis(closeNs) + " ms for the stuck repair");
-            assertEquals(List.of(), liveThreadsNamed("qring-quantum-" + sender.ledger().link()),
-                "the control thread stuck in the repair's send outlived the closed link");
+            final Set<Thread> left = liveControlThreads();
+            left.removeAll(before);
+            assertEquals(Set.of(), left, "the control thread stuck in the repair's send outlived the closed link");
         }
     }
 
-    private static List<String> liveThreadsNamed(final String name)
+    @Test
+    void shouldCloseTheQuantumLinkWhenAWrapperComposedAfterItFails()
     {
-        return Thread.getAllStackTraces().keySet().stream().filter(thread -> thread.isAlive() && thread.getName().equals(name))
-            .map(Thread::toString).toList();
+        final LinkWrapper refusing = new LinkWrapper()
+        {
+            @Override
+            public Link wrapNext(final Link link, final int selfRank, final int nextRank)
+            {
+                throw new IllegalStateException("the outer wrapper refuses");
+            }
+
+            @Override
+            public Link wrapPrevious(final Link link, final int selfRank, final int previousRank)
+            {
+                return link;
+            }
+        };
+        final LinkWrapper composed = QuantumLinkSettings.builder().build().wrapper().then(refusing);
+        try (LocalRing ring = LocalRing.start(context(LinkWrapper.IDENTITY)))
+        {
+            final Set<Thread> before = liveControlThreads();
+
+            final IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> composed.wrapNext(ring.rank(0).next(), 0, 1));
+
+            assertEquals("the outer wrapper refuses", refused.getMessage());
+            final Set<Thread> left = liveControlThreads();
+            left.removeAll(before);
+            assertEquals(Set.of(), left, "the quantum link the outer wrapper never returned was left running");
+        }
+    }
+
+    private static Set<Thread> liveControlThreads()
+    {
+        return Thread.getAllStackTraces().keySet().stream()
+            .filter(thread -> thread.isAlive() && thread.getName().startsWith("qring-quantum-"))
+            .collect(Collectors.toCollection(HashSet::new));
     }
 
     @Test
