@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,26 +21,30 @@ import java.io.IOException;
  * The JSON form of a {@link LedgerSnapshot}, one object per link: {@code {"link": "0->1",
  * "goodputBitsPerQubit": 2.0, "capacityBitsPerQubit": 2.0, "payloadBits": ..., ...}}, every
  * {@link LedgerCounter} under its {@link LedgerCounter#key() key} in declaration order. Register
- * {@link #MODULE} with an {@link ObjectMapper} to write snapshots anywhere in a larger document, and to
- * read them back exactly (the goodput is derived, so it is not read).
+ * {@link #module()} with an {@link ObjectMapper} to write snapshots anywhere in a larger document, and to
+ * read them back exactly (the goodput is derived, so it is not read). Reading refuses a counter that is not
+ * a non-negative integer and a capacity that is not a number, naming the field.
  */
 public final class LedgerJson
 {
-    /** Jackson module that writes and reads {@link LedgerSnapshot}s in this form. */
-    public static final SimpleModule MODULE = new SimpleModule("qring-ledger")
-        .addSerializer(LedgerSnapshot.class, new SnapshotSerializer())
-        .addDeserializer(LedgerSnapshot.class, new SnapshotDeserializer());
-
     private static final ObjectMapper MAPPER = mapper();
 
     private LedgerJson()
     {
     }
 
-    /** @return a new mapper with {@link #MODULE} registered. */
+    /** @return a new Jackson module that writes and reads {@link LedgerSnapshot}s in this form. */
+    public static SimpleModule module()
+    {
+        return new SimpleModule("qring-ledger")
+            .addSerializer(LedgerSnapshot.class, new SnapshotSerializer())
+            .addDeserializer(LedgerSnapshot.class, new SnapshotDeserializer());
+    }
+
+    /** @return a new mapper with {@link #module()} registered. */
     public static ObjectMapper mapper()
     {
-        return new ObjectMapper().registerModule(MODULE);
+        return new ObjectMapper().registerModule(module());
     }
 
     /**
@@ -95,12 +100,22 @@ public final class LedgerJson
                 final JsonNode value = node.get(counter.key());
                 if (null != value)
                 {
+                    if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 0)
+                    {
+                        throw JsonMappingException.from(parser, "ledger snapshot of " + link.asText() + ": " + counter.key() +
+                            " must be a non-negative integer, got " + value);
+                    }
                     ledger.add(counter, value.asLong());
                 }
             }
             final JsonNode capacity = node.get("capacityBitsPerQubit");
             if (null != capacity)
             {
+                if (!capacity.isNumber())
+                {
+                    throw JsonMappingException.from(parser, "ledger snapshot of " + link.asText() +
+                        ": capacityBitsPerQubit must be a number, got " + capacity);
+                }
                 ledger.capacityBitsPerQubit(capacity.asDouble());
             }
             return ledger.snapshot();

@@ -1,5 +1,6 @@
 package io.qring.allreduce;
 
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qring.channel.ledger.LedgerCounter;
@@ -13,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LedgerJsonTest
 {
@@ -54,6 +57,23 @@ class LedgerJsonTest
         final LedgerSnapshot second = mapper.treeToValue(tree.get("links").get(1), LedgerSnapshot.class);
 
         assertEquals(document.get("links"), List.of(first, second));
+    }
+
+    @Test
+    void shouldRefuseACounterThatIsNotANonNegativeIntegerAndACapacityThatIsNotANumber()
+    {
+        final ObjectMapper mapper = LedgerJson.mapper();
+        final String payload = LedgerCounter.PAYLOAD_BITS.key();
+        for (final String value : List.of("\"12\"", "1.5", "-3", "true", "1e30"))
+        {
+            final JsonMappingException ex = assertThrows(JsonMappingException.class,
+                () -> mapper.readValue("{\"link\":\"0->1\",\"" + payload + "\":" + value + "}", LedgerSnapshot.class), value);
+            assertTrue(ex.getMessage().contains("ledger snapshot of 0->1: " + payload + " must be a non-negative integer, got " +
+                value.replace("1e30", "1.0E30")), ex.getMessage());
+        }
+        final JsonMappingException capacity = assertThrows(JsonMappingException.class,
+            () -> mapper.readValue("{\"link\":\"0->1\",\"capacityBitsPerQubit\":\"2\"}", LedgerSnapshot.class));
+        assertTrue(capacity.getMessage().contains("capacityBitsPerQubit must be a number"), capacity.getMessage());
     }
 
     /** A snapshot whose counters all differ (powers of 3), so a mixed-up key shows. */

@@ -211,9 +211,12 @@ public final class RingContext
             "sharedSecret must be at least " + MembershipSecret.MIN_SECRET_LENGTH + " bytes (" + SECRET_ENV + ")");
         require(chunkLength >= 8 && chunkLength % 8 == 0, "chunkLength must be a positive multiple of 8, got " + chunkLength);
         require(sendAhead >= 0, "sendAhead must be >= 0 chunks, got " + sendAhead);
-        require(connectTimeoutNs > 0 && operationTimeoutNs > 0 && driverLivenessTimeoutNs > 0, "timeouts must be positive");
-        require(null != nonFinitePolicy && null != linkWrapper && null != idleStrategySupplier,
-            "nonFinitePolicy, linkWrapper and idleStrategySupplier must not be null");
+        require(connectTimeoutNs > 0, "connectTimeoutNs must be positive, got " + connectTimeoutNs);
+        require(operationTimeoutNs > 0, "operationTimeoutNs must be positive, got " + operationTimeoutNs);
+        require(driverLivenessTimeoutNs > 0, "driverLivenessTimeoutNs must be positive, got " + driverLivenessTimeoutNs);
+        require(null != nonFinitePolicy, "nonFinitePolicy must not be null");
+        require(null != linkWrapper, "linkWrapper must not be null");
+        require(null != idleStrategySupplier, "idleStrategySupplier must not be null");
         require(streamIdBase > 0 && streamIdBase <= Integer.MAX_VALUE - 2 * worldSize, "streamIdBase out of range: " + streamIdBase);
         linkWrapper.checkRing(worldSize);
         checkRingSettings();

@@ -104,7 +104,10 @@ class RingContextTest
         assertInvalid(valid().transport(TransportKind.IN_MEMORY).inMemoryNetwork(new InMemoryNetwork(2, 1 << 20, 4))
             .chunkLength(Integer.MAX_VALUE - 7), "chunkLength 2147483640 plus");
         assertInvalid(valid().mtuLength(1000), "mtuLength");
-        assertInvalid(valid().operationTimeoutNs(0), "timeouts");
+        assertInvalid(valid().operationTimeoutNs(0), "operationTimeoutNs must be positive, got 0");
+        assertInvalid(valid().connectTimeoutNs(-1), "connectTimeoutNs must be positive, got -1");
+        assertInvalid(valid().driverLivenessTimeoutNs(0), "driverLivenessTimeoutNs must be positive, got 0");
+        assertInvalid(valid().linkWrapper(null), "linkWrapper must not be null");
         assertInvalid(valid().transport(TransportKind.UDP), "UDP needs one endpoint per rank");
         assertInvalid(valid().transport(TransportKind.UDP).peers(List.of("host:1", "nohost")), "host:port");
         assertInvalid(valid().transport(TransportKind.UDP).peers(List.of("host:1", "host:70000")), "port out of range");

@@ -116,15 +116,26 @@ public final class LedgerSnapshot
     /**
      * What moved between an earlier snapshot of the same link and this one.
      *
-     * @param earlier a snapshot taken before this one.
+     * @param earlier a snapshot of the same link taken before this one.
      * @return the element-wise difference.
+     * @throws IllegalArgumentException if {@code earlier} is of another link, or counts more of something
+     *                                  than this one (it was taken later, or of another ledger).
      */
     public LedgerSnapshot minus(final LedgerSnapshot earlier)
     {
+        if (!link.equals(earlier.link))
+        {
+            throw new IllegalArgumentException("cannot subtract the ledger of link " + earlier.link + " from that of link " + link);
+        }
         final long[] diff = new long[values.length];
         for (int i = 0; i < diff.length; i++)
         {
             diff[i] = values[i] - earlier.values[i];
+            if (diff[i] < 0)
+            {
+                throw new IllegalArgumentException("ledger of link " + link + ": the earlier snapshot counts " + earlier.values[i] +
+                    " " + COUNTERS[i].key() + ", more than the later one's " + values[i]);
+            }
         }
         return new LedgerSnapshot(link, diff, capacityBitsPerQubit);
     }

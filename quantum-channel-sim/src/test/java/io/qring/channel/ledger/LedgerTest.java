@@ -105,6 +105,22 @@ class LedgerTest
     }
 
     @Test
+    void shouldRefuseToSubtractAnotherLinkOrALaterSnapshot()
+    {
+        final LinkLedger ledger = new LinkLedger("0->1");
+        final LedgerSnapshot before = ledger.snapshot();
+        ledger.add(LedgerCounter.EPR_CONSUMED, 7);
+        final LedgerSnapshot after = ledger.snapshot();
+
+        final IllegalArgumentException otherLink = assertThrows(IllegalArgumentException.class,
+            () -> after.minus(new LinkLedger("1->2").snapshot()));
+        assertTrue(otherLink.getMessage().contains("link 1->2 from that of link 0->1"), otherLink.getMessage());
+        final IllegalArgumentException later = assertThrows(IllegalArgumentException.class, () -> before.minus(after));
+        assertTrue(later.getMessage().contains("counts 7 " + LedgerCounter.EPR_CONSUMED.key() + ", more than the later one's 0"),
+            later.getMessage());
+    }
+
+    @Test
     void shouldMergeLinksByAddingCountsAndKeepingTheSmallestCapacity()
     {
         final LinkLedger a = new LinkLedger("0->1");

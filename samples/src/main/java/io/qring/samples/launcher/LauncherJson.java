@@ -19,7 +19,7 @@ final class LauncherJson
     static final ObjectMapper MAPPER = JsonMapper.builder()
         .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .addModule(LedgerJson.MODULE)
+        .addModule(LedgerJson.module())
         .build();
 
     private LauncherJson()
