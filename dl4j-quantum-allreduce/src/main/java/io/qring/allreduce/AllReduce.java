@@ -4,7 +4,9 @@ package io.qring.allreduce;
  * A collective that combines equally long arrays held by every rank so that each rank ends with the
  * same result. Calls are collective: every rank of the ring must make the same call in the same order.
  * Implementations fail with an exception naming the cause (peer, timeout, length mismatch) rather than
- * block forever or deliver wrong numbers.
+ * block forever or deliver wrong numbers. An instance runs one collective at a time: callers on several
+ * threads (e.g. local training workers) must take turns ({@link RingAllReduce} refuses an overlapping call
+ * with {@link IllegalStateException}).
  */
 public interface AllReduce extends AutoCloseable
 {

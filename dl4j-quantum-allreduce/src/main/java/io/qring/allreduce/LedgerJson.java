@@ -23,7 +23,7 @@ import java.io.IOException;
  * {@link LedgerCounter} under its {@link LedgerCounter#key() key} in declaration order. Register
  * {@link #module()} with an {@link ObjectMapper} to write snapshots anywhere in a larger document, and to
  * read them back exactly (the goodput is derived, so it is not read). Reading refuses a counter that is not
- * a non-negative integer and a capacity that is not a number, naming the field.
+ * a non-negative integer and a capacity that is not a number in [0, 2], naming the field.
  */
 public final class LedgerJson
 {
@@ -111,10 +111,10 @@ public final class LedgerJson
             final JsonNode capacity = node.get("capacityBitsPerQubit");
             if (null != capacity)
             {
-                if (!capacity.isNumber())
+                if (!capacity.isNumber() || !(capacity.asDouble() >= 0 && capacity.asDouble() <= 2))
                 {
                     throw JsonMappingException.from(parser, "ledger snapshot of " + link.asText() +
-                        ": capacityBitsPerQubit must be a number, got " + capacity);
+                        ": capacityBitsPerQubit must be a number in [0, 2], got " + capacity);
                 }
                 ledger.capacityBitsPerQubit(capacity.asDouble());
             }

@@ -212,6 +212,11 @@ public final class RingAllReduce implements AllReduce
      * @throws CollectiveMismatchException if the ranks disagree on the call or on their non-finite policy (ring stays usable).
      * @throws NonFiniteValueException     under {@link NonFinitePolicy#REJECT} if any rank's input is not finite.
      * @throws LinkException               if a link fails; the ring is unusable afterwards.
+     * @throws IllegalStateException       if the ring is closed, unusable after an earlier failure, or running
+     *                                     another collective on this rank (calls must not overlap), or if the
+     *                                     collective fails for another reason than its links (e.g. a peer that
+     *                                     breaks the protocol), which leaves the ring unusable too.
+     * @throws NullPointerException        if {@code data} or {@code op} is null.
      */
     @Override
     public void allReduce(final float[] data, final ReduceOp op)
@@ -235,6 +240,11 @@ public final class RingAllReduce implements AllReduce
      * @throws CollectiveMismatchException if the ranks disagree on the call or on their non-finite policy (ring stays usable).
      * @throws NonFiniteValueException     under {@link NonFinitePolicy#REJECT} if any rank's input is not finite.
      * @throws LinkException               if a link fails; the ring is unusable afterwards.
+     * @throws IllegalStateException       if the ring is closed, unusable after an earlier failure, or running
+     *                                     another collective on this rank (calls must not overlap), or if the
+     *                                     collective fails for another reason than its links (e.g. a peer that
+     *                                     breaks the protocol), which leaves the ring unusable too.
+     * @throws NullPointerException        if {@code data} or {@code op} is null.
      */
     @Override
     public void allReduce(final double[] data, final ReduceOp op)
@@ -257,6 +267,11 @@ public final class RingAllReduce implements AllReduce
      *
      * @throws CollectiveMismatchException if the ranks disagree on the call (ring stays usable).
      * @throws LinkException               if a link fails; the ring is unusable afterwards.
+     * @throws IllegalStateException       if the ring is closed, unusable after an earlier failure, or running
+     *                                     another collective on this rank (calls must not overlap), or if the
+     *                                     collective fails for another reason than its links (e.g. a peer that
+     *                                     breaks the protocol), which leaves the ring unusable too.
+     * @throws NullPointerException        if {@code local} is null.
      */
     @Override
     public byte[][] allGather(final byte[] local)
@@ -318,7 +333,8 @@ public final class RingAllReduce implements AllReduce
      * @throws CollectiveMismatchException if another rank called a different collective (ring stays usable).
      * @throws LinkException               if a link fails; the ring is unusable afterwards.
      * @throws IllegalStateException       naming the rank, if a rank's ledgers are not in this build's layout
-     *                                     (ranks on different qring builds); the ring stays usable.
+     *                                     (ranks on different qring builds; the ring stays usable), or as
+     *                                     {@link #allGather} throws it.
      */
     public RingLedgers gatherRingLedgers()
     {

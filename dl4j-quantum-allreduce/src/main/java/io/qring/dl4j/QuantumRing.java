@@ -98,7 +98,8 @@ public final class QuantumRing implements AutoCloseable
     /**
      * As {@link #accumulator()}, after checking that the model trains with stochastic gradient descent, the
      * only DL4J optimizer that calls a gradients accumulator, and that its parameters are FLOAT or DOUBLE, the
-     * dtypes the synchronous ring exchanges. Its first exchange also checks that every
+     * dtypes the synchronous ring exchanges (if the model is initialised; otherwise its first update is checked,
+     * see {@link QuantumRingGradientsAccumulator#storeUpdate}). Its first exchange also checks that every
      * rank's model starts from the same parameters (a CRC-32C of them), when every rank built its
      * accumulator this way: every replica applies the same averaged update, so replicas that start apart
      * would stay apart.
@@ -131,7 +132,8 @@ public final class QuantumRing implements AutoCloseable
      *                     or the {@code ParallelWrapper} worker count.
      * @return the accumulator.
      * @throws IllegalArgumentException when the model is configured with an optimization algorithm other than
-     *                                  stochastic gradient descent, which would not call the accumulator.
+     *                                  stochastic gradient descent, which would not call the accumulator, when
+     *                                  {@code localWorkers < 1}, or when the model has no parameters.
      * @throws IllegalStateException    when ND4J does not run on its CPU backend.
      */
     public RingEncodedGradientsAccumulator sparseAccumulator(final Model model, final int localWorkers)
@@ -151,7 +153,9 @@ public final class QuantumRing implements AutoCloseable
      * @param thresholdAlgorithm how each worker picks its encoding threshold.
      * @param residualProcessor  optional residual post-processing, or {@code null}.
      * @return the accumulator.
-     * @throws IllegalStateException when ND4J does not run on its CPU backend.
+     * @throws IllegalArgumentException when {@code localWorkers < 1} or {@code numParams < 1}.
+     * @throws NullPointerException     when {@code thresholdAlgorithm} is null.
+     * @throws IllegalStateException    when ND4J does not run on its CPU backend.
      */
     public RingEncodedGradientsAccumulator sparseAccumulator(
         final long numParams,
@@ -189,7 +193,8 @@ public final class QuantumRing implements AutoCloseable
      * @return a new listener averaging parameters (not updater state) over the ring, after every
      * {@code frequency}-th iteration and at the end of every epoch; see {@link ParameterAveragingListener#averageNow}
      * for training loops without epoch events.
-     * @throws IllegalStateException when ND4J does not run on its CPU backend.
+     * @throws IllegalArgumentException when {@code frequency < 1}.
+     * @throws IllegalStateException    when ND4J does not run on its CPU backend.
      */
     public ParameterAveragingListener parameterAveraging(final int frequency)
     {
@@ -201,7 +206,8 @@ public final class QuantumRing implements AutoCloseable
      * @param averageUpdaterState whether the updater state (e.g. Adam moments) is averaged too.
      * @return a new listener averaging over the ring, after every {@code frequency}-th iteration and at the end
      * of every epoch.
-     * @throws IllegalStateException when ND4J does not run on its CPU backend.
+     * @throws IllegalArgumentException when {@code frequency < 1}.
+     * @throws IllegalStateException    when ND4J does not run on its CPU backend.
      */
     public ParameterAveragingListener parameterAveraging(final int frequency, final boolean averageUpdaterState)
     {
@@ -250,7 +256,9 @@ public final class QuantumRing implements AutoCloseable
         }
 
         /**
-         * @param allReduce this rank's endpoint of the ring (required); the ring takes ownership.
+         * @param allReduce this rank's endpoint of the ring (required); once {@link #build()} succeeds the
+         *                  {@link QuantumRing} owns it and its {@link QuantumRing#close()} closes it (if
+         *                  {@code build()} throws, it stays the caller's to close).
          * @return this builder.
          */
         public Builder allReduce(final AllReduce allReduce)

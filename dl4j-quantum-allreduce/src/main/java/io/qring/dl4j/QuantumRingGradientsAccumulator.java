@@ -107,6 +107,8 @@ public final class QuantumRingGradientsAccumulator implements GradientsAccumulat
      *                               or an earlier iteration), an update is not finite under
      *                               {@link NonFiniteUpdatePolicy#FAIL}, or an {@link ExchangeListener} failed in this or
      *                               an earlier iteration.
+     * @throws IllegalArgumentException when the update is neither FLOAT nor DOUBLE (an accumulator built for a model
+     *                                  that was not yet initialised could not check its dtype up front).
      */
     @Override
     public void storeUpdate(final INDArray array, final int iterationNumber, final int epochNumber)

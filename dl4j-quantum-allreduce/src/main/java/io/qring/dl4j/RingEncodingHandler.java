@@ -30,8 +30,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>Semantics are those of DL4J's {@code SHARED_GRADIENTS}: every worker applies the <em>sum</em> of
  * all workers' encoded updates, residuals stay local. Unlike DL4J, which loops a worker's own update back
  * first, every worker adds the same messages in the same order, so replicas stay bit-identical.
+ *
+ * <p>{@link QuantumRing#sparseAccumulator} makes it together with the accumulator it needs (its
+ * {@link IndexedTail} and the count of local workers); it does not work inside another accumulator.
  */
-public class RingEncodingHandler extends EncodingHandler
+public final class RingEncodingHandler extends EncodingHandler
 {
     private final transient AllReduce allReduce;
     private final transient WorkerRendezvous<Outgoing, Boolean> rendezvous;
@@ -42,26 +45,8 @@ public class RingEncodingHandler extends EncodingHandler
     private transient boolean verified;
 
     /**
-     * @param allReduce          the ring; this rank's endpoint.
-     * @param thresholdAlgorithm how each worker picks its encoding threshold.
-     * @param residualProcessor  optional post-processing of the residual, or {@code null}.
-     * @param boundary           most elements per sparse message, or {@code null} for no limit.
-     * @param timeoutNs          longest a worker waits for its iteration's exchange to complete.
-     * @throws IllegalStateException when ND4J does not run on its CPU backend.
-     */
-    public RingEncodingHandler(
-        final AllReduce allReduce,
-        final ThresholdAlgorithm thresholdAlgorithm,
-        final ResidualPostProcessor residualProcessor,
-        final Integer boundary,
-        final long timeoutNs)
-    {
-        this(allReduce, thresholdAlgorithm, residualProcessor, boundary, timeoutNs, null);
-    }
-
-    /**
-     * As the public constructor, for a handler that knows the model it serves: its first exchange also
-     * checks that every rank's model starts from the same parameters.
+     * A handler for the model it serves: its first exchange also checks that every rank's model starts
+     * from the same parameters.
      *
      * @param allReduce          the ring; this rank's endpoint.
      * @param thresholdAlgorithm how each worker picks its encoding threshold.

@@ -71,9 +71,12 @@ class LedgerJsonTest
             assertTrue(ex.getMessage().contains("ledger snapshot of 0->1: " + payload + " must be a non-negative integer, got " +
                 value.replace("1e30", "1.0E30")), ex.getMessage());
         }
-        final JsonMappingException capacity = assertThrows(JsonMappingException.class,
-            () -> mapper.readValue("{\"link\":\"0->1\",\"capacityBitsPerQubit\":\"2\"}", LedgerSnapshot.class));
-        assertTrue(capacity.getMessage().contains("capacityBitsPerQubit must be a number"), capacity.getMessage());
+        for (final String value : List.of("\"2\"", "2.5", "-0.1"))
+        {
+            final JsonMappingException capacity = assertThrows(JsonMappingException.class,
+                () -> mapper.readValue("{\"link\":\"0->1\",\"capacityBitsPerQubit\":" + value + "}", LedgerSnapshot.class));
+            assertTrue(capacity.getMessage().contains("capacityBitsPerQubit must be a number in [0, 2]"), capacity.getMessage());
+        }
     }
 
     /** A snapshot whose counters all differ (powers of 3), so a mixed-up key shows. */

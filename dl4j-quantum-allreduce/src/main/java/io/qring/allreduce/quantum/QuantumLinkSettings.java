@@ -477,8 +477,8 @@ public final class QuantumLinkSettings
          * Stored pairs decohere with these times while they wait in the pool: amplitude damping of both
          * halves and pure dephasing, so no other stage may damp (see {@link #distributionChannel}).
          *
-         * @param t1 relaxation time T1 in seconds, &gt; 0.
-         * @param t2 coherence time T2 in seconds, in (0, 2·T1].
+         * @param t1 relaxation time T1 in seconds, &gt; 0; with {@code t2}, 0 for no memory decoherence (the default).
+         * @param t2 coherence time T2 in seconds, in (0, 2·T1]; 0 with {@code t1} 0.
          * @return this builder.
          */
         public Builder memory(final double t1, final double t2)
@@ -606,7 +606,10 @@ public final class QuantumLinkSettings
         }
 
         /**
-         * @param listener told (link name, result) about every verification round of links received on.
+         * @param listener told (link name, result) about every verification round of links received on. It
+         *                 runs on the receiving rank's collective thread while the link's EPR pool is locked,
+         *                 after an alarm has been recorded, so it should return quickly; if it throws, the
+         *                 collective fails with its exception and the ring is unusable.
          * @return this builder.
          */
         public Builder verificationListener(final BiConsumer<String, VerificationResult> listener)

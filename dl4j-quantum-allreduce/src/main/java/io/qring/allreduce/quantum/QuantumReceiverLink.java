@@ -164,23 +164,20 @@ final class QuantumReceiverLink extends DelegatingLink
         }
     }
 
+    /** Records an alarm before the user's listener hears of the round, so a listener that throws cannot lose it. */
     private void onVerification(final VerificationResult result)
     {
-        settings.verificationListener().accept(ledger.link(), result);
-        if (!result.alarm())
-        {
-            return;
-        }
-        if (settings.alarmPolicy() == AlarmPolicy.ABORT)
+        if (result.alarm() && settings.alarmPolicy() == AlarmPolicy.ABORT)
         {
             pendingAlarm = result;
         }
-        else if (null == fallbackAlarm)
+        else if (result.alarm() && null == fallbackAlarm)
         {
             fallbackAlarm = result;
             LOG.warn("{}: verification of round {} raised an alarm (QBER {} over {} pairs); the link carries classical bits from now on",
                 ledger.link(), result.round(), result.qber(), result.sampledPairs());
         }
+        settings.verificationListener().accept(ledger.link(), result);
     }
 
     /**

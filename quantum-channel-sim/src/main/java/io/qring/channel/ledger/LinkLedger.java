@@ -69,9 +69,15 @@ public final class LinkLedger
      * it: with T1/T2 memory the bound is higher than what the stored pairs allow.
      *
      * @param bitsPerQubit capacity in [0, 2].
+     * @throws IllegalArgumentException for a capacity outside [0, 2] or NaN.
      */
     public void capacityBitsPerQubit(final double bitsPerQubit)
     {
+        if (!(bitsPerQubit >= 0 && bitsPerQubit <= 2))
+        {
+            throw new IllegalArgumentException("link " + link + ": dense-coding capacity must be in [0, 2] bits per qubit, got " +
+                bitsPerQubit);
+        }
         this.capacityBitsPerQubit = bitsPerQubit;
     }
 

@@ -257,7 +257,7 @@ public record PauliChannel(double pX, double pY, double pZ, boolean fromDamping)
      */
     public double denseCodingCapacity()
     {
-        return 2 - entropy(pI()) - entropy(pX) - entropy(pY) - entropy(pZ);
+        return Math.max(0, 2 - entropy(pI()) - entropy(pX) - entropy(pY) - entropy(pZ));
     }
 
     private static double entropy(final double p)

@@ -105,6 +105,19 @@ class LedgerTest
     }
 
     @Test
+    void shouldRefuseACapacityOutsideZeroToTwoBitsPerQubit()
+    {
+        final LinkLedger ledger = new LinkLedger("0->1");
+        for (final double capacity : new double[]{Double.NaN, -0.01, 2.01, Double.POSITIVE_INFINITY})
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> ledger.capacityBitsPerQubit(capacity));
+            assertTrue(ex.getMessage().contains("link 0->1: dense-coding capacity must be in [0, 2]"), ex.getMessage());
+        }
+        ledger.capacityBitsPerQubit(0);
+        ledger.capacityBitsPerQubit(2);
+    }
+
+    @Test
     void shouldRefuseToSubtractAnotherLinkOrALaterSnapshot()
     {
         final LinkLedger ledger = new LinkLedger("0->1");
