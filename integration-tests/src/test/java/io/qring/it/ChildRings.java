@@ -10,6 +10,8 @@ import io.qring.it.launcher.RankProcess;
 import io.qring.it.rank.RankData;
 import io.qring.it.rank.RankMain;
 import io.qring.it.rank.RankOptions;
+import io.qring.it.rank.RankOptions.StopAction;
+import io.qring.it.rank.RankOptions.StopPoint;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -33,29 +35,61 @@ final class ChildRings
     static final long START_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
     /** Slack for an error to travel, be printed and be read, on top of a configured timeout. */
     static final long REPORT_MARGIN_NS = TimeUnit.SECONDS.toNanos(2);
+    /** Longest a rank may take to be gone after its {@code stop} event (halting), or after the kill (frozen). */
+    static final long STOP_EXIT_NS = TimeUnit.SECONDS.toNanos(10);
+    /** Exit status of a process killed by SIGKILL, as {@link Process#exitValue()} reports it (128 + 9). */
+    static final int SIGKILL_STATUS = 137;
 
     private ChildRings()
     {
     }
 
     /**
-     * After {@code victim} was killed during all-reduce {@code interrupted}: every other rank reports an
-     * error naming it within the operation timeout of the kill (plus {@link #REPORT_MARGIN_NS}), reports no
+     * Waits for {@code victim} to reach its stop point and die there: a {@link StopAction#HALT halting} rank
+     * must halt its JVM by itself ({@link RankMain#EXIT_HALTED}); a {@link StopAction#FREEZE freezing} one is
+     * killed here (SIGKILL) as soon as it reports that it froze, so the kill lands in the same place every run.
+     *
+     * @param ranks      the ring.
+     * @param victim     the rank with the stop point.
+     * @param stopAt     its stop point.
+     * @param deadlineNs {@link System#nanoTime()} deadline for reaching it.
+     * @return when it died, {@link System#nanoTime()}: when its {@code stop} event arrived (it halts right after
+     *         printing it), or just before the kill.
+     * @throws InterruptedException if interrupted while waiting.
+     */
+    static long awaitDeath(final RankLauncher ranks, final int victim, final StopPoint stopAt, final long deadlineNs)
+        throws InterruptedException
+    {
+        final RankProcess dead = ranks.rank(victim);
+        final Optional<RankEvent> stop = dead.await(e -> e.is("stop"), deadlineNs);
+        assertTrue(stop.isPresent(), "rank " + victim + " did not reach its stop point " + stopAt.text() + ":\n" +
+            ranks.transcripts());
+        assertEquals(stopAt.operation(), stop.get().operation(), dead.transcript());
+        final boolean frozen = StopAction.FREEZE == stopAt.action();
+        final long diedAtNs = frozen ? dead.kill() : stop.get().receivedNs();
+        assertEquals(Optional.of(frozen ? SIGKILL_STATUS : RankMain.EXIT_HALTED), dead.awaitExit(diedAtNs + STOP_EXIT_NS),
+            "rank " + victim + " must be gone:\n" + ranks.transcripts());
+        return diedAtNs;
+    }
+
+    /**
+     * After {@code victim} died during all-reduce {@code interrupted}: every other rank reports an
+     * error naming it within the operation timeout of its death (plus {@link #REPORT_MARGIN_NS}), reports no
      * result of that all-reduce, and exits with failure within {@code exitMarginNs} of its report.
      *
      * @param ranks              the ring.
-     * @param victim             the killed rank.
+     * @param victim             the dead rank.
      * @param interrupted        index of the all-reduce it died in.
-     * @param killedAtNs         when it was killed, {@link System#nanoTime()}.
+     * @param diedAtNs           when it died, {@link System#nanoTime()} (see {@link #awaitDeath}).
      * @param operationTimeoutMs the ranks' operation timeout.
      * @param exitMarginNs       how soon after its report a survivor must have exited.
      * @throws InterruptedException if interrupted while waiting for the survivors.
      */
-    static void assertSurvivorsNameTheKilledRank(
+    static void assertSurvivorsNameTheDeadRank(
         final RankLauncher ranks,
         final int victim,
         final int interrupted,
-        final long killedAtNs,
+        final long diedAtNs,
         final long operationTimeoutMs,
         final long exitMarginNs) throws InterruptedException
     {
@@ -66,9 +100,9 @@ final class ChildRings
                 continue;
             }
             final Optional<RankEvent> error = survivor.await(e -> e.is("error"),
-                killedAtNs + TimeUnit.MILLISECONDS.toNanos(operationTimeoutMs) + REPORT_MARGIN_NS);
+                diedAtNs + TimeUnit.MILLISECONDS.toNanos(operationTimeoutMs) + REPORT_MARGIN_NS);
             assertTrue(error.isPresent(), "rank " + survivor.rank() + " reported no error within " + operationTimeoutMs +
-                " ms + margin of the kill:\n" + ranks.transcripts());
+                " ms + margin of its death:\n" + ranks.transcripts());
             final String message = error.get().json().path("message").asText();
             assertTrue(message.contains("rank " + victim + " (udp 127.0.0.1:"), "must name the dead peer:\n" + ranks.transcripts());
             assertTrue(survivor.events("result").stream().allMatch(e -> e.operation() < interrupted),

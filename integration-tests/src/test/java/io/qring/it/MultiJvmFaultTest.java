@@ -12,15 +12,19 @@ import io.qring.it.launcher.RankLauncher;
 import io.qring.it.launcher.RankProcess;
 import io.qring.it.rank.RankMain;
 import io.qring.it.rank.RankOptions;
+import io.qring.it.rank.RankOptions.StopAction;
+import io.qring.it.rank.RankOptions.StopPoint;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 import static io.qring.it.ChildRings.RUN_TIMEOUT_NS;
 import static io.qring.it.ChildRings.START_TIMEOUT_NS;
@@ -31,31 +35,42 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MultiJvmFaultTest
 {
     private static final int WORLD_SIZE = 3;
+    /** The all-reduce a rank dies in (the one before completes on every rank). */
+    private static final int INTERRUPTED = 1;
+    /** Messages of that all-reduce the dying rank hands over first: the descriptors and the first step's chunks. */
+    private static final int STOP_AFTER_SENDS = 24;
 
     /**
-     * The rank receiving from the dead one sees its image close (about twice the driver liveness timeout
-     * after the kill: liveness, then linger; measured 2.2 s at 1 s) and aborts, which tells the remaining
-     * rank why. The operation timeout must exceed that detection time, or that remaining rank times out
-     * first and can only name the neighbour it waits for.
+     * A rank dies in the middle of all-reduce {@value #INTERRUPTED}, at a fixed point: after handing over
+     * {@value #STOP_AFTER_SENDS} of that all-reduce's 90 messages to its next rank (the ring agreement's 2
+     * descriptors, then 4 steps of 22 chunks of 64 KiB). It either halts its own JVM there, or freezes there
+     * and this test kills it with SIGKILL: a real external kill, landing where the halt does. The rank receiving
+     * from the dead one sees its image close (about twice the driver liveness timeout after the death:
+     * liveness, then linger; measured 2.2 s at 1 s) and aborts, which tells the remaining rank why. The
+     * operation timeout must exceed that detection time, or that remaining rank times out first and can only
+     * name the neighbour it waits for.
+     *
+     * @param death how the rank dies at its stop point.
      */
-    @Test
-    void shouldFailTheOtherRanksNamingAKilledPeerWithinTheOperationTimeout() throws Exception
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = StopAction.class, names = {"HALT", "FREEZE"})
+    void shouldFailTheOtherRanksNamingAKilledPeerWithinTheOperationTimeout(final StopAction death) throws Exception
     {
         final int victim = 1;
         final long operationTimeoutMs = 6_000;
+        final StopPoint stopAt = new StopPoint(death, INTERRUPTED, STOP_AFTER_SENDS);
         final RankOptions options = RankOptions.defaults()
             .withLength(1 << 20)
-            .withOperations(1_000)
+            .withOperations(INTERRUPTED + 2)
             .withOperationTimeoutMs(operationTimeoutMs)
             .withLivenessTimeoutMs(1_000);
-        try (RankLauncher ranks = ChildRings.ring("killed-rank", WORLD_SIZE, rank -> options).start())
+        try (RankLauncher ranks = ChildRings.ring("killed-rank-" + death.name().toLowerCase(Locale.ROOT), WORLD_SIZE,
+            rank -> victim == rank ? options.withStopAt(stopAt) : options).start())
         {
             final long start = System.nanoTime();
             ranks.rendezvous(start + START_TIMEOUT_NS);
-            final RankProcess dead = ranks.rank(victim);
-            assertTrue(dead.await(e -> e.is("started") && e.operation() == 1, start + RUN_TIMEOUT_NS).isPresent(),
-                ranks.transcripts());
-            ChildRings.assertSurvivorsNameTheKilledRank(ranks, victim, 1, dead.kill(), operationTimeoutMs, RUN_TIMEOUT_NS);
+            final long diedAtNs = ChildRings.awaitDeath(ranks, victim, stopAt, start + RUN_TIMEOUT_NS);
+            ChildRings.assertSurvivorsNameTheDeadRank(ranks, victim, INTERRUPTED, diedAtNs, operationTimeoutMs, RUN_TIMEOUT_NS);
         }
     }
 

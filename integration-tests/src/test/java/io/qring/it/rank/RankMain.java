@@ -32,17 +32,22 @@ import java.util.List;
  * <li>{@code connected}; then per all-reduce {@code started} and {@code result} (SHA-256 of the raw
  * float bits, the first values, the file holding all bits if a result directory was given) and
  * {@code ledger} (the operation's and the cumulative snapshots of this rank's two links);</li>
+ * <li>{@code stop} (action, operation, sends) when it reaches its {@link RankOptions.StopPoint stop point},
+ * right before it halts ({@link #EXIT_HALTED}) or freezes for the test to kill it;</li>
  * <li>{@code error} (type, message and the cause chain) on any failure, then {@code ledger};</li>
  * <li>{@code done}; it then waits for one more stdin line (the launcher's release, sent once every rank
  * is done, or end of input) before it closes its ring. Closing at once would be wrong for quantum links:
  * a neighbour may still ask this rank to repair blocks of its last frames, and a closed sender cannot.</li>
  * </ul>
- * Exit status 0 on success, {@link #EXIT_FAILURE} on failure (closing at once). Logs go to stderr.
+ * Exit status 0 on success, {@link #EXIT_FAILURE} on failure (closing at once), {@link #EXIT_HALTED} at a
+ * halting stop point. Logs go to stderr.
  */
 public final class RankMain
 {
     /** Exit status of a rank whose ring failed. */
     public static final int EXIT_FAILURE = 3;
+    /** Exit status of a rank that halted itself at its stop point. */
+    public static final int EXIT_HALTED = 4;
     /** Values of each result printed inline. */
     public static final int HEAD_VALUES = 4;
 
@@ -51,12 +56,14 @@ public final class RankMain
     private final PrintStream out;
     private final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     private final RankOptions options;
+    private final StoppingLinkWrapper stopper;
     private int rank = -1;
 
     private RankMain(final PrintStream out, final RankOptions options)
     {
         this.out = out;
         this.options = options;
+        this.stopper = new StoppingLinkWrapper(options.stopAt(), this::reportStop);
     }
 
     /**
@@ -75,7 +82,12 @@ public final class RankMain
         RingAllReduce ring = null;
         try
         {
-            final RingContext context = options.applyTo(RingContext.fromEnvironment()).conclude();
+            final RingContext context = options.applyTo(RingContext.fromEnvironment());
+            if (RankOptions.StopAction.NONE != options.stopAt().action())
+            {
+                context.linkWrapper(context.linkWrapper().then(stopper));
+            }
+            context.conclude();
             rank = context.rank();
             ring = connect(context);
             emit(event("connected"));
@@ -83,7 +95,9 @@ public final class RankMain
             {
                 final float[] data = RankData.input(options.seed(), rank, operation, options.length());
                 emit(event("started").put("operation", operation));
+                stopper.operationStarted(operation);
                 ring.allReduce(data, options.op());
+                stopper.operationFinished(operation);
                 reportResult(operation, data);
                 emit(ledger(ring, operation));
             }
@@ -148,6 +162,12 @@ public final class RankMain
             result.put("file", file.toString());
         }
         emit(result);
+    }
+
+    private void reportStop()
+    {
+        final RankOptions.StopPoint stopAt = options.stopAt();
+        emit(event("stop").put("action", stopAt.action().name()).put("operation", stopAt.operation()).put("sends", stopAt.sends()));
     }
 
     private ObjectNode ledger(final RingAllReduce ring, final int operation)

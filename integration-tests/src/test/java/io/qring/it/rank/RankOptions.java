@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What one child rank of a multi-JVM test does, beyond the ring membership it reads from the
- * {@code QRING_*} environment: which links, which inputs, how many all-reduces, which timeouts.
+ * {@code QRING_*} environment: which links, which inputs, how many all-reduces, which timeouts, and where
+ * (for fault tests) it stops itself mid-ring.
  * Passed as {@code --name=value} arguments ({@link #toArgs()} and {@link #parse(String[])} are inverse),
  * so the test and the child share one definition. Immutable; the {@code withXxx} methods return copies.
  *
@@ -32,6 +33,7 @@ import java.util.concurrent.TimeUnit;
  * @param operationTimeoutMs   longest wait for one message of a collective.
  * @param livenessTimeoutMs    embedded driver liveness timeout.
  * @param resultDirectory      directory the raw bits of every result are written to, or empty for none.
+ * @param stopAt               where this rank stops itself mid-ring, or {@link StopPoint#NONE}.
  */
 public record RankOptions(
     LinkKind link,
@@ -47,7 +49,8 @@ public record RankOptions(
     long connectTimeoutMs,
     long operationTimeoutMs,
     long livenessTimeoutMs,
-    String resultDirectory)
+    String resultDirectory,
+    StopPoint stopAt)
 {
     /** Which links the ring uses. */
     public enum LinkKind
@@ -58,15 +61,89 @@ public record RankOptions(
         QUANTUM
     }
 
+    /** What a rank does at its {@link StopPoint}. */
+    public enum StopAction
+    {
+        /** Nothing: the rank has no stop point. */
+        NONE,
+        /**
+         * Halts its JVM ({@link Runtime#halt(int)} with {@link RankMain#EXIT_HALTED}): no shutdown hooks, no
+         * closing of links or driver, so its neighbours see what a kill shows them.
+         */
+        HALT,
+        /**
+         * Parks the ring's thread for good, leaving the JVM (and its embedded driver) running, so that the
+         * test can kill the process (SIGKILL) at a known point of the all-reduce.
+         */
+        FREEZE
+    }
+
     /**
-     * Defaults: classical, noiseless, 3 sums of 100,003 floats, 64 KiB chunks, 1 MiB terms, short timeouts.
+     * Where a rank stops itself, for fault tests: once the ring engine has handed over {@code sends} messages
+     * of all-reduce {@code operation} to the link to the next rank (the ring agreement's descriptors, then the
+     * chunks, as {@code io.qring.allreduce.link.Link#send} returns them), the rank reports a {@code stop} event
+     * and does {@code action}. Written {@code none} or {@code action:operation:sends}, e.g. {@code halt:1:24}.
+     *
+     * @param action    what the rank does there.
+     * @param operation index of the all-reduce, from 0; -1 for {@link StopAction#NONE}.
+     * @param sends     messages of that all-reduce handed over before stopping, at least 1; 0 for {@link StopAction#NONE}.
+     */
+    public record StopPoint(StopAction action, int operation, int sends)
+    {
+        /** No stop point. */
+        public static final StopPoint NONE = new StopPoint(StopAction.NONE, -1, 0);
+
+        /**
+         * @param action    what the rank does there.
+         * @param operation index of the all-reduce, from 0.
+         * @param sends     messages of it handed over before stopping, at least 1.
+         */
+        public StopPoint
+        {
+            final boolean none = StopAction.NONE == action;
+            if (null == action || (none ? operation != -1 || sends != 0 : operation < 0 || sends < 1))
+            {
+                throw new IllegalArgumentException("a stop point needs an operation >= 0 and sends >= 1, or none; got " +
+                    action + " at operation " + operation + " after " + sends + " sends");
+            }
+        }
+
+        /**
+         * @param text {@code none} or {@code action:operation:sends}, as {@link #text()} writes it.
+         * @return the stop point.
+         */
+        public static StopPoint parse(final String text)
+        {
+            if (NONE.text().equals(text))
+            {
+                return NONE;
+            }
+            final String[] parts = text.split(":");
+            if (3 != parts.length)
+            {
+                throw new IllegalArgumentException("expected none or action:operation:sends, got " + text);
+            }
+            return new StopPoint(StopAction.valueOf(parts[0].toUpperCase(Locale.ROOT)), Integer.parseInt(parts[1]),
+                Integer.parseInt(parts[2]));
+        }
+
+        /** @return {@code none} or {@code action:operation:sends}. */
+        public String text()
+        {
+            return StopAction.NONE == action ? "none" :
+                action.name().toLowerCase(Locale.ROOT) + ":" + operation + ":" + sends;
+        }
+    }
+
+    /**
+     * Defaults: classical, noiseless, 3 sums of 100,003 floats, 64 KiB chunks, 1 MiB terms, short timeouts, no stop point.
      *
      * @return the default options.
      */
     public static RankOptions defaults()
     {
         return new RankOptions(LinkKind.CLASSICAL, 0.0, -1, AlarmPolicy.ABORT, 100_003, 3, ReduceOp.SUM, 11,
-            64 * 1024, 1024 * 1024, 20_000, 5_000, 2_000, "");
+            64 * 1024, 1024 * 1024, 20_000, 5_000, 2_000, "", StopPoint.NONE);
     }
 
     /**
@@ -101,6 +178,7 @@ public record RankOptions(
                 case "operationTimeoutMs" -> options.withOperationTimeoutMs(Long.parseLong(value));
                 case "livenessTimeoutMs" -> options.withLivenessTimeoutMs(Long.parseLong(value));
                 case "resultDirectory" -> options.withResultDirectory(value);
+                case "stopAt" -> options.withStopAt(StopPoint.parse(value));
                 default -> throw new IllegalArgumentException("unknown option --" + name);
             };
         }
@@ -125,6 +203,7 @@ public record RankOptions(
         args.add("--operationTimeoutMs=" + operationTimeoutMs);
         args.add("--livenessTimeoutMs=" + livenessTimeoutMs);
         args.add("--resultDirectory=" + resultDirectory);
+        args.add("--stopAt=" + stopAt.text());
         return args;
     }
 
@@ -175,7 +254,7 @@ public record RankOptions(
     public RankOptions withLink(final LinkKind link)
     {
         return new RankOptions(link, depolarizing, eavesdropperFrom, alarmPolicy, length, operations, op, seed, chunkLength,
-            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory);
+            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory, stopAt);
     }
 
     /**
@@ -185,7 +264,7 @@ public record RankOptions(
     public RankOptions withDepolarizing(final double depolarizing)
     {
         return new RankOptions(link, depolarizing, eavesdropperFrom, alarmPolicy, length, operations, op, seed, chunkLength,
-            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory);
+            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory, stopAt);
     }
 
     /**
@@ -195,7 +274,7 @@ public record RankOptions(
     public RankOptions withEavesdropperFrom(final int eavesdropperFrom)
     {
         return new RankOptions(link, depolarizing, eavesdropperFrom, alarmPolicy, length, operations, op, seed, chunkLength,
-            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory);
+            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory, stopAt);
     }
 
     /**
@@ -205,7 +284,7 @@ public record RankOptions(
     public RankOptions withAlarmPolicy(final AlarmPolicy alarmPolicy)
     {
         return new RankOptions(link, depolarizing, eavesdropperFrom, alarmPolicy, length, operations, op, seed, chunkLength,
-            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory);
+            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory, stopAt);
     }
 
     /**
@@ -215,7 +294,7 @@ public record RankOptions(
     public RankOptions withLength(final int length)
     {
         return new RankOptions(link, depolarizing, eavesdropperFrom, alarmPolicy, length, operations, op, seed, chunkLength,
-            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory);
+            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory, stopAt);
     }
 
     /**
@@ -225,7 +304,7 @@ public record RankOptions(
     public RankOptions withOperations(final int operations)
     {
         return new RankOptions(link, depolarizing, eavesdropperFrom, alarmPolicy, length, operations, op, seed, chunkLength,
-            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory);
+            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory, stopAt);
     }
 
     /**
@@ -235,7 +314,7 @@ public record RankOptions(
     public RankOptions withOp(final ReduceOp op)
     {
         return new RankOptions(link, depolarizing, eavesdropperFrom, alarmPolicy, length, operations, op, seed, chunkLength,
-            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory);
+            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory, stopAt);
     }
 
     /**
@@ -245,7 +324,7 @@ public record RankOptions(
     public RankOptions withSeed(final long seed)
     {
         return new RankOptions(link, depolarizing, eavesdropperFrom, alarmPolicy, length, operations, op, seed, chunkLength,
-            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory);
+            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory, stopAt);
     }
 
     /**
@@ -255,7 +334,7 @@ public record RankOptions(
     public RankOptions withChunkLength(final int chunkLength)
     {
         return new RankOptions(link, depolarizing, eavesdropperFrom, alarmPolicy, length, operations, op, seed, chunkLength,
-            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory);
+            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory, stopAt);
     }
 
     /**
@@ -265,7 +344,7 @@ public record RankOptions(
     public RankOptions withTermLength(final int termLength)
     {
         return new RankOptions(link, depolarizing, eavesdropperFrom, alarmPolicy, length, operations, op, seed, chunkLength,
-            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory);
+            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory, stopAt);
     }
 
     /**
@@ -275,7 +354,7 @@ public record RankOptions(
     public RankOptions withConnectTimeoutMs(final long connectTimeoutMs)
     {
         return new RankOptions(link, depolarizing, eavesdropperFrom, alarmPolicy, length, operations, op, seed, chunkLength,
-            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory);
+            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory, stopAt);
     }
 
     /**
@@ -285,7 +364,7 @@ public record RankOptions(
     public RankOptions withOperationTimeoutMs(final long operationTimeoutMs)
     {
         return new RankOptions(link, depolarizing, eavesdropperFrom, alarmPolicy, length, operations, op, seed, chunkLength,
-            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory);
+            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory, stopAt);
     }
 
     /**
@@ -295,7 +374,7 @@ public record RankOptions(
     public RankOptions withLivenessTimeoutMs(final long livenessTimeoutMs)
     {
         return new RankOptions(link, depolarizing, eavesdropperFrom, alarmPolicy, length, operations, op, seed, chunkLength,
-            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory);
+            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory, stopAt);
     }
 
     /**
@@ -305,6 +384,16 @@ public record RankOptions(
     public RankOptions withResultDirectory(final String resultDirectory)
     {
         return new RankOptions(link, depolarizing, eavesdropperFrom, alarmPolicy, length, operations, op, seed, chunkLength,
-            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory);
+            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory, stopAt);
+    }
+
+    /**
+     * @param stopAt where this rank stops itself, or {@link StopPoint#NONE}.
+     * @return a copy with it.
+     */
+    public RankOptions withStopAt(final StopPoint stopAt)
+    {
+        return new RankOptions(link, depolarizing, eavesdropperFrom, alarmPolicy, length, operations, op, seed, chunkLength,
+            termLength, connectTimeoutMs, operationTimeoutMs, livenessTimeoutMs, resultDirectory, stopAt);
     }
 }
