@@ -179,13 +179,16 @@ public final class RingAllReduce implements AllReduce
         return worldSize;
     }
 
-    /** @return the link to the next rank, as the engine uses it (after the link wrapper). */
+    /**
+     * @return the link to the next rank, as the engine uses it (after the link wrapper): for its ledger and
+     *         diagnostics; a send, receive, abort or close on it while the ring is in use breaks the ring.
+     */
     public Link next()
     {
         return next;
     }
 
-    /** @return the link to the previous rank, as the engine uses it (after the link wrapper). */
+    /** @return the link to the previous rank, as the engine uses it (after the link wrapper); see {@link #next()}. */
     public Link previous()
     {
         return previous;
@@ -301,12 +304,6 @@ public final class RingAllReduce implements AllReduce
     public List<LedgerSnapshot> linkLedgers()
     {
         return List.of(next.ledger().snapshot(), previous.ledger().snapshot());
-    }
-
-    /** @return this rank's outbound links merged, named {@code "rank r"}. */
-    public LedgerSnapshot ledger()
-    {
-        return LedgerSnapshot.merge("rank " + rank, linkLedgers());
     }
 
     /**
