@@ -17,6 +17,13 @@ class AllReduceComparisonTest
 {
     private static final int RANKS = 3;
     private static final int FLOATS = 6_000;
+    /**
+     * Cores busy may exceed the cores a little: a running thread's schedstat lags by up to a scheduler
+     * tick, a large share of a tiny all-reduce's window of a few milliseconds. Half the cores again still
+     * fails a figure summed twice where the process keeps over three quarters of the cores busy, as at
+     * least one of the four figures does on an idle 2-core machine (1.2 to 1.9 measured).
+     */
+    private static final double MAX_CORES_BUSY_OVER_CORES = 1.5;
 
     @Test
     void shouldPrintOneJsonLineWithEveryFigureAtTinySize() throws Exception
@@ -47,8 +54,8 @@ class AllReduceComparisonTest
                 final double rankCpuMs = figures.path("medianRankCpuMs").asDouble();
                 assertTrue(rankCpuMs > 0 && rankCpuMs <= cpuMs + 2e-3, ring + ": the rank threads used part of the process's CPU: " + figures);
                 final double coresBusy = figures.path("coresBusy").asDouble();
-                assertTrue(coresBusy > 0 && coresBusy <= 1.05 * report.path("cores").asInt(), ring + ": cores busy, at most the cores: " +
-                    figures);
+                assertTrue(coresBusy > 0 && coresBusy <= MAX_CORES_BUSY_OVER_CORES * report.path("cores").asInt(),
+                    ring + ": cores busy, at most the cores (and a scheduler tick's lag): " + figures);
                 assertEquals(figures.path("algbwGBps").asDouble() * 2 * (RANKS - 1) / RANKS, figures.path("busbwGBps").asDouble(),
                     1e-3, "busbw = algbw * 2(N-1)/N");
             }

@@ -25,35 +25,56 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Rings paced to a link-rate model: an all-reduce cannot finish before its slowest link has carried its
  * traffic at the model's rates, its last message included, nor take much longer (a quarter more, plus
- * the unpaced ring's own work), a quantum ring's qubit time is half a classical ring's bit time at equal
- * rates, the numbers are those of the unpaced ring, and a link kept busy past a send's deadline fails
- * naming the pacing.
+ * the unpaced ring's own work and the wake-ups a busy machine delays), a quantum ring's qubit time is half
+ * a classical ring's bit time at equal rates, the numbers are those of the unpaced ring, and a link kept
+ * busy past a send's deadline fails naming the pacing.
  */
 class PacedRingTest
 {
     private static final int RANKS = 4;
     private static final int FLOATS = 240_000;
-    private static final LinkRateModel MODEL = new LinkRateModel(10e6, 10e6, 0.0);
-    /** What an unpaced ring of this size may add to the modelled time on a busy 2-core machine, at most. */
-    private static final double UNPACED_WORK_SECONDS = 0.5;
+    /**
+     * Four chunks per rank's segment, so the ring still pipelines, but few paced sends per link (27): a
+     * paced link loses for good whatever a late wake-up delays a send by, once per send.
+     */
+    private static final int PACED_CHUNK_LENGTH = 64 * 1024;
+    /**
+     * Slow enough that even the quantum ring paces for about 1.4 s, so that a ring taking twice the
+     * model (a pacing that counts every bit twice, say) exceeds {@link #upperBound}.
+     */
+    private static final LinkRateModel MODEL = new LinkRateModel(4e6, 4e6, 0.0);
+    /** What late wake-ups may add to the modelled time, relative to it. */
+    private static final double LATE_WAKE_UP_FACTOR = 1.25;
+    /**
+     * What an unpaced ring of this size may add to the modelled time on a busy 2-core machine, at most:
+     * its own work, and scheduling delays the factor does not cover.
+     */
+    private static final double UNPACED_WORK_SECONDS = 1.0;
 
     @Test
     void pacedRingsTakeAtLeastTheTimeTheirLinksNeedAtTheModelsRates()
     {
-        final Paced classical = runPaced(context(TransportKind.IN_MEMORY, RANKS).linkWrapper(MODEL.pacing()), RANKS, FLOATS);
-        final Paced quantum = runPaced(context(TransportKind.IN_MEMORY, RANKS)
+        final Paced classical = runPaced(context(TransportKind.IN_MEMORY, RANKS).chunkLength(PACED_CHUNK_LENGTH)
+            .linkWrapper(MODEL.pacing()), RANKS, FLOATS);
+        final Paced quantum = runPaced(context(TransportKind.IN_MEMORY, RANKS).chunkLength(PACED_CHUNK_LENGTH)
             .linkWrapper(QuantumLinkSettings.builder().build().wrapper().then(MODEL.pacing())), RANKS, FLOATS);
 
         final ModelledTime classicalModel = MODEL.classicalRing(classical.links);
         final ModelledTime quantumModel = MODEL.quantumRing(quantum.links);
-        assertTrue(classicalModel.totalSeconds() > 0.1, "the test must pace for a measurable time: " + classicalModel);
+        assertEquals((RANKS - 1) + 2 * (RANKS - 1) * 4, classical.links.get(0).get(LedgerCounter.MESSAGES),
+            "a descriptor per agreement round, four chunks per segment and step");
+        for (final ModelledTime model : List.of(classicalModel, quantumModel))
+        {
+            assertTrue(2 * model.totalSeconds() > upperBound(model),
+                "the bound must fail a pacing that waits twice the model: " + model);
+        }
         assertTrue(classical.seconds >= classicalModel.totalSeconds(),
             "classical ring took " + classical.seconds + " s, its links need " + classicalModel.totalSeconds() + " s");
         assertTrue(quantum.seconds >= quantumModel.totalSeconds(),
             "quantum ring took " + quantum.seconds + " s, its links need " + quantumModel.totalSeconds() + " s");
-        assertTrue(classical.seconds <= 1.25 * classicalModel.totalSeconds() + UNPACED_WORK_SECONDS,
+        assertTrue(classical.seconds <= upperBound(classicalModel),
             "classical ring took " + classical.seconds + " s, its links need only " + classicalModel.totalSeconds() + " s");
-        assertTrue(quantum.seconds <= 1.25 * quantumModel.totalSeconds() + UNPACED_WORK_SECONDS,
+        assertTrue(quantum.seconds <= upperBound(quantumModel),
             "quantum ring took " + quantum.seconds + " s, its links need only " + quantumModel.totalSeconds() + " s");
         assertEquals(0.5, quantumModel.qubitSeconds() / classicalModel.totalSeconds(), 0.01,
             "superdense coding: half as many qubits as classical bits at equal rates");
@@ -107,6 +128,12 @@ class PacedRingTest
             assertInstanceOf(LinkTimeoutException.class, outcomes.stream()
                 .filter(o -> o.failure().getMessage().contains("paced link")).findFirst().orElseThrow().failure());
         }
+    }
+
+    /** @return the longest a ring paced to {@code model} may take. */
+    private static double upperBound(final ModelledTime model)
+    {
+        return LATE_WAKE_UP_FACTOR * model.totalSeconds() + UNPACED_WORK_SECONDS;
     }
 
     private static Paced runPaced(final RingContext template, final int ranks, final int floats)

@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,6 +28,12 @@ class AeronPipeTest
     private static final int HEADER_LENGTH = 8;
     private static final int PAYLOAD_LENGTH = 60 * 1024;
     private static final long DEADLINE_NS = TimeUnit.SECONDS.toNanos(10);
+    /**
+     * How long the peer stops reading once everything is offered: well within
+     * {@link AeronPipe#CLOSE_SEND_TIMEOUT_NS}, but longer than a close that does not wait takes to stop
+     * the sending driver.
+     */
+    private static final long READING_PAUSE_NS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /**
      * Seven eighths of half a term (Aeron's producer window, less what an IPC limit may lag) hold whole
@@ -44,7 +51,12 @@ class AeronPipeTest
     /**
      * A rank's process stops its embedded driver right after its last link closes. Over UDP, closing the
      * pipe must first let the driver send what was offered: here the sending driver is closed at once
-     * after the pipe, and the receiver must still get every message.
+     * after the pipe, and the receiver must still get every message. A 1 MiB term keeps what the
+     * publication may run ahead of the driver (half a term) small enough to send well within
+     * {@link AeronPipe#CLOSE_SEND_TIMEOUT_NS} on a busy machine (a default 16 MiB term could leave 8 MiB);
+     * the offers run into that limit, and the peer stops reading as the pipe closes, so the driver can
+     * send only the peer's receiver window until it reads again: a close that did not wait would leave
+     * several messages unsent.
      */
     @Test
     void shouldHaveSentEverythingOfferedWhenAUdpPipeCloses() throws InterruptedException
@@ -59,7 +71,8 @@ class AeronPipeTest
             final String endpoint = awaitEndpoint(inbound);
             sendingDriver = MediaDriver.launch(driverContext());
             sender = client(sendingDriver.aeronDirectoryName());
-            final ExclusivePublication outbound = sender.addExclusivePublication("aeron:udp?endpoint=" + endpoint, 10);
+            final ExclusivePublication outbound = sender.addExclusivePublication(
+                "aeron:udp?endpoint=" + endpoint + "|term-length=1m", 10);
             final AeronPipe pipe = new AeronPipe(outbound, sender.addSubscription("aeron:ipc", 11), sender.countersReader(),
                 "udp to " + endpoint, PAYLOAD_LENGTH);
             final AtomicInteger received = new AtomicInteger();
@@ -71,11 +84,12 @@ class AeronPipeTest
                 }
             });
             final long deadline = System.nanoTime() + DEADLINE_NS;
+            final AtomicLong readFromNs = new AtomicLong(System.nanoTime());
             final Thread peer = new Thread(() ->
             {
                 while (received.get() < MESSAGES && System.nanoTime() < deadline)
                 {
-                    if (inbound.poll(assembler, 16) == 0)
+                    if (System.nanoTime() - readFromNs.get() < 0 || inbound.poll(assembler, 16) == 0)
                     {
                         Thread.yield();
                     }
@@ -93,6 +107,7 @@ class AeronPipeTest
                 }
             }
 
+            readFromNs.set(System.nanoTime() + READING_PAUSE_NS);
             pipe.close();
             CloseHelper.closeAll(sender, sendingDriver);
             peer.join(TimeUnit.NANOSECONDS.toMillis(DEADLINE_NS));

@@ -65,13 +65,18 @@ class QuantumLinkHandDrivenTest
     private static final int CHUNK_LENGTH = 16 * 1024;
     private static final int QUEUE_CAPACITY = 2;
     private static final int MESSAGE_LENGTH = 1024;
-    private static final long CONTROL_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(1_500);
-    private static final long CALL_BUDGET_NS = TimeUnit.MILLISECONDS.toNanos(300);
+    /**
+     * Longer than {@link #CALL_BUDGET_NS} twice plus {@link #SLACK_NS}, so that a call that waits out the
+     * control timeout instead of its own deadline fails the test.
+     */
+    private static final long CONTROL_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(3);
+    private static final long CALL_BUDGET_NS = TimeUnit.MILLISECONDS.toNanos(500);
     /** Scheduling slack on a shared 2-core machine, on top of a deadline. */
-    private static final long SLACK_NS = TimeUnit.MILLISECONDS.toNanos(400);
-    /** Bound on a call that must fail at once rather than wait out its {@link #GENEROUS_NS} deadline. */
-    private static final long AT_ONCE_NS = TimeUnit.MILLISECONDS.toNanos(1_500);
+    private static final long SLACK_NS = TimeUnit.SECONDS.toNanos(1);
+    /** Longer than {@link #CONTROL_TIMEOUT_NS} plus {@link #SLACK_NS}, so that a repair that never gives up fails the test. */
     private static final long GENEROUS_NS = TimeUnit.SECONDS.toNanos(5);
+    /** Bound on a call that must fail at once rather than wait out its {@link #GENEROUS_NS} deadline: half of it. */
+    private static final long AT_ONCE_NS = GENEROUS_NS / 2;
     private static final MessageHandler IGNORE = (buffer, offset, length) -> { };
 
     @Test
@@ -194,7 +199,7 @@ class QuantumLinkHandDrivenTest
 
             ring.close();
             final long closeNs = System.nanoTime() - start;
-            assertTrue(closeNs < GENEROUS_NS / 4, "closing waited " + millis(closeNs) + " ms for the stuck repair");
+            assertTrue(closeNs < GENEROUS_NS / 2, "closing waited " + millis(closeNs) + " ms for the stuck repair");
             final Set<Thread> left = liveControlThreads();
             left.removeAll(before);
             assertEquals(Set.of(), left, "the control thread stuck in the repair's send outlived the closed link");
@@ -248,14 +253,10 @@ class QuantumLinkHandDrivenTest
         {
             final Link peer = ring.rank(0).next();
             final Link receiver = ring.rank(1).previous();
-            final CompletableFuture<Void> corrupted = CompletableFuture.runAsync(() ->
-            {
-                for (long sequence = 0; sequence < 3; sequence++)
-                {
-                    final UnsafeBuffer frame = corruptedClassicalFrame(sequence);
-                    peer.send(frame, 0, frame.capacity(), System.nanoTime() + GENEROUS_NS);
-                }
-            });
+            send(peer, corruptedClassicalFrame(0));
+            send(peer, corruptedClassicalFrame(1));
+            // the queue holds two frames: the third goes in as soon as the receiver has read the first
+            final CompletableFuture<Void> corrupted = CompletableFuture.runAsync(() -> send(peer, corruptedClassicalFrame(2)));
 
             final long start = System.nanoTime();
             final LinkTimeoutException timeout = assertThrows(LinkTimeoutException.class,

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.DatagramSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -92,7 +93,7 @@ class BadInputTest
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldSayWhichPeersAreUnreachable() throws IOException
     {
-        final List<String> peers = List.of("127.0.0.1:" + freeUdpPort(), "127.0.0.1:" + freeUdpPort());
+        final List<String> peers = freeLoopbackEndpoints(2);
 
         final CliRun run = CliRun.run(Map.of(RingContext.SECRET_ENV, "a shared secret of the test ring"), "allreduce",
             "--rank", "0", "--peers", String.join(",", peers), "--connect-timeout", "2", "--elements", "100");
@@ -105,7 +106,7 @@ class BadInputTest
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldNameTheSettingsInWhichHostsDiffer() throws Exception
     {
-        final String peers = "127.0.0.1:" + freeUdpPort() + ",127.0.0.1:" + freeUdpPort();
+        final String peers = String.join(",", freeLoopbackEndpoints(2));
         final Map<String, String> environment = Map.of(RingContext.SECRET_ENV, "a shared secret of the test ring");
         final CompletableFuture<CliRun> rank1 = CompletableFuture.supplyAsync(() -> CliRun.run(environment, "allreduce",
             "--rank", "1", "--peers", peers, "--elements", "200", "--seed", "7"));
@@ -166,11 +167,31 @@ class BadInputTest
         assertFalse(run.err().contains("\tat "), "no stack trace: " + run.describe());
     }
 
-    private static int freeUdpPort() throws IOException
+    /**
+     * @param count how many endpoints.
+     * @return {@code count} loopback endpoints on distinct UDP ports that were free: every port's socket
+     *         stays open until all are chosen, so the system cannot hand out one port twice.
+     */
+    private static List<String> freeLoopbackEndpoints(final int count) throws IOException
     {
-        try (DatagramSocket socket = new DatagramSocket(0))
+        final List<DatagramSocket> sockets = new ArrayList<>();
+        try
         {
-            return socket.getLocalPort();
+            final List<String> endpoints = new ArrayList<>();
+            for (int i = 0; i < count; i++)
+            {
+                final DatagramSocket socket = new DatagramSocket(0);
+                sockets.add(socket);
+                endpoints.add("127.0.0.1:" + socket.getLocalPort());
+            }
+            return List.copyOf(endpoints);
+        }
+        finally
+        {
+            for (final DatagramSocket socket : sockets)
+            {
+                socket.close();
+            }
         }
     }
 }

@@ -46,7 +46,7 @@ class MultiHostRankTest
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void shouldCountWhatTheLinksCarriedUntilTheRingClosedButNotTheResults() throws Exception
     {
-        final List<String> peers = List.of("127.0.0.1:" + freeUdpPort(), "127.0.0.1:" + freeUdpPort());
+        final List<String> peers = freeLoopbackEndpoints(2);
         final Process other = new ProcessBuilder(otherRankCommand(peers)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         final List<String> otherClosedLedgers = new ArrayList<>();
         final Thread reader = new Thread(() -> otherClosedLedgers.addAll(readLines(other, "[")), "rank-1-output");
@@ -84,7 +84,7 @@ class MultiHostRankTest
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void shouldRefuseToRunWhenTheHostsWereStartedWithDifferentJobSettings() throws Exception
     {
-        final List<String> peers = List.of("127.0.0.1:" + freeUdpPort(), "127.0.0.1:" + freeUdpPort());
+        final List<String> peers = freeLoopbackEndpoints(2);
         final List<String> command = otherRankCommand(peers);
         command.add("job.iterations=4");
         final Process other = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -212,11 +212,31 @@ class MultiHostRankTest
         return ledgers.stream().map(LedgerJson::toJson).collect(Collectors.joining(",", "[", "]"));
     }
 
-    private static int freeUdpPort() throws IOException
+    /**
+     * @param count how many endpoints.
+     * @return {@code count} loopback endpoints on distinct UDP ports that were free: every port's socket
+     *         stays open until all are chosen, so the system cannot hand out one port twice.
+     */
+    private static List<String> freeLoopbackEndpoints(final int count) throws IOException
     {
-        try (DatagramSocket socket = new DatagramSocket(0))
+        final List<DatagramSocket> sockets = new ArrayList<>();
+        try
         {
-            return socket.getLocalPort();
+            final List<String> endpoints = new ArrayList<>();
+            for (int i = 0; i < count; i++)
+            {
+                final DatagramSocket socket = new DatagramSocket(0);
+                sockets.add(socket);
+                endpoints.add("127.0.0.1:" + socket.getLocalPort());
+            }
+            return List.copyOf(endpoints);
+        }
+        finally
+        {
+            for (final DatagramSocket socket : sockets)
+            {
+                socket.close();
+            }
         }
     }
 }
