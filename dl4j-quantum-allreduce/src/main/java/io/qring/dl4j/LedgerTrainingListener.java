@@ -129,6 +129,8 @@ public final class LedgerTrainingListener extends BaseTrainingListener implement
      *
      * @param iteration the iteration just completed.
      * @param epoch     its epoch.
+     * @throws IllegalArgumentException if a link's counts went down since the last report: the source must
+     *                                  give cumulative counts of one ring ({@link LedgerDeltas#next}).
      */
     public synchronized void report(final int iteration, final int epoch)
     {

@@ -110,23 +110,25 @@ public interface LinkWrapper
             @Override
             public Link wrapNext(final Link link, final int selfRank, final int nextRank)
             {
-                return wrapOrClose(inner.wrapNext(link, selfRank, nextRank), wrapped -> outer.wrapNext(wrapped, selfRank, nextRank));
+                return wrapOrClose(selfRank, inner.wrapNext(link, selfRank, nextRank),
+                    wrapped -> outer.wrapNext(wrapped, selfRank, nextRank));
             }
 
             @Override
             public Link wrapPrevious(final Link link, final int selfRank, final int previousRank)
             {
-                return wrapOrClose(inner.wrapPrevious(link, selfRank, previousRank),
+                return wrapOrClose(selfRank, inner.wrapPrevious(link, selfRank, previousRank),
                     wrapped -> outer.wrapPrevious(wrapped, selfRank, previousRank));
             }
         };
     }
 
     /**
-     * Applies the outer wrapper; if it throws, closes what the inner one made (e.g. a quantum link with its
-     * control thread already running), which the caller never sees.
+     * Applies the outer wrapper; if it throws, tells the peer why the rank fails to connect (closing the
+     * link would otherwise leave only a vanished stream) and closes what the inner wrapper made (e.g. a
+     * quantum link with its control thread already running), which the caller never sees.
      */
-    private static Link wrapOrClose(final Link wrapped, final UnaryOperator<Link> outer)
+    private static Link wrapOrClose(final int selfRank, final Link wrapped, final UnaryOperator<Link> outer)
     {
         try
         {
@@ -134,6 +136,14 @@ public interface LinkWrapper
         }
         catch (final RuntimeException | Error ex)
         {
+            try
+            {
+                wrapped.abort("rank " + selfRank + " failed to connect: " + ex.getMessage());
+            }
+            catch (final RuntimeException abortFailure)
+            {
+                ex.addSuppressed(abortFailure);
+            }
             CloseHelper.quietClose(wrapped);
             throw ex;
         }

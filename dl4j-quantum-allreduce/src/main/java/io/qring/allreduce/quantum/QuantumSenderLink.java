@@ -473,13 +473,25 @@ final class QuantumSenderLink extends DelegatingLink
         }
     }
 
+    /** Waits for the control thread to end, up to the timeout even if interrupted (the interrupt is kept). */
     private boolean awaitControlThread(final long timeoutNs)
     {
-        try
+        final long deadlineNs = System.nanoTime() + timeoutNs;
+        boolean interrupted = false;
+        long remainingNs = timeoutNs;
+        while (controlThread.isAlive() && remainingNs > 0)
         {
-            controlThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNs)));
+            try
+            {
+                controlThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNs)));
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true;
+            }
+            remainingNs = deadlineNs - System.nanoTime();
         }
-        catch (final InterruptedException ex)
+        if (interrupted)
         {
             Thread.currentThread().interrupt();
         }

@@ -235,6 +235,8 @@ class QuantumLinkHandDrivenTest
             final Set<Thread> left = liveControlThreads();
             left.removeAll(before);
             assertEquals(Set.of(), left, "the quantum link the outer wrapper never returned was left running");
+            assertEquals("rank 0 failed to connect: the outer wrapper refuses",
+                ring.rank(1).previous().awaitPeerAbortReason(System.nanoTime() + GENEROUS_NS), "the peer is told why");
         }
     }
 

@@ -19,6 +19,9 @@ public final class LedgerDeltas
     /**
      * @param cumulative the cumulative snapshots of every link now, any number per link.
      * @return per link, in the order the links first appear, what it carried since its previous snapshot.
+     * @throws IllegalArgumentException if a link counts less of something than at its previous snapshot
+     *                                  (the source is not one cumulative ledger, e.g. a ring rebuilt under
+     *                                  the same link names); see {@link LedgerSnapshot#minus}.
      */
     public List<LedgerSnapshot> next(final Collection<LedgerSnapshot> cumulative)
     {
