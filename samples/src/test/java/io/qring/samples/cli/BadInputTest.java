@@ -1,15 +1,14 @@
 package io.qring.samples.cli;
 
 import io.qring.allreduce.config.RingContext;
+import io.qring.samples.launcher.LoopbackEndpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -93,7 +92,7 @@ class BadInputTest
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldSayWhichPeersAreUnreachable() throws IOException
     {
-        final List<String> peers = freeLoopbackEndpoints(2);
+        final List<String> peers = LoopbackEndpoints.free(2);
 
         final CliRun run = CliRun.run(Map.of(RingContext.SECRET_ENV, "a shared secret of the test ring"), "allreduce",
             "--rank", "0", "--peers", String.join(",", peers), "--connect-timeout", "2", "--elements", "100");
@@ -106,7 +105,7 @@ class BadInputTest
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldNameTheSettingsInWhichHostsDiffer() throws Exception
     {
-        final String peers = String.join(",", freeLoopbackEndpoints(2));
+        final String peers = String.join(",", LoopbackEndpoints.free(2));
         final Map<String, String> environment = Map.of(RingContext.SECRET_ENV, "a shared secret of the test ring");
         final CompletableFuture<CliRun> rank1 = CompletableFuture.supplyAsync(() -> CliRun.run(environment, "allreduce",
             "--rank", "1", "--peers", peers, "--elements", "200", "--seed", "7"));
@@ -165,33 +164,5 @@ class BadInputTest
         assertTrue(lines.get(0).startsWith("qring "), run::describe);
         assertTrue(lines.get(0).contains(expected), run::describe);
         assertFalse(run.err().contains("\tat "), "no stack trace: " + run.describe());
-    }
-
-    /**
-     * @param count how many endpoints.
-     * @return {@code count} loopback endpoints on distinct UDP ports that were free: every port's socket
-     *         stays open until all are chosen, so the system cannot hand out one port twice.
-     */
-    private static List<String> freeLoopbackEndpoints(final int count) throws IOException
-    {
-        final List<DatagramSocket> sockets = new ArrayList<>();
-        try
-        {
-            final List<String> endpoints = new ArrayList<>();
-            for (int i = 0; i < count; i++)
-            {
-                final DatagramSocket socket = new DatagramSocket(0);
-                sockets.add(socket);
-                endpoints.add("127.0.0.1:" + socket.getLocalPort());
-            }
-            return List.copyOf(endpoints);
-        }
-        finally
-        {
-            for (final DatagramSocket socket : sockets)
-            {
-                socket.close();
-            }
-        }
     }
 }

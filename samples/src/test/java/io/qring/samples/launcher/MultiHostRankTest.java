@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Timeout;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.DatagramSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +45,7 @@ class MultiHostRankTest
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void shouldCountWhatTheLinksCarriedUntilTheRingClosedButNotTheResults() throws Exception
     {
-        final List<String> peers = freeLoopbackEndpoints(2);
+        final List<String> peers = LoopbackEndpoints.free(2);
         final Process other = new ProcessBuilder(otherRankCommand(peers)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         final List<String> otherClosedLedgers = new ArrayList<>();
         final Thread reader = new Thread(() -> otherClosedLedgers.addAll(readLines(other, "[")), "rank-1-output");
@@ -84,7 +83,7 @@ class MultiHostRankTest
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void shouldRefuseToRunWhenTheHostsWereStartedWithDifferentJobSettings() throws Exception
     {
-        final List<String> peers = freeLoopbackEndpoints(2);
+        final List<String> peers = LoopbackEndpoints.free(2);
         final List<String> command = otherRankCommand(peers);
         command.add("job.iterations=4");
         final Process other = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -210,33 +209,5 @@ class MultiHostRankTest
     private static String json(final List<LedgerSnapshot> ledgers)
     {
         return ledgers.stream().map(LedgerJson::toJson).collect(Collectors.joining(",", "[", "]"));
-    }
-
-    /**
-     * @param count how many endpoints.
-     * @return {@code count} loopback endpoints on distinct UDP ports that were free: every port's socket
-     *         stays open until all are chosen, so the system cannot hand out one port twice.
-     */
-    private static List<String> freeLoopbackEndpoints(final int count) throws IOException
-    {
-        final List<DatagramSocket> sockets = new ArrayList<>();
-        try
-        {
-            final List<String> endpoints = new ArrayList<>();
-            for (int i = 0; i < count; i++)
-            {
-                final DatagramSocket socket = new DatagramSocket(0);
-                sockets.add(socket);
-                endpoints.add("127.0.0.1:" + socket.getLocalPort());
-            }
-            return List.copyOf(endpoints);
-        }
-        finally
-        {
-            for (final DatagramSocket socket : sockets)
-            {
-                socket.close();
-            }
-        }
     }
 }
