@@ -180,7 +180,7 @@ public final class QuantumLinkSettings
     }
 
     /** @return messages a receiver delivers per cumulative acknowledgement: half the window, at least 1. */
-    public int acknowledgeEvery()
+    int acknowledgeEvery()
     {
         return Math.max(1, window / 2);
     }
@@ -208,13 +208,13 @@ public final class QuantumLinkSettings
     }
 
     /** @return clock timing storage decoherence. */
-    public NanoClock clock()
+    NanoClock clock()
     {
         return clock;
     }
 
     /** @return told about every verification round of every link this process receives on. */
-    public BiConsumer<String, VerificationResult> verificationListener()
+    BiConsumer<String, VerificationResult> verificationListener()
     {
         return verificationListener;
     }
@@ -250,7 +250,7 @@ public final class QuantumLinkSettings
      * @param toRank   receiving rank.
      * @return the link's channel.
      */
-    public PauliChannel linkChannel(final int fromRank, final int toRank)
+    PauliChannel linkChannel(final int fromRank, final int toRank)
     {
         return distributionChannel(fromRank, toRank).then(onlineChannel);
     }
@@ -273,7 +273,7 @@ public final class QuantumLinkSettings
     }
 
     /** @return whether links choose (and adapt) their block length from the noise they see. */
-    public boolean isBlockLengthAdaptive()
+    boolean isBlockLengthAdaptive()
     {
         return configuredBlockLength == AUTO_BLOCK_LENGTH;
     }
