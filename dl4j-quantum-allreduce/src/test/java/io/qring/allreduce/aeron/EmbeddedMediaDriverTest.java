@@ -12,10 +12,11 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The embedded driver's directory does not outlive its process, however the process ends. */
+/** The embedded driver runs in a directory of its own that does not outlive its process, however the process ends. */
 class EmbeddedMediaDriverTest
 {
     private static final long CHILD_TIMEOUT_S = 60;
@@ -26,17 +27,23 @@ class EmbeddedMediaDriverTest
         final List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "-cp", System.getProperty("java.class.path"), ExitWithLeaseOpen.class.getName());
-        final Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        final String directory;
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8)))
+        try (EmbeddedMediaDriver.Lease own = EmbeddedMediaDriver.acquire(TimeUnit.SECONDS.toNanos(5)))
         {
-            directory = out.readLine();
+            final Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            final String directory;
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8)))
+            {
+                directory = out.readLine();
+            }
+            assertTrue(child.waitFor(CHILD_TIMEOUT_S, TimeUnit.SECONDS), "child exited");
+            assertEquals(ExitWithLeaseOpen.EXIT_STATUS, child.exitValue());
+            assertNotNull(directory, "child printed its driver directory");
+            assertTrue(directory.startsWith(ExitWithLeaseOpen.RUNNING), directory);
+            final String childDirectory = directory.substring(ExitWithLeaseOpen.RUNNING.length());
+            assertNotEquals(own.aeronDirectoryName(), childDirectory, "every process runs its driver in a directory of its own");
+            assertFalse(new File(childDirectory).exists(), directory + " was left behind");
+            assertTrue(new File(own.aeronDirectoryName()).exists(), "the child's exit leaves this process's driver alone");
         }
-        assertTrue(child.waitFor(CHILD_TIMEOUT_S, TimeUnit.SECONDS), "child exited");
-        assertEquals(ExitWithLeaseOpen.EXIT_STATUS, child.exitValue());
-        assertNotNull(directory, "child printed its driver directory");
-        assertTrue(directory.startsWith(ExitWithLeaseOpen.RUNNING), directory);
-        assertFalse(new File(directory.substring(ExitWithLeaseOpen.RUNNING.length())).exists(), directory + " was left behind");
     }
 
     @Test
@@ -54,6 +61,7 @@ class EmbeddedMediaDriverTest
         try (EmbeddedMediaDriver.Lease again = EmbeddedMediaDriver.acquire(TimeUnit.SECONDS.toNanos(5)))
         {
             assertTrue(new File(again.aeronDirectoryName()).exists(), "a new driver starts after the last one stopped");
+            assertNotEquals(directory.getPath(), again.aeronDirectoryName(), "in a fresh directory");
         }
     }
 
