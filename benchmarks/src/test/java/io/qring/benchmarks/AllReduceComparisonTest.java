@@ -2,10 +2,13 @@ package io.qring.benchmarks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qring.allreduce.config.TransportKind;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +27,19 @@ class AllReduceComparisonTest
      * least one of the four figures does on an idle 2-core machine (1.2 to 1.9 measured).
      */
     private static final double MAX_CORES_BUSY_OVER_CORES = 1.5;
+
+    /** Without options the benchmark runs the cases issue #3 names: N = 4, 1M and 16M floats, IPC and UDP. */
+    @Test
+    void shouldDefaultToTheCasesTheIssueNames()
+    {
+        final CommandLine commandLine = new CommandLine(new AllReduceComparison()).setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.parseArgs();
+        final CommandLine.Model.CommandSpec spec = commandLine.getCommandSpec();
+
+        assertEquals(4, (Integer)spec.findOption("--ranks").getValue());
+        assertArrayEquals(new int[]{1 << 20, 1 << 24}, (int[])spec.findOption("--sizes").getValue());
+        assertEquals(List.of(TransportKind.IPC, TransportKind.UDP), spec.findOption("--transports").getValue());
+    }
 
     @Test
     void shouldPrintOneJsonLineWithEveryFigureAtTinySize() throws Exception
