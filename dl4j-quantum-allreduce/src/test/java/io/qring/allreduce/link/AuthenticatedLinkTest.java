@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -285,6 +286,41 @@ class AuthenticatedLinkTest
         assertTrue(ex.getMessage().contains("rejected") && ex.getMessage().contains("BAD_MAGIC"), ex.getMessage());
     }
 
+    /** Aeron's ADMIN_ACTION (a log rotation in progress) is retried; the frame then goes out with its own sequence number. */
+    @Test
+    void shouldRetryAnOfferRefusedForAnAdminActionAndDeliverInOrder()
+    {
+        final RiggedPipe pipe = new RiggedPipe(network.nextPipe(0));
+        final AuthenticatedLink rigged = link(pipe, SECRET, 0, 1, 2, true);
+        handshake(rigged, receiver);
+        pipe.refuseNextOffers(MessagePipe.OfferStatus.ADMIN_ACTION, MessagePipe.OfferStatus.ADMIN_ACTION);
+
+        rigged.send(new UnsafeBuffer("first".getBytes(StandardCharsets.UTF_8)), 0, 5, deadline());
+        rigged.send(new UnsafeBuffer("second".getBytes(StandardCharsets.UTF_8)), 0, 6, deadline());
+
+        assertEquals(0, pipe.refusalsLeft(), "both refusals were met");
+        assertArrayEquals("first".getBytes(StandardCharsets.UTF_8), receiveBytes(receiver));
+        assertArrayEquals("second".getBytes(StandardCharsets.UTF_8), receiveBytes(receiver));
+        assertEquals(0, receiver.rejectedFrames(), "a retried frame reuses no sequence number");
+        rigged.close();
+    }
+
+    @Test
+    void shouldFailASendAtTheStreamsMaximumPositionNamingThePeer()
+    {
+        final RiggedPipe pipe = new RiggedPipe(network.nextPipe(0));
+        final AuthenticatedLink rigged = link(pipe, SECRET, 0, 1, 2, true);
+        handshake(rigged, receiver);
+        pipe.refuseNextOffers(MessagePipe.OfferStatus.MAX_POSITION_EXCEEDED);
+
+        final LinkClosedException ex = assertThrows(LinkClosedException.class,
+            () -> rigged.send(new UnsafeBuffer(new byte[8]), 0, 8, deadline()));
+
+        assertEquals("rank 1", ex.peerName());
+        assertTrue(ex.getMessage().contains("reached its maximum position"), ex.getMessage());
+        rigged.close();
+    }
+
     @Test
     void shouldCarryTheAbortReasonAfterASendTimedOut()
     {
@@ -469,6 +505,7 @@ class AuthenticatedLinkTest
         private boolean flooding;
         private Runnable beforePoll;
         private boolean closed;
+        private final ArrayDeque<OfferStatus> refusals = new ArrayDeque<>();
 
         RiggedPipe(final MessagePipe delegate)
         {
@@ -486,6 +523,17 @@ class AuthenticatedLinkTest
             beforePoll = hook;
         }
 
+        /** The next offers return these outcomes, in order, without offering. */
+        void refuseNextOffers(final OfferStatus... outcomes)
+        {
+            refusals.addAll(List.of(outcomes));
+        }
+
+        int refusalsLeft()
+        {
+            return refusals.size();
+        }
+
         @Override
         public OfferStatus offer(
             final DirectBuffer header,
@@ -498,6 +546,10 @@ class AuthenticatedLinkTest
             if (closed)
             {
                 return OfferStatus.CLOSED;
+            }
+            if (!refusals.isEmpty())
+            {
+                return refusals.poll();
             }
             return null == delegate ? OfferStatus.NOT_CONNECTED :
                 delegate.offer(header, headerOffset, headerLength, payload, payloadOffset, payloadLength);
