@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 import static io.qring.allreduce.link.FrameHeaderFlyweight.HEADER_LENGTH;
@@ -126,6 +128,51 @@ class AuthenticatedLinkTest
         assertEquals(2, receiver.rejectedFrames());
         assertEquals(1, receiver.rejectedFrames(FrameRejectedException.Reason.BAD_TAG));
         assertEquals(1, receiver.rejectedFrames(FrameRejectedException.Reason.TRUNCATED));
+    }
+
+    /**
+     * 100,000 forged frames through a live link, 1,000 ahead of each of 100 genuine messages: copies of the
+     * genuine frame with one bit flipped, cut short or lengthened, replays of earlier frames, and random
+     * bytes. Every forged frame is dropped and counted, every genuine message arrives once and in order,
+     * and the link works on afterwards.
+     */
+    @Test
+    void shouldDropEveryFuzzedFrameOfALiveLinkAndDeliverEveryGenuineMessageInOrder()
+    {
+        final int rounds = 100;
+        final int forgedPerRound = 1_000;
+        final InMemoryNetwork wide = new InMemoryNetwork(2, MAX_MESSAGE, forgedPerRound + 1);
+        final AuthenticatedLink wideSender = link(wide.nextPipe(0), SECRET, 0, 1, 2, true);
+        final AuthenticatedLink wideReceiver = link(wide.previousPipe(1), SECRET, 1, 0, 2, false);
+        handshake(wideSender, wideReceiver);
+        final MessagePipe tap = wide.previousPipe(1);
+        final MessagePipe injector = wide.nextPipe(0);
+        final SplittableRandom random = new SplittableRandom(2026);
+        final List<byte[]> earlier = new ArrayList<>();
+        long forged = 0;
+        for (int round = 0; round < rounds; round++)
+        {
+            final byte[] message = new byte[random.nextInt(0, 200)];
+            random.nextBytes(message);
+            wideSender.send(new UnsafeBuffer(message), 0, message.length, deadline());
+            final byte[] genuine = takeFrame(tap);
+            for (int i = 0; i < forgedPerRound; i++)
+            {
+                offerFrame(injector, forgery(genuine, earlier, random));
+                forged++;
+            }
+            offerFrame(injector, genuine);
+            earlier.add(genuine);
+
+            assertArrayEquals(message, receiveBytes(wideReceiver), "round " + round);
+            assertEquals(forged, wideReceiver.rejectedFrames(), "every forged frame ahead of round " + round + " was dropped");
+        }
+        final byte[] after = "after".getBytes(StandardCharsets.UTF_8);
+        wideSender.send(new UnsafeBuffer(after), 0, after.length, deadline());
+        assertArrayEquals(after, receiveBytes(wideReceiver));
+        assertEquals(rounds * (long)forgedPerRound, wideReceiver.rejectedFrames());
+        wideSender.close();
+        wideReceiver.close();
     }
 
     @Test
@@ -667,6 +714,64 @@ class AuthenticatedLinkTest
         handshake(sender, flooded);
         pipe.flood();
         return flooded;
+    }
+
+    /** A frame that differs from {@code genuine} and is no frame the receiver has yet to accept. */
+    private static byte[] forgery(final byte[] genuine, final List<byte[]> earlier, final SplittableRandom random)
+    {
+        switch (random.nextInt(5))
+        {
+            case 0 ->
+            {
+                final byte[] flipped = genuine.clone();
+                flipped[random.nextInt(flipped.length)] ^= (byte)(1 << random.nextInt(8));
+                return flipped;
+            }
+            case 1 ->
+            {
+                return Arrays.copyOf(genuine, random.nextInt(genuine.length));
+            }
+            case 2 ->
+            {
+                return Arrays.copyOf(genuine, genuine.length + 1 + random.nextInt(64));
+            }
+            case 3 ->
+            {
+                if (!earlier.isEmpty())
+                {
+                    return earlier.get(random.nextInt(earlier.size()));
+                }
+                final byte[] noise = new byte[random.nextInt(1, MAX_MESSAGE)];
+                random.nextBytes(noise);
+                return noise;
+            }
+            default ->
+            {
+                final byte[] noise = new byte[random.nextInt(1, MAX_MESSAGE)];
+                random.nextBytes(noise);
+                return noise;
+            }
+        }
+    }
+
+    private static byte[] takeFrame(final MessagePipe tap)
+    {
+        final List<byte[]> taken = new ArrayList<>();
+        assertEquals(1, tap.poll((buffer, offset, length, session) ->
+        {
+            final byte[] copy = new byte[length];
+            buffer.getBytes(offset, copy);
+            taken.add(copy);
+        }, 1));
+        return taken.get(0);
+    }
+
+    private static void offerFrame(final MessagePipe injector, final byte[] frame)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(frame);
+        final int headerLength = Math.min(HEADER_LENGTH, frame.length);
+        assertEquals(MessagePipe.OfferStatus.SENT,
+            injector.offer(buffer, 0, headerLength, buffer, headerLength, frame.length - headerLength));
     }
 
     private static void handshake(final AuthenticatedLink a, final AuthenticatedLink b)
