@@ -111,7 +111,7 @@ class ForgedFrameInjectionTest
 
         for (int op = 0; op <= OPERATIONS; op++)
         {
-            final int[] expected = exactSum(op);
+            final long[] expected = exactSum(op);
             for (int rank = 0; rank < WORLD_SIZE; rank++)
             {
                 final String what = "all-reduce " + op + (OPERATIONS == op ? " (after the intruder left)" : "") + ", rank " + rank;
@@ -154,16 +154,16 @@ class ForgedFrameInjectionTest
             Intruder intruder = intruded ? Intruder.start(context.streamIdBase()) : null)
         {
             final long[] sentBefore = null == intruder ? new long[0] : intruder.awaitSent(FRAMES_BEFORE_START);
-            final List<int[][]> during = ring.run(rank -> allReduces(rank, 0, OPERATIONS), IpcRings.RUN_TIMEOUT_NS);
+            final List<long[][]> during = ring.run(rank -> allReduces(rank, 0, OPERATIONS), IpcRings.RUN_TIMEOUT_NS);
             final List<StreamReport> streams = null == intruder ? List.of() : intruder.stop(sentBefore);
-            final List<int[][]> after = ring.run(rank -> allReduces(rank, OPERATIONS, 1), IpcRings.RUN_TIMEOUT_NS);
+            final List<long[][]> after = ring.run(rank -> allReduces(rank, OPERATIONS, 1), IpcRings.RUN_TIMEOUT_NS);
 
-            final List<int[][]> bits = new ArrayList<>(WORLD_SIZE);
+            final List<long[][]> bits = new ArrayList<>(WORLD_SIZE);
             final List<LedgerSnapshot> ledgers = new ArrayList<>();
             final Map<String, Long> rejectedFrames = new TreeMap<>();
             for (int rank = 0; rank < WORLD_SIZE; rank++)
             {
-                final int[][] results = new int[OPERATIONS + 1][];
+                final long[][] results = new long[OPERATIONS + 1][];
                 System.arraycopy(during.get(rank), 0, results, 0, OPERATIONS);
                 results[OPERATIONS] = after.get(rank)[0];
                 bits.add(results);
@@ -200,14 +200,14 @@ class ForgedFrameInjectionTest
         }
     }
 
-    private static int[][] allReduces(final RingAllReduce rank, final int first, final int count)
+    private static long[][] allReduces(final RingAllReduce rank, final int first, final int count)
     {
-        final int[][] bits = new int[count][];
+        final long[][] bits = new long[count][];
         for (int i = 0; i < count; i++)
         {
             final float[] data = input(rank.rank(), first + i);
             rank.allReduce(data, ReduceOp.SUM);
-            bits[i] = rawBits(data);
+            bits[i] = IpcRings.rawBits(data);
         }
         return bits;
     }
@@ -224,7 +224,7 @@ class ForgedFrameInjectionTest
     }
 
     /** @return raw bits of the exact sum of every rank's input to all-reduce {@code op}. */
-    private static int[] exactSum(final int op)
+    private static long[] exactSum(final int op)
     {
         final long[] sum = new long[LENGTH];
         for (int rank = 0; rank < WORLD_SIZE; rank++)
@@ -240,17 +240,7 @@ class ForgedFrameInjectionTest
         {
             exact[i] = sum[i];
         }
-        return rawBits(exact);
-    }
-
-    private static int[] rawBits(final float[] values)
-    {
-        final int[] bits = new int[values.length];
-        for (int i = 0; i < values.length; i++)
-        {
-            bits[i] = Float.floatToRawIntBits(values[i]);
-        }
-        return bits;
+        return IpcRings.rawBits(exact);
     }
 
     /**
@@ -262,7 +252,7 @@ class ForgedFrameInjectionTest
      * @param intruder       what the intruder did on each stream (none for a clean run).
      */
     private record RingRun(
-        List<int[][]> bits,
+        List<long[][]> bits,
         Map<String, LedgerSnapshot> ledgers,
         Map<String, Long> rejectedFrames,
         List<StreamReport> intruder)

@@ -108,7 +108,8 @@ class IpcNonFiniteTest
                 assertEquals(Float.POSITIVE_INFINITY, result[8]);
                 assertEquals(Float.NEGATIVE_INFINITY, result[LENGTH - 1]);
                 assertArrayEquals(expected, result, "the finite elements are the exact sums");
-                assertArrayEquals(rawBits(results.get(0)), rawBits(result), "every rank ends with the same bits, NaNs included");
+                assertArrayEquals(IpcRings.rawBits(results.get(0)), IpcRings.rawBits(result),
+                    "every rank ends with the same bits, NaNs included");
             }
         }
     }
@@ -142,15 +143,5 @@ class IpcNonFiniteTest
             }
         }
         return expected;
-    }
-
-    private static int[] rawBits(final float[] values)
-    {
-        final int[] bits = new int[values.length];
-        for (int i = 0; i < values.length; i++)
-        {
-            bits[i] = Float.floatToRawIntBits(values[i]);
-        }
-        return bits;
     }
 }

@@ -52,6 +52,20 @@ final class IpcRings
     }
 
     /**
+     * @param values floats.
+     * @return their raw bits (NaN payloads included), widened to longs as every result here is kept.
+     */
+    static long[] rawBits(final float[] values)
+    {
+        final long[] raw = new long[values.length];
+        for (int i = 0; i < values.length; i++)
+        {
+            raw[i] = Float.floatToRawIntBits(values[i]);
+        }
+        return raw;
+    }
+
+    /**
      * Starts a ring, runs every operation on every rank in order, then closes the ring.
      *
      * @param context    the ring.

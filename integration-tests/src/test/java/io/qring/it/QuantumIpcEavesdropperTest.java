@@ -84,7 +84,7 @@ class QuantumIpcEavesdropperTest
 
             for (int rank = 0; rank < WORLD_SIZE; rank++)
             {
-                assertArrayEquals(inputs[rank], rawBits(data[rank]), "rank " + rank + " must still hold its input");
+                assertArrayEquals(inputs[rank], IpcRings.rawBits(data[rank]), "rank " + rank + " must still hold its input");
             }
             final List<LedgerSnapshot> snapshots = new ArrayList<>();
             ring.ranks().forEach(rank -> snapshots.addAll(rank.lastOperationLedgers()));
@@ -158,16 +158,6 @@ class QuantumIpcEavesdropperTest
             .eavesdropper(FROM, TO, InterceptResendEavesdropper.everyPair())
             .alarmPolicy(policy)
             .build();
-    }
-
-    private static long[] rawBits(final float[] values)
-    {
-        final long[] raw = new long[values.length];
-        for (int i = 0; i < values.length; i++)
-        {
-            raw[i] = Float.floatToRawIntBits(values[i]);
-        }
-        return raw;
     }
 
     private static List<Throwable> causes(final Throwable failure)
