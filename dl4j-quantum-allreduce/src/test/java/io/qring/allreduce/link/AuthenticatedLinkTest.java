@@ -182,17 +182,10 @@ class AuthenticatedLinkTest
         final MessagePipe tap = network.previousPipe(1);
         final byte[] first = "first".getBytes(StandardCharsets.UTF_8);
         sender.send(new UnsafeBuffer(first), 0, first.length, deadline());
-        final List<byte[]> stolen = new ArrayList<>();
-        assertEquals(1, tap.poll((buffer, offset, length, session) ->
-        {
-            final byte[] copy = new byte[length];
-            buffer.getBytes(offset, copy);
-            stolen.add(copy);
-        }, 1));
+        final byte[] stolen = takeFrame(tap);
         final MessagePipe injector = network.nextPipe(0);
-        final UnsafeBuffer frame = new UnsafeBuffer(stolen.get(0));
-        injector.offer(frame, 0, HEADER_LENGTH, frame, HEADER_LENGTH, frame.capacity() - HEADER_LENGTH);
-        injector.offer(frame, 0, HEADER_LENGTH, frame, HEADER_LENGTH, frame.capacity() - HEADER_LENGTH);
+        offerFrame(injector, stolen);
+        offerFrame(injector, stolen);
         assertArrayEquals(first, receiveBytes(receiver));
 
         final byte[] second = "second".getBytes(StandardCharsets.UTF_8);
