@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerSnapshot;
-import io.qring.channel.ledger.LinkLedger;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -22,7 +21,7 @@ class LedgerJsonTest
     @Test
     void shouldWriteTheLinkGoodputCapacityAndEveryCounterInOrder() throws Exception
     {
-        final LedgerSnapshot snapshot = snapshot("2->3", 1.75);
+        final LedgerSnapshot snapshot = RingTestSupport.distinctSnapshot("2->3", 1, 1.75);
 
         final JsonNode json = new ObjectMapper().readTree(LedgerJson.toJson(snapshot));
 
@@ -50,7 +49,7 @@ class LedgerJsonTest
     void shouldReadSnapshotsBackExactlyInsideALargerDocument() throws Exception
     {
         final ObjectMapper mapper = LedgerJson.mapper();
-        final Map<String, List<LedgerSnapshot>> document = Map.of("links", List.of(snapshot("0->1", 1.5), snapshot("1->0", 2.0)));
+        final Map<String, List<LedgerSnapshot>> document = Map.of("links", List.of(RingTestSupport.distinctSnapshot("0->1", 1, 1.5), RingTestSupport.distinctSnapshot("1->0", 3, 2.0)));
 
         final JsonNode tree = mapper.readTree(mapper.writeValueAsString(document));
         final LedgerSnapshot first = mapper.treeToValue(tree.get("links").get(0), LedgerSnapshot.class);
@@ -77,19 +76,5 @@ class LedgerJsonTest
                 () -> mapper.readValue("{\"link\":\"0->1\",\"capacityBitsPerQubit\":" + value + "}", LedgerSnapshot.class));
             assertTrue(capacity.getMessage().contains("capacityBitsPerQubit must be a number in [0, 2]"), capacity.getMessage());
         }
-    }
-
-    /** A snapshot whose counters all differ (powers of 3), so a mixed-up key shows. */
-    private static LedgerSnapshot snapshot(final String link, final double capacity)
-    {
-        final LinkLedger ledger = new LinkLedger(link);
-        long value = 1;
-        for (final LedgerCounter counter : LedgerCounter.values())
-        {
-            ledger.add(counter, value);
-            value *= 3;
-        }
-        ledger.capacityBitsPerQubit(capacity);
-        return ledger.snapshot();
     }
 }

@@ -2,7 +2,6 @@ package io.qring.allreduce;
 
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerSnapshot;
-import io.qring.channel.ledger.LinkLedger;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -16,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RingLedgerCodecTest
 {
-    private static final List<LedgerSnapshot> CUMULATIVE = List.of(snapshot("2->3", 7, 1.5), snapshot("1->2", 11, 2.0));
-    private static final List<LedgerSnapshot> LAST_OPERATION = List.of(snapshot("2->3", 3, 1.5), snapshot("1->2", 5, 2.0));
+    private static final List<LedgerSnapshot> CUMULATIVE = List.of(RingTestSupport.distinctSnapshot("2->3", 7, 1.5), RingTestSupport.distinctSnapshot("1->2", 11, 2.0));
+    private static final List<LedgerSnapshot> LAST_OPERATION = List.of(RingTestSupport.distinctSnapshot("2->3", 3, 1.5), RingTestSupport.distinctSnapshot("1->2", 5, 2.0));
 
     @Test
     void shouldDecodeBothViewsExactly()
@@ -82,24 +81,12 @@ class RingLedgerCodecTest
     @Test
     void shouldRefuseANegativeCounter()
     {
-        final byte[] encoded = RingLedgerCodec.encode(List.of(snapshot("0->1", 1, 2.0)), List.of());
+        final byte[] encoded = RingLedgerCodec.encode(List.of(RingTestSupport.distinctSnapshot("0->1", 1, 2.0)), List.of());
         final int firstCounter = 3 * Integer.BYTES + "0->1".length();
         ByteBuffer.wrap(encoded).order(ByteOrder.LITTLE_ENDIAN).putLong(firstCounter, -5);
 
         final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> RingLedgerCodec.decode(1, encoded));
 
         assertTrue(ex.getMessage().contains("rank 1 ") && ex.getMessage().contains("never negative"), ex.getMessage());
-    }
-
-    /** A snapshot whose counters all differ, so a counter read into the wrong place shows. */
-    private static LedgerSnapshot snapshot(final String link, final long base, final double capacity)
-    {
-        final LinkLedger ledger = new LinkLedger(link);
-        for (final LedgerCounter counter : LedgerCounter.values())
-        {
-            ledger.add(counter, base * (counter.ordinal() + 1));
-        }
-        ledger.capacityBitsPerQubit(capacity);
-        return ledger.snapshot();
     }
 }

@@ -2,6 +2,9 @@ package io.qring.allreduce;
 
 import io.qring.allreduce.config.RingContext;
 import io.qring.allreduce.config.TransportKind;
+import io.qring.channel.ledger.LedgerCounter;
+import io.qring.channel.ledger.LedgerSnapshot;
+import io.qring.channel.ledger.LinkLedger;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,6 +42,26 @@ public final class RingTestSupport
             .connectTimeoutNs(TimeUnit.SECONDS.toNanos(10))
             .operationTimeoutNs(TimeUnit.SECONDS.toNanos(10))
             .driverLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(2));
+    }
+
+    /**
+     * A link's ledger whose counters all differ (counter k holds {@code base·(k + 1)}), so a counter read or
+     * written in another's place shows.
+     *
+     * @param link     the link name.
+     * @param base     the first counter's value, &gt; 0.
+     * @param capacity its capacity in bits per qubit.
+     * @return the snapshot.
+     */
+    static LedgerSnapshot distinctSnapshot(final String link, final long base, final double capacity)
+    {
+        final LinkLedger ledger = new LinkLedger(link);
+        for (final LedgerCounter counter : LedgerCounter.values())
+        {
+            ledger.add(counter, base * (counter.ordinal() + 1));
+        }
+        ledger.capacityBitsPerQubit(capacity);
+        return ledger.snapshot();
     }
 
     /** Values of mixed sign and magnitude (so rounding differs by summation order); fixed per seed and rank. */
