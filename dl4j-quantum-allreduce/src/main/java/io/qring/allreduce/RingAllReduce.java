@@ -74,7 +74,7 @@ import java.util.function.IntConsumer;
 public final class RingAllReduce implements AllReduce
 {
     /** Bytes of the descriptor each rank circulates before a collective. */
-    public static final int DESCRIPTOR_LENGTH = 48;
+    public static final int DESCRIPTOR_LENGTH = CollectiveDescriptors.LENGTH;
 
     /**
      * How long a rank whose send the next rank stopped reading looks for that rank's abort reason; the
@@ -84,22 +84,6 @@ public final class RingAllReduce implements AllReduce
 
     private static final Logger LOG = LoggerFactory.getLogger(RingAllReduce.class);
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
-    private static final byte KIND_FLOAT = 1;
-    private static final byte KIND_DOUBLE = 2;
-    private static final byte KIND_GATHER = 3;
-    /** Operation byte of a user's {@link #allGather}. */
-    private static final byte GATHER_BYTES = -1;
-    /** Operation byte of the gather inside {@link #gatherRingLedgers()}, so it never pairs with a user's allGather. */
-    private static final byte GATHER_LEDGERS = 1;
-    private static final int OPERATION_OFFSET = 0;
-    private static final int RANK_OFFSET = 8;
-    private static final int KIND_OFFSET = 12;
-    private static final int OP_OFFSET = 13;
-    private static final int POLICY_OFFSET = 14;
-    private static final int LENGTH_OFFSET = 16;
-    private static final int CHUNK_OFFSET = 24;
-    private static final int NON_FINITE_INDEX_OFFSET = 32;
-    private static final int NON_FINITE_VALUE_OFFSET = 40;
 
     private final RingTransport transport;
     private final Link next;
@@ -113,7 +97,7 @@ public final class RingAllReduce implements AllReduce
     private final byte[] sendBytes;
     private final UnsafeBuffer sendBuffer;
     private final ByteBuffer sendView;
-    private final UnsafeBuffer descriptors;
+    private final CollectiveDescriptors descriptors;
     private final UnsafeBuffer gatherSendBuffer = new UnsafeBuffer(new byte[0]);
     private final ElementArray.Floats floats = new ElementArray.Floats();
     private final ElementArray.Doubles doubles = new ElementArray.Doubles();
@@ -160,7 +144,7 @@ public final class RingAllReduce implements AllReduce
         this.sendBytes = new byte[chunkLength];
         this.sendBuffer = new UnsafeBuffer(sendBytes);
         this.sendView = ByteBuffer.wrap(sendBytes).order(ORDER);
-        this.descriptors = new UnsafeBuffer(new byte[worldSize * DESCRIPTOR_LENGTH]);
+        this.descriptors = new CollectiveDescriptors(worldSize);
         final List<LedgerSnapshot> initial = linkLedgers();
         this.lastOperationLedgers = difference(initial, initial);
     }
@@ -228,7 +212,7 @@ public final class RingAllReduce implements AllReduce
         begin();
         try
         {
-            runAllReduce(floats.wrap(data), KIND_FLOAT, op);
+            runAllReduce(floats.wrap(data), CollectiveDescriptors.KIND_FLOAT, op);
         }
         finally
         {
@@ -256,7 +240,7 @@ public final class RingAllReduce implements AllReduce
         begin();
         try
         {
-            runAllReduce(doubles.wrap(data), KIND_DOUBLE, op);
+            runAllReduce(doubles.wrap(data), CollectiveDescriptors.KIND_DOUBLE, op);
         }
         finally
         {
@@ -434,7 +418,8 @@ public final class RingAllReduce implements AllReduce
         final List<LedgerSnapshot> before = linkLedgers();
         try
         {
-            final int agreedChunk = agree(operation, KIND_GATHER, userCollective ? GATHER_BYTES : GATHER_LEDGERS, local.length, -1, 0.0);
+            final int agreedChunk = agree(operation, CollectiveDescriptors.KIND_GATHER,
+                userCollective ? CollectiveDescriptors.GATHER_BYTES : CollectiveDescriptors.GATHER_LEDGERS, local.length, -1, 0.0);
             final byte[][] messages = new byte[worldSize][];
             messages[rank] = local.clone();
             phase = "all-gather";
@@ -443,8 +428,7 @@ public final class RingAllReduce implements AllReduce
                 step = t;
                 final int sendSlot = mod(rank - t);
                 final int receiveSlotIndex = mod(rank - t - 1);
-                messages[receiveSlotIndex] = new byte[(int)descriptors.getLong(
-                    receiveSlotIndex * DESCRIPTOR_LENGTH + LENGTH_OFFSET, ORDER)];
+                messages[receiveSlotIndex] = new byte[(int)descriptors.length(receiveSlotIndex)];
                 exchangeBytes(messages[sendSlot], messages[receiveSlotIndex], agreedChunk);
             }
             flushLinks();
@@ -632,109 +616,15 @@ public final class RingAllReduce implements AllReduce
     {
         phase = "agreement";
         chunk = 0;
-        final int own = rank * DESCRIPTOR_LENGTH;
-        descriptors.setMemory(0, descriptors.capacity(), (byte)0);
-        descriptors.putLong(own + OPERATION_OFFSET, operation, ORDER);
-        descriptors.putInt(own + RANK_OFFSET, rank, ORDER);
-        descriptors.putByte(own + KIND_OFFSET, kind);
-        descriptors.putByte(own + OP_OFFSET, op);
-        descriptors.putByte(own + POLICY_OFFSET, (byte)nonFinitePolicy.ordinal());
-        descriptors.putLong(own + LENGTH_OFFSET, length, ORDER);
-        descriptors.putInt(own + CHUNK_OFFSET, chunkLength, ORDER);
-        descriptors.putLong(own + NON_FINITE_INDEX_OFFSET, nonFiniteIndex, ORDER);
-        descriptors.putDouble(own + NON_FINITE_VALUE_OFFSET, nonFiniteValue, ORDER);
+        descriptors.writeOwn(rank, operation, kind, op, nonFinitePolicy, length, chunkLength, nonFiniteIndex, nonFiniteValue);
         for (int t = 0; t < worldSize - 1; t++)
         {
             step = t;
-            sendNext(descriptors, mod(rank - t) * DESCRIPTOR_LENGTH, DESCRIPTOR_LENGTH);
+            sendNext(descriptors.buffer(), CollectiveDescriptors.offset(mod(rank - t)), DESCRIPTOR_LENGTH);
             receiveSlot = mod(rank - t - 1);
             previous.receive(descriptorHandler, deadline());
         }
-        return checkDescriptors(kind);
-    }
-
-    private int checkDescriptors(final byte kind)
-    {
-        int agreedChunk = Integer.MAX_VALUE;
-        for (int r = 0; r < worldSize; r++)
-        {
-            final int at = r * DESCRIPTOR_LENGTH;
-            if (descriptors.getInt(at + RANK_OFFSET, ORDER) != r)
-            {
-                throw new IllegalStateException("descriptor in slot " + r + " claims rank " +
-                    descriptors.getInt(at + RANK_OFFSET, ORDER));
-            }
-            agreedChunk = Math.min(agreedChunk, descriptors.getInt(at + CHUNK_OFFSET, ORDER));
-        }
-        for (int r = 1; r < worldSize; r++)
-        {
-            final int at = r * DESCRIPTOR_LENGTH;
-            final boolean same = descriptors.getLong(at + OPERATION_OFFSET, ORDER) == descriptors.getLong(OPERATION_OFFSET, ORDER) &&
-                descriptors.getByte(at + KIND_OFFSET) == descriptors.getByte(KIND_OFFSET) &&
-                descriptors.getByte(at + OP_OFFSET) == descriptors.getByte(OP_OFFSET) &&
-                (KIND_GATHER == kind && KIND_GATHER == descriptors.getByte(at + KIND_OFFSET) ||
-                descriptors.getLong(at + LENGTH_OFFSET, ORDER) == descriptors.getLong(LENGTH_OFFSET, ORDER));
-            if (!same)
-            {
-                throw new CollectiveMismatchException("ranks disagree on collective #" + operationCount + ": rank 0 called " +
-                    describeDescriptor(0) + ", rank " + r + " called " + describeDescriptor(r) +
-                    "; no data was exchanged");
-            }
-        }
-        if (KIND_GATHER != kind)
-        {
-            for (int r = 1; r < worldSize; r++)
-            {
-                final byte policy = descriptors.getByte(r * DESCRIPTOR_LENGTH + POLICY_OFFSET);
-                if (policy != descriptors.getByte(POLICY_OFFSET))
-                {
-                    throw new CollectiveMismatchException("ranks disagree on the non-finite policy of " + operationName +
-                        ": rank 0 uses " + policyName(descriptors.getByte(POLICY_OFFSET)) + ", rank " + r + " uses " +
-                        policyName(policy) + "; no data was exchanged");
-                }
-            }
-        }
-        for (int r = 0; r < worldSize; r++)
-        {
-            final int at = r * DESCRIPTOR_LENGTH;
-            final long index = descriptors.getLong(at + NON_FINITE_INDEX_OFFSET, ORDER);
-            if (index >= 0)
-            {
-                final double value = descriptors.getDouble(at + NON_FINITE_VALUE_OFFSET, ORDER);
-                throw new NonFiniteValueException(r, index, value, operationName + ": input of rank " + r + " holds " +
-                    value + " at index " + index + " (non-finite policy REJECT); no data was exchanged");
-            }
-        }
-        return agreedChunk;
-    }
-
-    private String describeDescriptor(final int slot)
-    {
-        final int at = slot * DESCRIPTOR_LENGTH;
-        final byte kind = descriptors.getByte(at + KIND_OFFSET);
-        final long length = descriptors.getLong(at + LENGTH_OFFSET, ORDER);
-        final long operation = descriptors.getLong(at + OPERATION_OFFSET, ORDER);
-        final byte op = descriptors.getByte(at + OP_OFFSET);
-        return switch (kind)
-        {
-            case KIND_FLOAT -> "allReduce(float[" + length + "], " + opName(op) + ") as its collective #" + operation;
-            case KIND_DOUBLE -> "allReduce(double[" + length + "], " + opName(op) + ") as its collective #" + operation;
-            case KIND_GATHER -> (GATHER_LEDGERS == op ? "gatherRingLedgers()" : "allGather(byte[" + length + "])") +
-                " as its collective #" + operation;
-            default -> "an unknown collective (kind " + kind + ") as its collective #" + operation;
-        };
-    }
-
-    private static String opName(final byte op)
-    {
-        final ReduceOp[] ops = ReduceOp.values();
-        return op >= 0 && op < ops.length ? ops[op].name() : "op " + op;
-    }
-
-    private static String policyName(final byte policy)
-    {
-        final NonFinitePolicy[] policies = NonFinitePolicy.values();
-        return policy >= 0 && policy < policies.length ? policies[policy].name() : "policy " + policy;
+        return descriptors.check(kind, operation, operationName);
     }
 
     private void onReduceChunk(final DirectBuffer buffer, final int offset, final int length)
@@ -752,7 +642,7 @@ public final class RingAllReduce implements AllReduce
     private void onDescriptor(final DirectBuffer buffer, final int offset, final int length)
     {
         checkChunkLength(length, DESCRIPTOR_LENGTH);
-        descriptors.putBytes(receiveSlot * DESCRIPTOR_LENGTH, buffer, offset, DESCRIPTOR_LENGTH);
+        descriptors.copyIn(receiveSlot, buffer, offset);
     }
 
     private void onBytesChunk(final DirectBuffer buffer, final int offset, final int length)
