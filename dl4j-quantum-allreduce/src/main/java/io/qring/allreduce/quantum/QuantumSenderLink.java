@@ -59,8 +59,6 @@ final class QuantumSenderLink extends DelegatingLink
     private static final int CLOSE_GRACE_POLLS = 4;
     private static final long NO_REPAIR = -1;
 
-    /** First-transmission blocks a block length adaptation needs as evidence. */
-    private static final int MIN_ADAPTATION_BLOCKS = 64;
     /**
      * A message's blocks are re-split on its first repair request and then after every this many
      * rounds at one length, judged by the share of the last resent blocks that failed again: blocks
@@ -74,8 +72,6 @@ final class QuantumSenderLink extends DelegatingLink
     private final LinkLedger ledger;
     private final EprPool pool;
     private final SuperdenseEncoder encoder;
-    private final boolean adaptiveBlocks;
-    private final int minBlockLength;
     private final int maxMessageLength;
     private final BlockChecksums checksums = new BlockChecksums();
     private final UnsafeBuffer repairFrame;
@@ -91,11 +87,7 @@ final class QuantumSenderLink extends DelegatingLink
     private final AtomicReference<LinkException> failure = new AtomicReference<>();
     private long nextSequence;
     private long acknowledgedThrough;
-    private int blockLength;
-    /** Blocks of quantum messages sent since the block length last adapted, their pairs, and how many failed at first. */
-    private long sentBlocks;
-    private long sentBlockPairs;
-    private long failedBlocks;
+    private final BlockLengthAdaptation blocking;
     private volatile boolean classical;
     /** The alarm under the abort policy after which frames go as {@link QuantumFrame#ALARM} frames; {@code null} before one. */
     private volatile VerificationResult abortAlarm;
@@ -117,13 +109,12 @@ final class QuantumSenderLink extends DelegatingLink
         this.pool = QuantumLinkWrapper.pool(settings, EprPool.Side.SENDER, selfRank, nextRank, ledger,
             new QberVerifier(settings.verification(), this::onVerification));
         this.encoder = new SuperdenseEncoder(pool);
-        this.blockLength = settings.blockLength(selfRank, nextRank);
-        this.adaptiveBlocks = settings.isBlockLengthAdaptive();
         this.maxMessageLength = QuantumLinkWrapper.maxPayload(delegate.maxMessageLength(), settings, selfRank, nextRank);
-        this.minBlockLength = QuantumLinkWrapper.minBlockLength(delegate.maxMessageLength(), maxMessageLength);
+        this.blocking = new BlockLengthAdaptation(name, settings.blockLength(selfRank, nextRank), settings.isBlockLengthAdaptive(),
+            QuantumLinkWrapper.minBlockLength(delegate.maxMessageLength(), maxMessageLength));
         this.repairFrame = new UnsafeBuffer(new byte[delegate.maxMessageLength()]);
         this.gathered = new UnsafeBuffer(new byte[maxMessageLength]);
-        this.requested = new BitSet(QuantumFrame.blockCount(maxMessageLength, minBlockLength));
+        this.requested = new BitSet(QuantumFrame.blockCount(maxMessageLength, blocking.minBlockLength()));
         ledger.capacityBitsPerQubit(settings.linkChannel(selfRank, nextRank).denseCodingCapacity());
         this.controlThread = new Thread(this::controlLoop, "qring-quantum-" + name);
         controlThread.setDaemon(true);
@@ -153,7 +144,7 @@ final class QuantumSenderLink extends DelegatingLink
     public int maxUnreceivedMessages(final int length)
     {
         final int window = settings.window() - settings.acknowledgeEvery() + 1;
-        final int frameLength = QuantumFrame.dataOverhead(QuantumFrame.blockCount(length, minBlockLength)) +
+        final int frameLength = QuantumFrame.dataOverhead(QuantumFrame.blockCount(length, blocking.minBlockLength())) +
             SuperdenseFrameHeader.LENGTH + length;
         return Math.max(1, Math.min(window, delegate.maxUnreceivedMessages(frameLength) - 1));
     }
@@ -164,7 +155,7 @@ final class QuantumSenderLink extends DelegatingLink
      * offline phase, topping the pool up to capacity so the next collective's pairs are distributed
      * before it starts (and stored until it uses them); a link that has fallen back to classical bits
      * distributes no more pairs. Messages sent from now on use blocks sized for
-     * the noise the messages sent so far met (see {@link #adaptBlockLength}).
+     * the noise the messages sent so far met (see {@link BlockLengthAdaptation}).
      *
      * <p>Waiting for the acknowledgements keeps every repair inside the collective that needed it: the
      * pool is topped up after the same pairs in every run, whatever the thread timing, so the EPR
@@ -201,7 +192,7 @@ final class QuantumSenderLink extends DelegatingLink
         lock.lock();
         try
         {
-            adaptBlockLength();
+            blocking.adapt();
         }
         finally
         {
@@ -233,6 +224,7 @@ final class QuantumSenderLink extends DelegatingLink
             }
             final PendingMessage pending = spare.isEmpty() ? new PendingMessage(delegate.maxMessageLength()) : spare.poll();
             final long sequence = nextSequence;
+            final int blockLength = blocking.blockLength();
             pending.length = length;
             pending.blockLength = blockLength;
             pending.repairs = 0;
@@ -268,8 +260,7 @@ final class QuantumSenderLink extends DelegatingLink
             else
             {
                 body = encoder.encode(payload, payloadOffset, length, sent, overhead);
-                sentBlocks += blocks;
-                sentBlockPairs += (long)PauliFrame.PAIRS_PER_BYTE * length;
+                blocking.onFirstTransmission(blocks, length);
             }
             nextSequence++;
             outstanding.put(sequence, pending); // only once encoded: a pool that cannot supply the pairs changes nothing
@@ -713,14 +704,14 @@ final class QuantumSenderLink extends DelegatingLink
             final boolean sentRaw = QuantumFrame.isClassical(sent, 0);
             if (!pending.answered && !sentRaw)
             {
-                failedBlocks += count;
+                blocking.onFirstFailures(count);
             }
             pending.answered = true;
             final int round = pending.repairs++;
             if (round % RESPLIT_ROUNDS == 0)
             {
                 final int blockBytes = Math.min(messageBlockLength, length);
-                final int proposed = proposedBlockLength(count, round == 0 ? blocks : pending.lastResent, blockBytes);
+                final int proposed = blocking.proposed(count, round == 0 ? blocks : pending.lastResent, blockBytes);
                 if (!sentRaw && !classical && proposed <= blockBytes / 2 && QuantumFrame.blockCount(length, proposed) > blocks)
                 {
                     reblock(sequence, pending, count, proposed);
@@ -886,62 +877,6 @@ final class QuantumSenderLink extends DelegatingLink
     {
         return 0 == repairNewBlocks ? "resending " + repairBlocks + " corrupted blocks of frame " + sequence :
             "re-splitting frame " + sequence + " into " + repairNewBlocks + " blocks after " + repairBlocks + " failed";
-    }
-
-    /**
-     * Sizes the blocks of later messages for the symbol error probability p that the quantum messages
-     * sent since the last adaptation met on their first transmission, all pooled: with F of B blocks of
-     * P pairs on average failed, 1 − (1 − p)^P = F / B (noise from storage, an eavesdropper or a changed
-     * channel is only seen this way). It waits for {@link #MIN_ADAPTATION_BLOCKS} blocks, keeps the length
-     * while none failed (no evidence of noise), and runs only between collectives, when every message has
-     * been answered: which messages use which blocks (and so every counter of the ledger) then follows
-     * from the seed alone, and an unlucky small message cannot drag the link's blocks down.
-     */
-    private void adaptBlockLength()
-    {
-        if (!adaptiveBlocks || sentBlocks < MIN_ADAPTATION_BLOCKS)
-        {
-            return;
-        }
-        if (failedBlocks > 0)
-        {
-            final double symbolError = symbolErrorFor((double)failedBlocks / sentBlocks, (double)sentBlockPairs / sentBlocks);
-            final int adapted = Math.max(minBlockLength, QuantumLinkSettings.blockLengthFor(symbolError));
-            if (adapted != blockLength)
-            {
-                LOG.debug("{}: {} of {} blocks failed, estimated symbol error {}; blocks of {} bytes from now on",
-                    ledger.link(), failedBlocks, sentBlocks, symbolError, adapted);
-                blockLength = adapted;
-            }
-        }
-        sentBlocks = 0;
-        sentBlockPairs = 0;
-        failedBlocks = 0;
-    }
-
-    /**
-     * The block length a message's failures call for, to decide whether to split its blocks at once
-     * ({@link #reblock}).
-     *
-     * @param failed     blocks that failed among those just checked.
-     * @param blocks     blocks just checked: all of the message's at first, then those the last repair resent.
-     * @param blockBytes bytes of the message's blocks: its block length, or its length if that is shorter.
-     * @return the proposed block length, or the message's own if blocks do not adapt.
-     */
-    private int proposedBlockLength(final int failed, final int blocks, final int blockBytes)
-    {
-        if (!adaptiveBlocks || blocks == 0)
-        {
-            return blockBytes;
-        }
-        return Math.max(minBlockLength, QuantumLinkSettings.blockLengthFor(
-            symbolErrorFor((double)failed / blocks, (double)PauliFrame.PAIRS_PER_BYTE * blockBytes)));
-    }
-
-    /** @return p such that a block of {@code pairsPerBlock} pairs fails with probability {@code failedShare}. */
-    private static double symbolErrorFor(final double failedShare, final double pairsPerBlock)
-    {
-        return 1 - Math.pow(1 - Math.min(failedShare, 1 - 1e-9), 1 / pairsPerBlock);
     }
 
     /**
