@@ -709,6 +709,7 @@ public final class AuthenticatedLink implements Link
     {
         rejectedFrames++;
         rejectedByReason.merge(reason, 1L, Long::sum);
+        ledger.add(LedgerCounter.REJECTED_FRAMES, 1);
         lastRejection = message;
         if (1 == rejectedFrames)
         {

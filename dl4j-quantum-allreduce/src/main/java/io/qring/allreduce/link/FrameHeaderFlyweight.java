@@ -38,10 +38,10 @@ public final class FrameHeaderFlyweight
      * both ends); 5 since gathered ledgers carry the {@code MESSAGES} counter; 6 since ranks exchange their
      * ring settings after the handshake; 7 since both ends of a quantum link verify every batch and reach
      * an alarm at the same frame, where the sender falls back to classical frames with no message
-     * between them, or announces the alarm instead of coding the frame. Ranks of different versions
-     * cannot form a ring.
+     * between them, or announces the alarm instead of coding the frame; 8 since gathered ledgers carry
+     * the {@code REJECTED_FRAMES} counter. Ranks of different versions cannot form a ring.
      */
-    public static final byte VERSION = 7;
+    public static final byte VERSION = 8;
 
     /** Handshake: announces the sender's fresh nonce. */
     public static final byte TYPE_HELLO = 1;

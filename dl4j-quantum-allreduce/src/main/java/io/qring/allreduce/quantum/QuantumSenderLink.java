@@ -88,6 +88,7 @@ final class QuantumSenderLink extends DelegatingLink
     private long nextSequence;
     private long acknowledgedThrough;
     private final BlockLengthAdaptation blocking;
+    private final RejectedFrameTally rejectedFrames;
     private volatile boolean classical;
     /** The alarm under the abort policy after which frames go as {@link QuantumFrame#ALARM} frames; {@code null} before one. */
     private volatile VerificationResult abortAlarm;
@@ -116,6 +117,7 @@ final class QuantumSenderLink extends DelegatingLink
         this.gathered = new UnsafeBuffer(new byte[maxMessageLength]);
         this.requested = new BitSet(QuantumFrame.blockCount(maxMessageLength, blocking.minBlockLength()));
         ledger.capacityBitsPerQubit(settings.linkChannel(selfRank, nextRank).denseCodingCapacity());
+        this.rejectedFrames = new RejectedFrameTally(delegate.ledger(), ledger);
         this.controlThread = new Thread(this::controlLoop, "qring-quantum-" + name);
         controlThread.setDaemon(true);
         controlThread.start();
@@ -640,11 +642,16 @@ final class QuantumSenderLink extends DelegatingLink
                 fail(new QuantumLinkException(peerName(), "control message from " + peerName() + " could not be handled: " + ex, ex));
                 return;
             }
+            finally
+            {
+                rejectedFrames.carry();
+            }
         }
     }
 
     private void onControl(final DirectBuffer buffer, final int offset, final int length)
     {
+        rejectedFrames.carry();
         if (length < QuantumFrame.HEADER_LENGTH)
         {
             throw protocolError("control message of " + length + " bytes is shorter than its header");

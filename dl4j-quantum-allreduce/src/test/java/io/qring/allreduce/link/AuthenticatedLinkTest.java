@@ -171,6 +171,8 @@ class AuthenticatedLinkTest
         wideSender.send(new UnsafeBuffer(after), 0, after.length, deadline());
         assertArrayEquals(after, receiveBytes(wideReceiver));
         assertEquals(rounds * (long)forgedPerRound, wideReceiver.rejectedFrames());
+        assertEquals(rounds * (long)forgedPerRound, wideReceiver.ledger().get(LedgerCounter.REJECTED_FRAMES), "the ledger counts them too");
+        assertEquals(0, wideSender.ledger().get(LedgerCounter.REJECTED_FRAMES), "the sender dropped none");
         wideSender.close();
         wideReceiver.close();
     }

@@ -7,9 +7,12 @@ import io.qring.allreduce.RingAllReduce;
 import io.qring.allreduce.config.RingContext;
 import io.qring.allreduce.config.TransportKind;
 import io.qring.allreduce.link.DelegatingLink;
+import io.qring.allreduce.link.FrameHeaderFlyweight;
+import io.qring.allreduce.link.InMemoryNetwork;
 import io.qring.allreduce.link.Link;
 import io.qring.allreduce.link.LinkTimeoutException;
 import io.qring.allreduce.link.LinkWrapper;
+import io.qring.allreduce.link.MessagePipe;
 import io.qring.channel.codec.SuperdenseEncoder;
 import io.qring.channel.ledger.LedgerCounter;
 import io.qring.channel.ledger.LedgerDeltas;
@@ -21,6 +24,7 @@ import io.qring.channel.verify.VerificationResult;
 import io.qring.channel.verify.VerificationSettings;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.CachedNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -83,6 +87,57 @@ class QuantumLinkTest
             assertEquals(QuantumLinkSettings.DEFAULT_POOL_CAPACITY_PAIRS, total.get(LedgerCounter.EPR_PRE_SHARED) -
                 total.get(LedgerCounter.EPR_SACRIFICED) - total.get(LedgerCounter.EPR_CONSUMED),
                 link + ": after a collective the pool is topped up to capacity for the next one");
+        }
+    }
+
+    /**
+     * Frames a quantum link's transport drops (runts too short for a frame header, injected on the in-memory
+     * edge of link 0->1 in both directions once the ring is up) are counted in the quantum link's own
+     * ledger, the one the ring reports, by the end that dropped them; the collective's result is unaffected.
+     */
+    @Test
+    void shouldCountTheFramesItsTransportDroppedInTheQuantumLinksLedger()
+    {
+        final InMemoryNetwork network = new InMemoryNetwork(2, 16 * 1024 + FrameHeaderFlyweight.HEADER_LENGTH,
+            InMemoryNetwork.DEFAULT_QUEUE_CAPACITY);
+        try (LocalRing ring = LocalRing.start(context(TransportKind.IN_MEMORY, 2).inMemoryNetwork(network)
+            .linkWrapper(QuantumLinkSettings.builder().build().wrapper())))
+        {
+            final UnsafeBuffer runt = new UnsafeBuffer(new byte[10]);
+            for (int i = 0; i < 3; i++)
+            {
+                assertEquals(MessagePipe.OfferStatus.SENT, network.nextPipe(0).offer(runt, 0, 10, runt, 0, 0), "to rank 1's receiver");
+            }
+            for (int i = 0; i < 2; i++)
+            {
+                assertEquals(MessagePipe.OfferStatus.SENT, network.previousPipe(1).offer(runt, 0, 10, runt, 0, 0),
+                    "to rank 0's sender, on link 0->1's return direction");
+            }
+
+            final List<float[]> results = ring.run(rank ->
+            {
+                final float[] data = input(rank.rank(), LENGTH);
+                rank.allReduce(data, ReduceOp.SUM);
+                return data;
+            }, RUN_TIMEOUT_NS);
+
+            final float[] first = input(0, LENGTH);
+            final float[] second = input(1, LENGTH);
+            for (int i = 0; i < LENGTH; i++)
+            {
+                first[i] += second[i];
+            }
+            assertArrayEquals(first, results.get(0));
+            assertArrayEquals(first, results.get(1));
+            final Map<String, Long> rejected = new TreeMap<>();
+            for (final RingAllReduce rank : List.of(ring.rank(0), ring.rank(1)))
+            {
+                for (final LedgerSnapshot end : rank.linkLedgers())
+                {
+                    rejected.put("rank " + rank.rank() + " " + end.link(), end.get(LedgerCounter.REJECTED_FRAMES));
+                }
+            }
+            assertEquals(Map.of("rank 0 0->1", 2L, "rank 0 1->0", 0L, "rank 1 1->0", 0L, "rank 1 0->1", 3L), rejected);
         }
     }
 

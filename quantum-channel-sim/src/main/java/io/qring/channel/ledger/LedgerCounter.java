@@ -33,7 +33,13 @@ public enum LedgerCounter
      * frames or repairs). The engine exchanges them in lockstep, one per link per round, so each costs
      * the collective one hop of latency.
      */
-    MESSAGES("messages");
+    MESSAGES("messages"),
+    /**
+     * Frames that reached this end of the link on its authenticated stream and were dropped, nothing of
+     * them delivered: malformed, truncated, failing authentication, addressed to another link, or
+     * replayed. Counted by the end that dropped them; 0 on a link nobody tampers with.
+     */
+    REJECTED_FRAMES("rejectedFrames");
 
     private final String key;
 

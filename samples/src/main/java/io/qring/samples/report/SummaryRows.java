@@ -31,7 +31,8 @@ final class SummaryRows
         column(LedgerCounter.CLASSICAL_EQUIVALENT_BITS), QUBITS_PER_CLASSICAL_EQUIVALENT, column(LedgerCounter.EPR_PRE_SHARED),
         column(LedgerCounter.OFFLINE_QUBITS), column(LedgerCounter.EPR_CONSUMED), column(LedgerCounter.EPR_SACRIFICED),
         column(LedgerCounter.RETRANSMITTED_QUBITS), column(LedgerCounter.FALLBACK_CLASSICAL_BITS),
-        column(LedgerCounter.VERIFICATION_ALARMS), column(LedgerCounter.MESSAGES), GOODPUT, CAPACITY, MODELLED_ONLINE_TIME);
+        column(LedgerCounter.VERIFICATION_ALARMS), column(LedgerCounter.MESSAGES), column(LedgerCounter.REJECTED_FRAMES), GOODPUT,
+        CAPACITY, MODELLED_ONLINE_TIME);
 
     private SummaryRows()
     {
@@ -133,6 +134,7 @@ final class SummaryRows
         columns.put(LedgerCounter.FALLBACK_CLASSICAL_BITS, "fallback classical bits");
         columns.put(LedgerCounter.VERIFICATION_ALARMS, "verification alarms");
         columns.put(LedgerCounter.MESSAGES, "messages");
+        columns.put(LedgerCounter.REJECTED_FRAMES, "rejected frames");
         return Collections.unmodifiableMap(columns);
     }
 

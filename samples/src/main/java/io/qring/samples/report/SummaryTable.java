@@ -8,7 +8,8 @@ import java.util.List;
  * The console summary printed at the end of a run: per run the iterations, final loss, test accuracy
  * and wall time; per run and link the ledger totals (online qubits vs online classical bits and the
  * classical-equivalent bits, EPR pairs consumed and sacrificed, retransmitted qubits, the fallback
- * classical bits and verification alarms when a link raised one, goodput, modelled online time). The
+ * classical bits and verification alarms when a link raised one, the rejected frames when a link dropped
+ * one, goodput, modelled online time). The
  * HTML page shows every column of both tables: per run also the final-state checksum and whether the
  * ranks agree (the console prints those on a line of their own), per link every ledger counter, the
  * capacity bound and the qubits per classical-equivalent bit.
@@ -25,6 +26,8 @@ public final class SummaryTable
         "EPR sacrificed", "retransmitted qubits", "goodput (bits/qubit)", "modelled online time (s)");
     /** The ledger columns the console adds, after the retransmitted qubits, when a link raised an alarm. */
     private static final List<String> ALARM_COLUMNS = List.of("fallback classical bits", "verification alarms");
+    /** The ledger column the console adds, before the goodput, when a link dropped a frame. */
+    private static final String REJECTED_COLUMN = "rejected frames";
 
     private SummaryTable()
     {
@@ -44,14 +47,22 @@ public final class SummaryTable
 
     private static List<String> consoleColumns(final List<List<String>> rows)
     {
-        final int alarms = SummaryRows.LEDGER_HEADER.indexOf("verification alarms");
-        if (rows.stream().allMatch(row -> "0".equals(row.get(alarms))))
-        {
-            return CONSOLE_LEDGER_COLUMNS;
-        }
         final List<String> columns = new ArrayList<>(CONSOLE_LEDGER_COLUMNS);
-        columns.addAll(columns.indexOf("retransmitted qubits") + 1, ALARM_COLUMNS);
+        if (anyNonZero(rows, "verification alarms"))
+        {
+            columns.addAll(columns.indexOf("retransmitted qubits") + 1, ALARM_COLUMNS);
+        }
+        if (anyNonZero(rows, REJECTED_COLUMN))
+        {
+            columns.add(columns.indexOf("goodput (bits/qubit)"), REJECTED_COLUMN);
+        }
         return columns;
+    }
+
+    private static boolean anyNonZero(final List<List<String>> rows, final String column)
+    {
+        final int index = SummaryRows.LEDGER_HEADER.indexOf(column);
+        return rows.stream().anyMatch(row -> !"0".equals(row.get(index)));
     }
 
     private static List<List<String>> select(final List<List<String>> rows, final List<String> header, final List<String> shown)

@@ -224,6 +224,24 @@ class ReportWriterTest
     }
 
     @Test
+    void shouldAddTheRejectedFramesToTheConsoleOnlyWhenALinkDroppedOne()
+    {
+        assertFalse(SummaryTable.format(report.runs()).contains("rejected frames"), "no link of the made-up runs dropped a frame");
+        final RunRecorder recorder = new RunRecorder("quantum");
+        final LinkLedger ledger = new LinkLedger("0->1");
+        ledger.add(LedgerCounter.ONLINE_QUBITS, 10);
+        ledger.add(LedgerCounter.REJECTED_FRAMES, 1_234);
+        recorder.iteration(1, 1.0, 0.5, List.of(ledger.snapshot()));
+
+        final List<String> lines = SummaryTable.format(List.of(recorder.finish(1.0))).lines().toList();
+
+        final String header = lines.get(lines.indexOf("Link ledger (totals over the run)") + 1);
+        assertTrue(header.contains("retransmitted qubits  rejected frames  goodput (bits/qubit)"), header);
+        final String row = lines.stream().filter(l -> l.startsWith("quantum") && l.contains("0->1")).findFirst().orElseThrow();
+        assertEquals("1,234", row.substring(header.indexOf("rejected frames"), header.indexOf("  goodput")).trim(), row);
+    }
+
+    @Test
     void shouldRecordIterationDeltasThatSumToTheCumulativeLedger()
     {
         final RunRecorder recorder = new RunRecorder("r");
