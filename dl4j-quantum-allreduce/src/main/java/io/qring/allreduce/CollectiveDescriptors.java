@@ -8,10 +8,8 @@ import java.nio.ByteOrder;
 
 /**
  * The descriptors the ranks all-gather before a collective moves any data, one {@link #LENGTH}-byte slot
- * per rank, slot r holding rank r's: a flyweight over one buffer, little-endian, laid out as
- * collective number (long, offset 0), rank (int, 8), kind (byte, 12), operation (byte, 13), non-finite
- * policy (byte, 14), length (long, 16), chunk length (int, 24), index of the first non-finite input
- * (long, 32; −1 if none or not scanned) and its value (double, 40).
+ * per rank, slot r holding rank r's, in one buffer it owns; each descriptor is laid out as the
+ * "Agreement" paragraph of {@link RingAllReduce}'s class comment gives.
  * <p>
  * Once every slot is filled, {@link #check} runs the same checks on every rank, so every rank accepts
  * the collective or every rank throws the same exception. Not thread-safe: one per ring engine.
@@ -159,7 +157,8 @@ final class CollectiveDescriptors
         {
             if (!sameCollective(r, kind))
             {
-                throw new CollectiveMismatchException("ranks disagree on collective #" + operation + ": rank 0 called " + describe(0) + ", rank " + r + " called " + describe(r) + "; no data was exchanged");
+                throw new CollectiveMismatchException("ranks disagree on collective #" + operation + ": rank 0 called " +
+                    describe(0) + ", rank " + r + " called " + describe(r) + "; no data was exchanged");
             }
         }
         if (KIND_GATHER != kind)

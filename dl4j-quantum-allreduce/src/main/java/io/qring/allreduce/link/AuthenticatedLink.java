@@ -53,7 +53,8 @@ import static io.qring.allreduce.link.FrameHeaderFlyweight.TYPE_PROOF;
  * <p>
  * <b>Ledger</b> (outbound direction): {@code PAYLOAD_BITS} counts DATA payload; {@code ONLINE_CLASSICAL_BITS}
  * and {@code CLASSICAL_EQUIVALENT_BITS} count every frame sent, header included (handshake and abort
- * frames too).
+ * frames too); {@code REJECTED_FRAMES} counts the frames this end received and dropped, the same count
+ * as {@link #rejectedFrames()}.
  */
 public final class AuthenticatedLink implements Link
 {

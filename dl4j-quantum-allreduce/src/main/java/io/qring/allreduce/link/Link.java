@@ -101,6 +101,9 @@ public interface Link extends AutoCloseable
      * {@code "self->peer (return)"}), except that the receiving end of a quantum link counts its
      * acknowledgements and verification announcements under the data link's name ({@code "peer->self"}),
      * so that link's counts are split between its two ends ({@code LedgerSnapshot.mergeByLink} joins them).
+     * Each end also counts here the frames it received and dropped ({@code REJECTED_FRAMES}): frames dropped
+     * from link i->j's data stream are in {@code "i->j"} on a quantum ring, and in the receiving end's
+     * {@code "j->i (return)"} on a classical one.
      *
      * @return the ledger, never {@code null}.
      */

@@ -67,7 +67,7 @@ final class QuantumReceiverLink extends DelegatingLink
     private final SuperdenseFrameHeader wireHeader = new SuperdenseFrameHeader();
     /** Blocks a repair frame carries, to reject one that carries a block twice. */
     private final BitSet repaired = new BitSet();
-    private final RejectedFrameTally rejectedFrames;
+    private final RejectedFrameTally rejectedFrameTally;
     private final MessageHandler frameHandler = this::onFrame;
     private long deliverSequence;
     private final int acknowledgeEvery;
@@ -96,7 +96,7 @@ final class QuantumReceiverLink extends DelegatingLink
         this.control = new UnsafeBuffer(new byte[QuantumFrame.HEADER_LENGTH + 4 * Math.min(maxBlocks, MAX_NACK_BLOCKS)]);
         this.scratch = new UnsafeBuffer(new byte[maxMessageLength]);
         this.wireCopy = new UnsafeBuffer(new byte[delegate.maxMessageLength()]);
-        this.rejectedFrames = new RejectedFrameTally(delegate.ledger(), ledger);
+        this.rejectedFrameTally = new RejectedFrameTally(delegate.ledger(), ledger);
     }
 
     @Override
@@ -168,7 +168,7 @@ final class QuantumReceiverLink extends DelegatingLink
             }
             finally
             {
-                rejectedFrames.carry();
+                rejectedFrameTally.carry();
             }
         }
     }
@@ -218,7 +218,7 @@ final class QuantumReceiverLink extends DelegatingLink
      */
     private void onFrame(final DirectBuffer buffer, final int offset, final int length)
     {
-        rejectedFrames.carry();
+        rejectedFrameTally.carry();
         try
         {
             if (length < QuantumFrame.HEADER_LENGTH)

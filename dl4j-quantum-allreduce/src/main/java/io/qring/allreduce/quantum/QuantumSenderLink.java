@@ -85,10 +85,10 @@ final class QuantumSenderLink extends DelegatingLink
     private final Thread controlThread;
     private final MessageHandler controlHandler = this::onControl;
     private final AtomicReference<LinkException> failure = new AtomicReference<>();
+    private final BlockLengthAdaptation blockLengths;
+    private final RejectedFrameTally rejectedFrameTally;
     private long nextSequence;
     private long acknowledgedThrough;
-    private final BlockLengthAdaptation blocking;
-    private final RejectedFrameTally rejectedFrames;
     private volatile boolean classical;
     /** The alarm under the abort policy after which frames go as {@link QuantumFrame#ALARM} frames; {@code null} before one. */
     private volatile VerificationResult abortAlarm;
@@ -111,13 +111,13 @@ final class QuantumSenderLink extends DelegatingLink
             new QberVerifier(settings.verification(), this::onVerification));
         this.encoder = new SuperdenseEncoder(pool);
         this.maxMessageLength = QuantumLinkWrapper.maxPayload(delegate.maxMessageLength(), settings, selfRank, nextRank);
-        this.blocking = new BlockLengthAdaptation(name, settings.blockLength(selfRank, nextRank), settings.isBlockLengthAdaptive(),
+        this.blockLengths = new BlockLengthAdaptation(name, settings.blockLength(selfRank, nextRank), settings.isBlockLengthAdaptive(),
             QuantumLinkWrapper.minBlockLength(delegate.maxMessageLength(), maxMessageLength));
         this.repairFrame = new UnsafeBuffer(new byte[delegate.maxMessageLength()]);
         this.gathered = new UnsafeBuffer(new byte[maxMessageLength]);
-        this.requested = new BitSet(QuantumFrame.blockCount(maxMessageLength, blocking.minBlockLength()));
+        this.requested = new BitSet(QuantumFrame.blockCount(maxMessageLength, blockLengths.minBlockLength()));
         ledger.capacityBitsPerQubit(settings.linkChannel(selfRank, nextRank).denseCodingCapacity());
-        this.rejectedFrames = new RejectedFrameTally(delegate.ledger(), ledger);
+        this.rejectedFrameTally = new RejectedFrameTally(delegate.ledger(), ledger);
         this.controlThread = new Thread(this::controlLoop, "qring-quantum-" + name);
         controlThread.setDaemon(true);
         controlThread.start();
@@ -146,7 +146,7 @@ final class QuantumSenderLink extends DelegatingLink
     public int maxUnreceivedMessages(final int length)
     {
         final int window = settings.window() - settings.acknowledgeEvery() + 1;
-        final int frameLength = QuantumFrame.dataOverhead(QuantumFrame.blockCount(length, blocking.minBlockLength())) +
+        final int frameLength = QuantumFrame.dataOverhead(QuantumFrame.blockCount(length, blockLengths.minBlockLength())) +
             SuperdenseFrameHeader.LENGTH + length;
         return Math.max(1, Math.min(window, delegate.maxUnreceivedMessages(frameLength) - 1));
     }
@@ -194,7 +194,7 @@ final class QuantumSenderLink extends DelegatingLink
         lock.lock();
         try
         {
-            blocking.adapt();
+            blockLengths.adapt();
         }
         finally
         {
@@ -226,7 +226,7 @@ final class QuantumSenderLink extends DelegatingLink
             }
             final PendingMessage pending = spare.isEmpty() ? new PendingMessage(delegate.maxMessageLength()) : spare.poll();
             final long sequence = nextSequence;
-            final int blockLength = blocking.blockLength();
+            final int blockLength = blockLengths.blockLength();
             pending.length = length;
             pending.blockLength = blockLength;
             pending.repairs = 0;
@@ -262,7 +262,7 @@ final class QuantumSenderLink extends DelegatingLink
             else
             {
                 body = encoder.encode(payload, payloadOffset, length, sent, overhead);
-                blocking.onFirstTransmission(blocks, length);
+                blockLengths.onFirstTransmission(blocks, length);
             }
             nextSequence++;
             outstanding.put(sequence, pending); // only once encoded: a pool that cannot supply the pairs changes nothing
@@ -395,7 +395,18 @@ final class QuantumSenderLink extends DelegatingLink
         {
             return peerFailed.abortReason();
         }
-        return stopped ? delegate.awaitPeerAbortReason(deadlineNanos) : null;
+        if (!stopped)
+        {
+            return null;
+        }
+        try
+        {
+            return delegate.awaitPeerAbortReason(deadlineNanos);
+        }
+        finally
+        {
+            rejectedFrameTally.carry();
+        }
     }
 
     @Override
@@ -644,14 +655,14 @@ final class QuantumSenderLink extends DelegatingLink
             }
             finally
             {
-                rejectedFrames.carry();
+                rejectedFrameTally.carry();
             }
         }
     }
 
     private void onControl(final DirectBuffer buffer, final int offset, final int length)
     {
-        rejectedFrames.carry();
+        rejectedFrameTally.carry();
         if (length < QuantumFrame.HEADER_LENGTH)
         {
             throw protocolError("control message of " + length + " bytes is shorter than its header");
@@ -711,14 +722,14 @@ final class QuantumSenderLink extends DelegatingLink
             final boolean sentRaw = QuantumFrame.isClassical(sent, 0);
             if (!pending.answered && !sentRaw)
             {
-                blocking.onFirstFailures(count);
+                blockLengths.onFirstFailures(count);
             }
             pending.answered = true;
             final int round = pending.repairs++;
             if (round % RESPLIT_ROUNDS == 0)
             {
                 final int blockBytes = Math.min(messageBlockLength, length);
-                final int proposed = blocking.proposed(count, round == 0 ? blocks : pending.lastResent, blockBytes);
+                final int proposed = blockLengths.proposed(count, round == 0 ? blocks : pending.lastResent, blockBytes);
                 if (!sentRaw && !classical && proposed <= blockBytes / 2 && QuantumFrame.blockCount(length, proposed) > blocks)
                 {
                     reblock(sequence, pending, count, proposed);

@@ -6,9 +6,11 @@ import io.qring.channel.ledger.LinkLedger;
 /**
  * Carries the frames a quantum link end's transport dropped ({@link LedgerCounter#REJECTED_FRAMES}) into
  * the quantum link end's own ledger, the one the ring reports: the transport counts them in a ledger of
- * its own, which the quantum link replaces. Called by the one thread that reads the transport, before
- * it handles each message and after each read, so frames dropped ahead of a message are counted before
- * anything that message sets off (the end of a collective included).
+ * its own, which the quantum link replaces. The frames dropped before the quantum link existed (during
+ * the handshake) are carried at once, as a classical ring's ledger would hold them from the start; the
+ * rest by the thread that reads the transport at the time, before it handles each message and after each
+ * read, so frames dropped ahead of a message are counted before anything that message sets off (the end
+ * of a collective included). Not thread-safe: one thread at a time reads the transport.
  */
 final class RejectedFrameTally
 {
@@ -24,6 +26,7 @@ final class RejectedFrameTally
     {
         this.transport = transport;
         this.own = own;
+        carry();
     }
 
     /** Adds to the quantum link end's ledger the frames the transport dropped since the last call. */

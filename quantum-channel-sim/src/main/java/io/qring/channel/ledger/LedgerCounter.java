@@ -35,9 +35,10 @@ public enum LedgerCounter
      */
     MESSAGES("messages"),
     /**
-     * Frames that reached this end of the link on its authenticated stream and were dropped, nothing of
-     * them delivered: malformed, truncated, failing authentication, addressed to another link, or
-     * replayed. Counted by the end that dropped them; 0 on a link nobody tampers with.
+     * Frames that reached an end of the link on its authenticated stream and were dropped, nothing of
+     * them delivered: malformed, truncated, failing authentication, from another ring or protocol
+     * version, addressed to another link, replayed, or out of sequence (which also fails the link).
+     * Counted by the end that dropped them, in that end's ledger; 0 on a link only its ring's ranks use.
      */
     REJECTED_FRAMES("rejectedFrames");
 

@@ -1,5 +1,7 @@
 package io.qring.samples.report;
 
+import io.qring.channel.ledger.LedgerCounter;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -9,10 +11,9 @@ import java.util.List;
  * and wall time; per run and link the ledger totals (online qubits vs online classical bits and the
  * classical-equivalent bits, EPR pairs consumed and sacrificed, retransmitted qubits, the fallback
  * classical bits and verification alarms when a link raised one, the rejected frames when a link dropped
- * one, goodput, modelled online time). The
- * HTML page shows every column of both tables: per run also the final-state checksum and whether the
- * ranks agree (the console prints those on a line of their own), per link every ledger counter, the
- * capacity bound and the qubits per classical-equivalent bit.
+ * one, goodput, modelled online time). The HTML page shows every column of both tables: per run also the
+ * final-state checksum and whether the ranks agree (the console prints those on a line of their own), per
+ * link every ledger counter, the capacity bound and the qubits per classical-equivalent bit.
  */
 public final class SummaryTable
 {
@@ -27,7 +28,7 @@ public final class SummaryTable
     /** The ledger columns the console adds, after the retransmitted qubits, when a link raised an alarm. */
     private static final List<String> ALARM_COLUMNS = List.of("fallback classical bits", "verification alarms");
     /** The ledger column the console adds, before the goodput, when a link dropped a frame. */
-    private static final String REJECTED_COLUMN = "rejected frames";
+    private static final String REJECTED_COLUMN = SummaryRows.COUNTER_COLUMNS.get(LedgerCounter.REJECTED_FRAMES);
 
     private SummaryTable()
     {
