@@ -8,13 +8,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -69,9 +65,6 @@ public final class AuthenticatedLink implements Link
     public static final long ABORT_SEND_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private static final Logger LOG = LoggerFactory.getLogger(AuthenticatedLink.class);
-    private static final int HELLO_LENGTH = NONCE_LENGTH + Integer.BYTES;
-    private static final int PROOF_LENGTH = 2 * NONCE_LENGTH + Integer.BYTES;
-    private static final int MAX_PENDING_PROOFS = 16;
     private static final int HANDSHAKE_POLLS_PER_WORK = 16;
     /** What {@link #awaitPeerAbortReason} does with DATA the peer sent on the reverse direction: nothing. */
     private static final MessageHandler IGNORED_DATA = (buffer, offset, length) -> {};
@@ -87,15 +80,13 @@ public final class AuthenticatedLink implements Link
     private final LinkLedger ledger;
     private final IdleStrategy sendIdle;
     private final IdleStrategy receiveIdle;
-    private final byte[] selfNonce = new byte[NONCE_LENGTH];
-    private final UnsafeBuffer controlBuffer = new UnsafeBuffer(new byte[Math.max(PROOF_LENGTH, MAX_ABORT_REASON_LENGTH)]);
-    private final ArrayDeque<byte[]> pendingProofs = new ArrayDeque<>();
-    private final List<byte[]> answeredNonces = new ArrayList<>();
+    private final HandshakeNonces nonces;
+    private final UnsafeBuffer controlBuffer =
+        new UnsafeBuffer(new byte[Math.max(HandshakeNonces.PROOF_LENGTH, MAX_ABORT_REASON_LENGTH)]);
     private final Map<FrameRejectedException.Reason, Long> rejectedByReason = new EnumMap<>(FrameRejectedException.Reason.class);
     private final MessagePipe.MessageConsumer consumer = this::onFrame;
 
     private boolean helloSent;
-    private byte[] peerNonce;
     private boolean established;
     private RuntimeException handshakeFailure;
     private String lastRejection;
@@ -152,7 +143,7 @@ public final class AuthenticatedLink implements Link
         this.receiveIdle = receiveIdle;
         this.codec = new FrameCodec(ringId, selfRank, peerRank, peerName, forward,
             pipe.maxMessageLength() - HEADER_LENGTH, secret.handshakeKey());
-        random.nextBytes(selfNonce);
+        this.nonces = new HandshakeNonces(worldSize, random);
     }
 
     /** {@inheritDoc} */
@@ -237,15 +228,13 @@ public final class AuthenticatedLink implements Link
         int work = 0;
         if (!helloSent)
         {
-            controlBuffer.putBytes(0, selfNonce);
-            controlBuffer.putInt(NONCE_LENGTH, worldSize, ByteOrder.LITTLE_ENDIAN);
-            if (tryOfferControl(TYPE_HELLO, HELLO_LENGTH))
+            if (tryOfferControl(TYPE_HELLO, nonces.writeHello(controlBuffer)))
             {
                 helloSent = true;
                 work++;
             }
         }
-        for (int i = 0; i < HANDSHAKE_POLLS_PER_WORK && null == peerNonce; i++)
+        for (int i = 0; i < HANDSHAKE_POLLS_PER_WORK && null == nonces.peerNonce(); i++)
         {
             final int polled = pipe.poll(consumer, 1);
             if (null != handshakeFailure)
@@ -258,20 +247,17 @@ public final class AuthenticatedLink implements Link
             }
             work += polled;
         }
-        while (helloSent && !pendingProofs.isEmpty())
+        while (helloSent)
         {
-            final byte[] echo = pendingProofs.peekFirst();
-            controlBuffer.putBytes(0, echo);
-            controlBuffer.putBytes(NONCE_LENGTH, selfNonce);
-            controlBuffer.putInt(2 * NONCE_LENGTH, worldSize, ByteOrder.LITTLE_ENDIAN);
-            if (!tryOfferControl(TYPE_PROOF, PROOF_LENGTH))
+            final int proofLength = nonces.writeNextProof(controlBuffer);
+            if (0 == proofLength || !tryOfferControl(TYPE_PROOF, proofLength))
             {
                 break;
             }
-            answeredNonces.add(pendingProofs.pollFirst());
+            nonces.proofSent();
             work++;
         }
-        if (null != peerNonce && hasAnswered(peerNonce))
+        if (nonces.isDone())
         {
             established = true;
             LOG.debug("rank {}: link to {} authenticated", selfRank, peerName);
@@ -296,7 +282,7 @@ public final class AuthenticatedLink implements Link
         {
             stage = "waiting for " + peerName + " to connect (" + pipe.describe() + ")";
         }
-        else if (null == peerNonce)
+        else if (null == nonces.peerNonce())
         {
             stage = "waiting for an authenticated HELLO/PROOF from " + peerName;
         }
@@ -533,60 +519,31 @@ public final class AuthenticatedLink implements Link
         }
     }
 
-    /**
-     * Queues a PROOF for the HELLO's nonce. A HELLO may be an authentic one replayed from an earlier
-     * run, so it decides nothing: its world size is not judged (only a PROOF echoing this side's fresh
-     * nonce is), a nonce already queued or answered is not queued again, and when the queue is full
-     * the oldest entry makes room, so replays ahead of the genuine HELLO cannot crowd it out.
-     */
     private void onHello(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length != HELLO_LENGTH)
+        if (!nonces.onHello(buffer, offset, length))
         {
             countRejection(FrameRejectedException.Reason.TRUNCATED, "HELLO of " + length + " bytes");
-            return;
         }
-        final byte[] nonce = new byte[NONCE_LENGTH];
-        buffer.getBytes(offset, nonce);
-        if (hasAnswered(nonce) || isPending(nonce))
-        {
-            return;
-        }
-        if (pendingProofs.size() == MAX_PENDING_PROOFS)
-        {
-            pendingProofs.pollFirst();
-        }
-        pendingProofs.addLast(nonce);
     }
 
     private void onProof(final DirectBuffer buffer, final int offset, final int length, final int sessionId)
     {
-        if (length != PROOF_LENGTH)
+        switch (nonces.onProof(buffer, offset, length))
         {
-            countRejection(FrameRejectedException.Reason.TRUNCATED, "PROOF of " + length + " bytes");
-            return;
-        }
-        final byte[] echo = new byte[NONCE_LENGTH];
-        buffer.getBytes(offset, echo);
-        if (!MembershipSecret.constantTimeEquals(echo, selfNonce, NONCE_LENGTH))
-        {
-            countRejection(FrameRejectedException.Reason.REPLAYED, "PROOF answering another nonce");
-            return;
-        }
-        if (!checkWorldSize(buffer.getInt(offset + 2 * NONCE_LENGTH, ByteOrder.LITTLE_ENDIAN)))
-        {
-            return;
-        }
-        final byte[] nonce = new byte[NONCE_LENGTH];
-        buffer.getBytes(offset + NONCE_LENGTH, nonce);
-        codec.establish(
-            secret.sessionKey(ringId, codec.sendDirection(), selfRank, peerRank, selfNonce, nonce),
-            secret.sessionKey(ringId, codec.receiveDirection(), peerRank, selfRank, nonce, selfNonce));
-        pipe.acceptOnlySession(sessionId);
-        peerNonce = nonce;
-        if (!hasAnswered(nonce) && !isPending(nonce))
-        {
-            pendingProofs.addFirst(nonce);
+            case WRONG_LENGTH -> countRejection(FrameRejectedException.Reason.TRUNCATED, "PROOF of " + length + " bytes");
+            case ANSWERS_ANOTHER_NONCE -> countRejection(FrameRejectedException.Reason.REPLAYED, "PROOF answering another nonce");
+            case OTHER_WORLD_SIZE -> handshakeFailure = new IllegalStateException("rank " + selfRank + " and " + peerName +
+                " hold the same secret but disagree on the world size: " + worldSize + " vs " + nonces.peerWorldSize());
+            case ACCEPTED ->
+            {
+                final byte[] selfNonce = nonces.selfNonce();
+                final byte[] peerNonce = nonces.peerNonce();
+                codec.establish(
+                    secret.sessionKey(ringId, codec.sendDirection(), selfRank, peerRank, selfNonce, peerNonce),
+                    secret.sessionKey(ringId, codec.receiveDirection(), peerRank, selfRank, peerNonce, selfNonce));
+                pipe.acceptOnlySession(sessionId);
+            }
         }
     }
 
@@ -607,39 +564,6 @@ public final class AuthenticatedLink implements Link
         {
             handlerFailure = ex;
         }
-    }
-
-    private boolean checkWorldSize(final int peerWorldSize)
-    {
-        if (peerWorldSize != worldSize)
-        {
-            handshakeFailure = new IllegalStateException("rank " + selfRank + " and " + peerName +
-                " hold the same secret but disagree on the world size: " + worldSize + " vs " + peerWorldSize);
-            return false;
-        }
-        return true;
-    }
-
-    private boolean hasAnswered(final byte[] nonce)
-    {
-        return contains(answeredNonces, nonce);
-    }
-
-    private boolean isPending(final byte[] nonce)
-    {
-        return contains(pendingProofs, nonce);
-    }
-
-    private static boolean contains(final Iterable<byte[]> nonces, final byte[] nonce)
-    {
-        for (final byte[] candidate : nonces)
-        {
-            if (MembershipSecret.constantTimeEquals(candidate, nonce, NONCE_LENGTH))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     private boolean tryOfferControl(final byte type, final int length)
