@@ -529,21 +529,25 @@ public final class AuthenticatedLink implements Link
 
     private void onProof(final DirectBuffer buffer, final int offset, final int length, final int sessionId)
     {
-        switch (nonces.onProof(buffer, offset, length))
+        switch (nonces.checkProof(buffer, offset, length))
         {
-            case WRONG_LENGTH -> countRejection(FrameRejectedException.Reason.TRUNCATED, "PROOF of " + length + " bytes");
-            case ANSWERS_ANOTHER_NONCE -> countRejection(FrameRejectedException.Reason.REPLAYED, "PROOF answering another nonce");
-            case OTHER_WORLD_SIZE -> handshakeFailure = new IllegalStateException("rank " + selfRank + " and " + peerName +
-                " hold the same secret but disagree on the world size: " + worldSize + " vs " + nonces.peerWorldSize());
-            case ACCEPTED ->
+            case VALID ->
             {
                 final byte[] selfNonce = nonces.selfNonce();
-                final byte[] peerNonce = nonces.peerNonce();
+                final byte[] peerNonce = HandshakeNonces.senderNonce(buffer, offset);
                 codec.establish(
                     secret.sessionKey(ringId, codec.sendDirection(), selfRank, peerRank, selfNonce, peerNonce),
                     secret.sessionKey(ringId, codec.receiveDirection(), peerRank, selfRank, peerNonce, selfNonce));
                 pipe.acceptOnlySession(sessionId);
+                nonces.accept(peerNonce);
             }
+            case WRONG_LENGTH -> countRejection(FrameRejectedException.Reason.TRUNCATED, "PROOF of " + length + " bytes");
+            case ANSWERS_ANOTHER_NONCE ->
+                countRejection(FrameRejectedException.Reason.REPLAYED, "PROOF answering another nonce");
+            case OTHER_WORLD_SIZE -> handshakeFailure = new IllegalStateException("rank " + selfRank + " and " +
+                peerName + " hold the same secret but disagree on the world size: " + worldSize + " vs " +
+                nonces.peerWorldSize());
+            default -> throw new IllegalStateException("unhandled PROOF outcome");
         }
     }
 

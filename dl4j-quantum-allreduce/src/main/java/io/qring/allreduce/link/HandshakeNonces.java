@@ -11,15 +11,16 @@ import java.util.List;
 
 /**
  * The nonces of one side of an {@link AuthenticatedLink}'s handshake, and the HELLO and PROOF payloads
- * that carry them, without I/O. Each side announces a fresh nonce in a HELLO, and answers every HELLO
- * with a PROOF echoing the nonce it answers, then its own nonce, then its world size (each frame tagged
- * under the ring's handshake key). A PROOF echoing this side's fresh nonce is the peer's: it proves the
- * peer holds the secret now, not in an earlier run, and hands over the peer's nonce, from which the
- * session keys derive. The handshake is done once this side holds the peer's nonce and has answered it.
+ * that carry them, without I/O. Each side announces a fresh nonce in a HELLO, and answers the HELLOs it
+ * reads with PROOFs, each echoing the nonce it answers, then its own nonce, then its world size (each
+ * frame tagged under the ring's handshake key). A PROOF echoing this side's fresh nonce is the peer's: it
+ * proves the peer holds the secret now, not in an earlier run, and hands over the peer's nonce, from which
+ * the session keys derive. The handshake is done once this side holds the peer's nonce and has answered it.
  * <p>
  * HELLOs decide nothing (an authentic one may be replayed from an earlier run): a nonce already queued
- * or answered is not queued again, and when the queue is full the oldest entry makes room, so replays
- * ahead of the genuine HELLO cannot crowd it out. Not thread-safe: the handshake runs on one thread.
+ * or answered is not queued again, and when the queue of {@link #MAX_PENDING_PROOFS} is full the oldest
+ * entry makes room, so replays ahead of the genuine HELLO cannot crowd it out; the peer's nonce, once
+ * accepted, is answered first. Not thread-safe: the handshake runs on one thread.
  */
 final class HandshakeNonces
 {
@@ -28,21 +29,26 @@ final class HandshakeNonces
     /** Bytes of a PROOF payload: the echoed nonce, the sender's own nonce, then the world size (int). */
     static final int PROOF_LENGTH = 2 * AuthenticatedLink.NONCE_LENGTH + Integer.BYTES;
 
+    /** HELLO nonces queued for a PROOF at most; a full queue drops its oldest. */
+    static final int MAX_PENDING_PROOFS = 16;
+
     /** What a PROOF turned out to be. */
     enum Proof
     {
-        /** The peer's answer to this side's nonce: its nonce is now {@link #peerNonce()}. */
-        ACCEPTED,
+        /** The peer's answer to this side's nonce: {@link #accept} its nonce once the session is set up. */
+        VALID,
         /** Not {@link #PROOF_LENGTH} bytes long. */
         WRONG_LENGTH,
-        /** It echoes a nonce this side did not send in this handshake (a replay). */
+        /**
+         * It echoes a nonce this side did not send in this handshake: a replayed PROOF, or the peer's answer to
+         * a replay of an earlier run's HELLO of this side.
+         */
         ANSWERS_ANOTHER_NONCE,
         /** The peer holds the secret but counts another world size ({@link #peerWorldSize()}). */
         OTHER_WORLD_SIZE
     }
 
     private static final int NONCE_LENGTH = AuthenticatedLink.NONCE_LENGTH;
-    private static final int MAX_PENDING_PROOFS = 16;
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     private final int worldSize;
@@ -71,7 +77,7 @@ final class HandshakeNonces
     }
 
     /**
-     * @return the peer's nonce, from its accepted PROOF; {@code null} before one.
+     * @return the peer's nonce, once {@link #accept accepted}; {@code null} before.
      */
     byte[] peerNonce()
     {
@@ -79,7 +85,7 @@ final class HandshakeNonces
     }
 
     /**
-     * @return the world size the last PROOF that echoed this side's nonce gave.
+     * @return the world size the last PROOF echoing this side's nonce gave.
      */
     int peerWorldSize()
     {
@@ -119,20 +125,30 @@ final class HandshakeNonces
         {
             return false;
         }
-        queue(buffer, offset, false);
+        final byte[] nonce = new byte[NONCE_LENGTH];
+        buffer.getBytes(offset, nonce);
+        if (contains(answeredNonces, nonce) || contains(pendingProofs, nonce))
+        {
+            return true;
+        }
+        if (pendingProofs.size() >= MAX_PENDING_PROOFS)
+        {
+            pendingProofs.pollFirst();
+        }
+        pendingProofs.addLast(nonce);
         return true;
     }
 
     /**
-     * Checks a PROOF; one that answers this side's nonce from a peer of the same world size makes its nonce
-     * the peer's and queues a PROOF for it, unless it is queued or answered already.
+     * Checks a PROOF, changing nothing but {@link #peerWorldSize()}: its length, that it echoes this side's
+     * nonce (in constant time), then the world size.
      *
      * @param buffer the PROOF payload.
      * @param offset where it starts.
      * @param length its length.
      * @return what it was.
      */
-    Proof onProof(final DirectBuffer buffer, final int offset, final int length)
+    Proof checkProof(final DirectBuffer buffer, final int offset, final int length)
     {
         if (length != PROOF_LENGTH)
         {
@@ -145,12 +161,34 @@ final class HandshakeNonces
             return Proof.ANSWERS_ANOTHER_NONCE;
         }
         peerWorldSize = buffer.getInt(offset + 2 * NONCE_LENGTH, ORDER);
-        if (peerWorldSize != worldSize)
+        return peerWorldSize == worldSize ? Proof.VALID : Proof.OTHER_WORLD_SIZE;
+    }
+
+    /**
+     * @param buffer a {@link Proof#VALID} PROOF payload.
+     * @param offset where it starts.
+     * @return the nonce of the side that sent it.
+     */
+    static byte[] senderNonce(final DirectBuffer buffer, final int offset)
+    {
+        final byte[] nonce = new byte[NONCE_LENGTH];
+        buffer.getBytes(offset + NONCE_LENGTH, nonce);
+        return nonce;
+    }
+
+    /**
+     * Makes the sender's nonce of a {@link Proof#VALID} PROOF the peer's, and queues a PROOF for it ahead of
+     * any other, unless it is queued or answered already.
+     *
+     * @param nonce the peer's nonce ({@link #senderNonce}).
+     */
+    void accept(final byte[] nonce)
+    {
+        peerNonce = nonce;
+        if (!contains(answeredNonces, nonce) && !contains(pendingProofs, nonce))
         {
-            return Proof.OTHER_WORLD_SIZE;
+            pendingProofs.addFirst(nonce);
         }
-        peerNonce = queue(buffer, offset + NONCE_LENGTH, true);
-        return Proof.ACCEPTED;
     }
 
     /**
@@ -172,38 +210,19 @@ final class HandshakeNonces
         return PROOF_LENGTH;
     }
 
-    /** Records that the PROOF {@link #writeNextProof} wrote went out. */
+    /**
+     * Records that the PROOF {@link #writeNextProof} wrote went out.
+     *
+     * @throws IllegalStateException if no PROOF was owed.
+     */
     void proofSent()
     {
-        answeredNonces.add(pendingProofs.pollFirst());
-    }
-
-    /**
-     * @param first whether the nonce is the peer's, answered before any other; otherwise it goes last and,
-     *              when the queue is full, the oldest entry makes room.
-     * @return the nonce read.
-     */
-    private byte[] queue(final DirectBuffer buffer, final int offset, final boolean first)
-    {
-        final byte[] nonce = new byte[NONCE_LENGTH];
-        buffer.getBytes(offset, nonce);
-        if (contains(answeredNonces, nonce) || contains(pendingProofs, nonce))
+        final byte[] answered = pendingProofs.pollFirst();
+        if (null == answered)
         {
-            return nonce;
+            throw new IllegalStateException("no PROOF was owed");
         }
-        if (first)
-        {
-            pendingProofs.addFirst(nonce);
-        }
-        else
-        {
-            if (pendingProofs.size() == MAX_PENDING_PROOFS)
-            {
-                pendingProofs.pollFirst();
-            }
-            pendingProofs.addLast(nonce);
-        }
-        return nonce;
+        answeredNonces.add(answered);
     }
 
     private static boolean contains(final Iterable<byte[]> nonces, final byte[] nonce)

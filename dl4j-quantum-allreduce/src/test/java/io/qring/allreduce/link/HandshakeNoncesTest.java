@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HandshakeNoncesTest
@@ -24,12 +25,12 @@ class HandshakeNoncesTest
         final HandshakeNonces b = new HandshakeNonces(3, RANDOM);
 
         assertTrue(b.onHello(hello(a), 0, HandshakeNonces.HELLO_LENGTH));
-        assertEquals(HandshakeNonces.Proof.ACCEPTED, deliverProof(b, a));
+        assertEquals(HandshakeNonces.Proof.VALID, deliverAndAccept(b, a));
         assertArrayEquals(b.selfNonce(), a.peerNonce());
         assertFalse(a.isDone(), "a has not answered b's nonce yet");
         assertFalse(b.isDone(), "b does not hold a's nonce yet");
 
-        assertEquals(HandshakeNonces.Proof.ACCEPTED, deliverProof(a, b));
+        assertEquals(HandshakeNonces.Proof.VALID, deliverAndAccept(a, b));
         assertArrayEquals(a.selfNonce(), b.peerNonce());
         assertTrue(a.isDone());
         assertTrue(b.isDone());
@@ -37,30 +38,32 @@ class HandshakeNoncesTest
     }
 
     @Test
-    void shouldKeepTheGenuineHelloAfterAFloodOfReplaysAndQueueEachNonceOnce()
+    void shouldKeepTheGenuineHelloAfterAFloodOfReplaysAndAnswerEachNonceOnce()
     {
         final HandshakeNonces side = new HandshakeNonces(2, RANDOM);
+        final List<byte[]> sent = new ArrayList<>();
         for (int i = 0; i < 40; i++)
         {
-            assertTrue(side.onHello(hello(new HandshakeNonces(2, RANDOM)), 0, HandshakeNonces.HELLO_LENGTH));
+            final HandshakeNonces replayed = new HandshakeNonces(2, RANDOM);
+            assertTrue(side.onHello(hello(replayed), 0, HandshakeNonces.HELLO_LENGTH));
+            sent.add(replayed.selfNonce());
         }
         final HandshakeNonces genuine = new HandshakeNonces(2, RANDOM);
         final UnsafeBuffer genuineHello = hello(genuine);
         assertTrue(side.onHello(genuineHello, 0, HandshakeNonces.HELLO_LENGTH));
-        assertTrue(side.onHello(genuineHello, 0, HandshakeNonces.HELLO_LENGTH), "a repeated HELLO is accepted but not queued again");
+        assertTrue(side.onHello(genuineHello, 0, HandshakeNonces.HELLO_LENGTH), "a repeated HELLO is read but not queued again");
+        sent.add(genuine.selfNonce());
 
-        final List<byte[]> echoed = new ArrayList<>();
-        final UnsafeBuffer proof = buffer();
-        while (side.writeNextProof(proof) > 0)
+        final List<byte[]> echoed = drain(side);
+
+        final List<byte[]> newest = sent.subList(sent.size() - HandshakeNonces.MAX_PENDING_PROOFS, sent.size());
+        assertEquals(newest.size(), echoed.size(), "the queue holds the newest nonces, each once");
+        for (int i = 0; i < newest.size(); i++)
         {
-            final byte[] echo = new byte[AuthenticatedLink.NONCE_LENGTH];
-            proof.getBytes(0, echo);
-            echoed.add(echo);
-            side.proofSent();
+            assertArrayEquals(newest.get(i), echoed.get(i), "PROOF " + i + " answers the nonces in arrival order, oldest dropped");
         }
-
-        assertEquals(16, echoed.size(), "the queue holds the 16 newest nonces");
-        assertArrayEquals(genuine.selfNonce(), echoed.get(15), "the genuine HELLO, last in, is answered");
+        assertTrue(side.onHello(genuineHello, 0, HandshakeNonces.HELLO_LENGTH));
+        assertEquals(0, side.writeNextProof(buffer()), "an answered nonce is not answered again");
     }
 
     @Test
@@ -71,7 +74,7 @@ class HandshakeNoncesTest
         a.onHello(hello(new HandshakeNonces(2, RANDOM)), 0, HandshakeNonces.HELLO_LENGTH);
         b.onHello(hello(a), 0, HandshakeNonces.HELLO_LENGTH);
 
-        assertEquals(HandshakeNonces.Proof.ACCEPTED, deliverProof(b, a));
+        assertEquals(HandshakeNonces.Proof.VALID, deliverAndAccept(b, a));
 
         final UnsafeBuffer proof = buffer();
         assertEquals(HandshakeNonces.PROOF_LENGTH, a.writeNextProof(proof));
@@ -84,18 +87,21 @@ class HandshakeNoncesTest
     void shouldRefuseProofsOfTheWrongLengthForAnotherNonceOrWorldSize()
     {
         final HandshakeNonces a = new HandshakeNonces(4, RANDOM);
-        final HandshakeNonces stranger = new HandshakeNonces(4, RANDOM);
+        final HandshakeNonces stranger = new HandshakeNonces(5, RANDOM);
         final HandshakeNonces otherWorld = new HandshakeNonces(5, RANDOM);
         stranger.onHello(hello(new HandshakeNonces(4, RANDOM)), 0, HandshakeNonces.HELLO_LENGTH);
         otherWorld.onHello(hello(a), 0, HandshakeNonces.HELLO_LENGTH);
 
         assertFalse(a.onHello(buffer(), 0, HandshakeNonces.HELLO_LENGTH - 1));
-        assertEquals(HandshakeNonces.Proof.WRONG_LENGTH, a.onProof(buffer(), 0, HandshakeNonces.PROOF_LENGTH + 1));
-        assertEquals(HandshakeNonces.Proof.ANSWERS_ANOTHER_NONCE, deliverProof(stranger, a));
-        assertEquals(HandshakeNonces.Proof.OTHER_WORLD_SIZE, deliverProof(otherWorld, a));
+        assertEquals(HandshakeNonces.Proof.WRONG_LENGTH, a.checkProof(buffer(), 0, HandshakeNonces.PROOF_LENGTH + 1));
+        assertEquals(HandshakeNonces.Proof.WRONG_LENGTH, a.checkProof(buffer(), 0, HandshakeNonces.PROOF_LENGTH - 1));
+        assertEquals(HandshakeNonces.Proof.ANSWERS_ANOTHER_NONCE, deliver(stranger, a),
+            "a foreign echo is a replay whatever world size it carries: it must not end the handshake");
+        assertEquals(HandshakeNonces.Proof.OTHER_WORLD_SIZE, deliver(otherWorld, a));
         assertEquals(5, a.peerWorldSize());
-        assertNull(a.peerNonce(), "no refused PROOF hands over a nonce");
+        assertNull(a.peerNonce(), "checking a PROOF hands over no nonce");
         assertEquals(0, a.writeNextProof(buffer()), "nor queues one");
+        assertThrows(IllegalStateException.class, a::proofSent, "no PROOF was owed");
     }
 
     private static UnsafeBuffer hello(final HandshakeNonces side)
@@ -105,14 +111,44 @@ class HandshakeNoncesTest
         return hello;
     }
 
-    /** Hands the sender's first owed PROOF to the receiver. */
-    private static HandshakeNonces.Proof deliverProof(final HandshakeNonces sender, final HandshakeNonces receiver)
+    /** Hands the sender's first owed PROOF to the receiver to check. */
+    private static HandshakeNonces.Proof deliver(final HandshakeNonces sender, final HandshakeNonces receiver)
+    {
+        return receiver.checkProof(nextProof(sender), 0, HandshakeNonces.PROOF_LENGTH);
+    }
+
+    /** Hands the sender's first owed PROOF to the receiver, which accepts its nonce if it is valid, as the link does. */
+    private static HandshakeNonces.Proof deliverAndAccept(final HandshakeNonces sender, final HandshakeNonces receiver)
+    {
+        final UnsafeBuffer proof = nextProof(sender);
+        final HandshakeNonces.Proof outcome = receiver.checkProof(proof, 0, HandshakeNonces.PROOF_LENGTH);
+        if (HandshakeNonces.Proof.VALID == outcome)
+        {
+            receiver.accept(HandshakeNonces.senderNonce(proof, 0));
+        }
+        return outcome;
+    }
+
+    private static UnsafeBuffer nextProof(final HandshakeNonces sender)
     {
         final UnsafeBuffer proof = buffer();
-        final int length = sender.writeNextProof(proof);
-        assertEquals(HandshakeNonces.PROOF_LENGTH, length);
+        assertEquals(HandshakeNonces.PROOF_LENGTH, sender.writeNextProof(proof));
         sender.proofSent();
-        return receiver.onProof(proof, 0, length);
+        return proof;
+    }
+
+    private static List<byte[]> drain(final HandshakeNonces side)
+    {
+        final List<byte[]> echoed = new ArrayList<>();
+        final UnsafeBuffer proof = buffer();
+        while (side.writeNextProof(proof) > 0)
+        {
+            final byte[] echo = new byte[AuthenticatedLink.NONCE_LENGTH];
+            proof.getBytes(0, echo);
+            echoed.add(echo);
+            side.proofSent();
+        }
+        return echoed;
     }
 
     private static UnsafeBuffer buffer()
