@@ -60,7 +60,8 @@ class HandshakeNoncesTest
         assertEquals(newest.size(), echoed.size(), "the queue holds the newest nonces, each once");
         for (int i = 0; i < newest.size(); i++)
         {
-            assertArrayEquals(newest.get(i), echoed.get(i), "PROOF " + i + " answers the nonces in arrival order, oldest dropped");
+            assertArrayEquals(newest.get(i), echoed.get(i),
+                "PROOF " + i + " answers the nonces in arrival order, oldest dropped");
         }
         assertTrue(side.onHello(genuineHello, 0, HandshakeNonces.HELLO_LENGTH));
         assertEquals(0, side.writeNextProof(buffer()), "an answered nonce is not answered again");
