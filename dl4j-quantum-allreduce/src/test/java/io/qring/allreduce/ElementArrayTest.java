@@ -24,7 +24,7 @@ class ElementArrayTest
 
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
-    void floatsAddAndCopyInReadLittleEndianChunks(final boolean offHeap)
+    void shouldAddAndCopyInFloatsFromLittleEndianChunks(final boolean offHeap)
     {
         final SplittableRandom random = new SplittableRandom(11);
         final float[] data = new float[1000];
@@ -56,7 +56,7 @@ class ElementArrayTest
 
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
-    void doublesAddAndCopyInReadLittleEndianChunks(final boolean offHeap)
+    void shouldAddAndCopyInDoublesFromLittleEndianChunks(final boolean offHeap)
     {
         final SplittableRandom random = new SplittableRandom(12);
         final double[] data = new double[1000];
@@ -87,7 +87,7 @@ class ElementArrayTest
     }
 
     @Test
-    void chunksOutsideTheBufferOrTheArrayAreRefusedBeforeAnyCopy()
+    void shouldRefuseChunksOutsideTheBufferOrTheArrayBeforeAnyCopy()
     {
         final float[] data = new float[10];
         final ElementArray.Floats array = new ElementArray.Floats().wrap(data);
@@ -100,7 +100,7 @@ class ElementArrayTest
 
     @ParameterizedTest
     @ValueSource(ints = {0, 1, ElementArray.SCAN_BLOCK - 1, ElementArray.SCAN_BLOCK, 2 * ElementArray.SCAN_BLOCK + 5, LENGTH - 1})
-    void floatScanFindsTheFirstNonFiniteValueWherever(final int index)
+    void shouldFindTheFirstNonFiniteFloatWhereverItIs(final int index)
     {
         for (final float bad : new float[]{Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.intBitsToFloat(0xFFC0_0001)})
         {
@@ -116,7 +116,7 @@ class ElementArrayTest
 
     @ParameterizedTest
     @ValueSource(ints = {0, 1, ElementArray.SCAN_BLOCK - 1, ElementArray.SCAN_BLOCK, 2 * ElementArray.SCAN_BLOCK + 5, LENGTH - 1})
-    void doubleScanFindsTheFirstNonFiniteValueWherever(final int index)
+    void shouldFindTheFirstNonFiniteDoubleWhereverItIs(final int index)
     {
         for (final double bad : new double[]{Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY})
         {
@@ -127,7 +127,7 @@ class ElementArrayTest
     }
 
     @Test
-    void blockAndChunkCountsStayExactForArraysEndingNearTheIntLimit()
+    void shouldKeepBlockAndChunkCountsExactForArraysEndingNearTheIntLimit()
     {
         assertEquals(Integer.MAX_VALUE, ElementArray.scanBlockEnd(Integer.MAX_VALUE - 10, Integer.MAX_VALUE));
         assertEquals(2 * ElementArray.SCAN_BLOCK, ElementArray.scanBlockEnd(ElementArray.SCAN_BLOCK, 10_000));
@@ -139,7 +139,7 @@ class ElementArrayTest
     }
 
     @Test
-    void extremeFiniteValuesPassTheScan()
+    void shouldPassExtremeFiniteValuesThroughTheScan()
     {
         assertEquals(-1, new ElementArray.Floats().wrap(finiteFloats()).firstNonFinite());
         assertEquals(-1, new ElementArray.Doubles().wrap(finiteDoubles()).firstNonFinite());

@@ -52,7 +52,7 @@ class PacedRingTest
     private static final double UNPACED_WORK_SECONDS = 1.0;
 
     @Test
-    void pacedRingsTakeAtLeastTheTimeTheirLinksNeedAtTheModelsRates()
+    void shouldTakeAtLeastTheTimeThePacedLinksNeedAtTheModelsRates()
     {
         final Paced classical = runPaced(context(TransportKind.IN_MEMORY, RANKS).chunkLength(PACED_CHUNK_LENGTH)
             .linkWrapper(MODEL.pacing()), RANKS, FLOATS);
@@ -88,7 +88,7 @@ class PacedRingTest
      * about half the modelled time.
      */
     @Test
-    void aCollectiveEndsOnlyOnceItsLastMessageIsTransmitted()
+    void shouldEndACollectiveOnlyOnceItsLastMessageIsTransmitted()
     {
         final int ranks = 2;
         final LinkRateModel megabit = new LinkRateModel(1e6, 1e6, 0.0);
@@ -101,7 +101,7 @@ class PacedRingTest
     }
 
     @Test
-    void aLinkBusyPastTheSendDeadlineFailsNamingThePacing()
+    void shouldFailALinkBusyPastTheSendDeadlineNamingThePacing()
     {
         final RingContext slow = context(TransportKind.IN_MEMORY, RANKS)
             .operationTimeoutNs(TimeUnit.SECONDS.toNanos(1))

@@ -14,14 +14,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RunRecordTest
 {
     @Test
-    void finalLossIsTheLastIterationsEvenWhenTrainingDiverged()
+    void shouldTakeTheLastIterationsLossAsFinalEvenWhenTrainingDiverged()
     {
         assertEquals(OptionalDouble.of(0.25), run(0.5, 0.25).finalLoss());
         assertTrue(Double.isNaN(run(0.5, Double.NaN).finalLoss().orElseThrow()), "a diverged training shows its NaN");
     }
 
     @Test
-    void aJobWithoutLossOrWithoutIterationsHasNoFinalLoss()
+    void shouldGiveNoFinalLossToAJobWithoutLossOrWithoutIterations()
     {
         assertEquals(OptionalDouble.empty(), run(Double.NaN, Double.NaN).finalLoss());
         assertEquals(OptionalDouble.empty(), run().finalLoss());
