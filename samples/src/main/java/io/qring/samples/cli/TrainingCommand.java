@@ -147,6 +147,8 @@ public abstract class TrainingCommand extends RingCommand
         final Map<String, String> shared = new LinkedHashMap<>(described);
         shared.put("data", data.content());
         shared.put("updater", updater.name().toLowerCase(Locale.ROOT) + ", learning rate " + RingContext.settingValue(rate));
+        // Not a shared setting: hosts with different CPUs may train one ring together.
+        described.put("numerics", NumericsDescription.ofThisMachine(environment()));
         return new PreparedJob(job, iterations, epochs, title, described, shared);
     }
 }

@@ -69,6 +69,8 @@ class QringCliTest
         assertTrue(files.reproduction().get("commandLine").asText().endsWith(pinned),
             "the default source resolved to the npm digits, and the reproduce command says so: " + files.reproduction());
         assertTrue(Files.readAllLines(report.resolve(ReportWriter.REPRODUCE_TEXT)).get(1).endsWith(pinned));
+        final String numerics = files.reproduction().get("configuration").get("numerics").asText();
+        assertTrue(numerics.startsWith("ND4J CPU backend, OpenBLAS kernels picked for "), numerics);
     }
 
     /**
