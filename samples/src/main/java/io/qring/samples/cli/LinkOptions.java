@@ -67,7 +67,8 @@ public final class LinkOptions
     private double qberThreshold;
 
     @Option(names = "--eavesdrop", paramLabel = "FROM->TO[:F]", converter = EavesdropConverter.class,
-        description = "An intercept-resend eavesdropper on the pairs of one ring link, e.g. 1->2: it measures a fraction F " +
+        description = "An intercept-resend eavesdropper on the pairs of one ring link, e.g. '1->2' (quoted: a shell reads > as a " +
+            "redirection): it measures a fraction F " +
             "(default 1, every pair) of them in Z while they are distributed, a QBER of F/4 that verification must catch. " +
             "Repeat for more links.")
     private List<EavesdroppedLink> eavesdroppedLinks = new ArrayList<>();

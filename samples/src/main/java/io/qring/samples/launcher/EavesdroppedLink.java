@@ -64,8 +64,10 @@ public record EavesdroppedLink(int fromRank, int toRank, InterceptResendEavesdro
 
     private static IllegalArgumentException notALink(final String text, final NumberFormatException cause)
     {
-        return new IllegalArgumentException("'" + text + "' is not an eavesdropped link; use FROM->TO (every pair) or " +
-            "FROM->TO:FRACTION, e.g. 1->2 or 1->2:0.5", cause);
+        final String redirected = text.strip().endsWith("-") ?
+            " (a shell reads an unquoted > as a redirection, so the link was cut at it)" : "";
+        return new IllegalArgumentException("'" + text + "' is not an eavesdropped link" + redirected +
+            "; use FROM->TO (every pair) or FROM->TO:FRACTION, quoted in a shell, e.g. '1->2' or '1->2:0.5'", cause);
     }
 
     /** @return the link's name, {@code FROM->TO}, as the ledger names it. */

@@ -75,7 +75,9 @@ class CliInputChecksTest
             {"0->2", "eavesdropper on link 0->2, which a ring of 4 ranks does not have (its links are [0->1, 1->2, 2->3, 3->0])"},
             {"4->0", "eavesdropper on link 4->0, which a ring of 4 ranks does not have"},
             {"1->2:1.5", "intercept fraction must be in [0, 1], got 1.5"},
-            {"1-2", "'1-2' is not an eavesdropped link; use FROM->TO (every pair) or FROM->TO:FRACTION"},
+            {"1-2", "'1-2' is not an eavesdropped link; use FROM->TO (every pair) or FROM->TO:FRACTION, quoted in a shell, " +
+                "e.g. '1->2'"},
+            {"1-", "'1-' is not an eavesdropped link (a shell reads an unquoted > as a redirection, so the link was cut at it)"},
             {"1->1", "an eavesdropped link runs between two different ranks"}};
         for (final String[] refused : cases)
         {
