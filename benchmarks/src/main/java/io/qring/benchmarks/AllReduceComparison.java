@@ -266,7 +266,7 @@ public final class AllReduceComparison implements Callable<Integer>
         result.put("quantumExtraCpuMs", Figures.round(quantumExtraCpuNs / 1e6));
         result.put("quantumExtraRankCpuMs", Figures.round((quantum.medianRankCpuNs() - classical.medianRankCpuNs()) / 1e6));
         result.put("codingCpuMs", Figures.round(codingCpuNs / 1e6));
-        if (quantumExtraCpuNs > 0)
+        if (quantumExtraCpuNs >= codingCpuNs)
         {
             result.put("codingShareOfQuantumExtraCpu", Figures.round((double)codingCpuNs / quantumExtraCpuNs));
         }

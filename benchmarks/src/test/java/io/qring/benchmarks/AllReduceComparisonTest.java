@@ -100,14 +100,15 @@ class AllReduceComparisonTest
             final double codingCpuMs = result.path("codingCpuMs").asDouble();
             assertTrue(codingCpuMs > 0, "coding used CPU: " + result);
             final JsonNode codingShare = result.path("codingShareOfQuantumExtraCpu");
-            if (extraCpuMs > 0)
+            if (codingShare.isNull())
             {
-                final double share = codingShare.asDouble();
-                assertEquals(codingCpuMs, share * extraCpuMs, 1e-4 * extraCpuMs + 2e-4 * share + 1e-3, "coding share of the extra");
+                assertTrue(extraCpuMs < codingCpuMs + 2e-4, "no share of an extra below the coding's CPU: " + result);
             }
             else
             {
-                assertTrue(codingShare.isNull(), "no share of a non-positive extra: " + result);
+                final double share = codingShare.asDouble();
+                assertTrue(share <= 1.0 + 1e-4 && extraCpuMs > codingCpuMs - 2e-4, "a share only of an extra at least the coding: " + result);
+                assertEquals(codingCpuMs, share * extraCpuMs, 1e-4 * extraCpuMs + 2e-4 * share + 1e-3, "coding share of the extra");
             }
             final JsonNode link = result.path("link0to1");
             final long payloadBits = link.path("classicalPayloadBits").asLong();
