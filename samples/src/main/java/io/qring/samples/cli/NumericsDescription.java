@@ -3,13 +3,10 @@ package io.qring.samples.cli;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -18,8 +15,8 @@ import java.util.Properties;
  * kernels by CPU, and different kernels sum in different orders: on one machine {@code ./qring mnist} ended
  * with three different final parameters under {@code OPENBLAS_CORETYPE=Haswell}, {@code SkylakeX} and
  * {@code Sandybridge}. So the same command and seed reproduce a report's parameters bit for bit only where
- * the kernels match; {@value #CORE_TYPE_ENV} pins OpenBLAS's. Both rings and every rank of one run use the
- * same kernels, so comparisons within a run never depend on this.
+ * the kernels match; {@value #CORE_TYPE_ENV} pins OpenBLAS's. A rank uses the same kernels for both rings,
+ * so comparing the rings never depends on this.
  */
 final class NumericsDescription
 {
@@ -35,17 +32,17 @@ final class NumericsDescription
     }
 
     /**
-     * Describes this JVM's ND4J backend and BLAS library, and this machine's CPU.
+     * Describes this JVM's ND4J backend and BLAS library, this machine's CPU and the {@value #CORE_TYPE_ENV}
+     * this process was started with, which is what OpenBLAS read when it loaded.
      *
-     * @param environment the environment variables the command sees.
      * @return e.g. {@code "ND4J CPU backend, OpenBLAS kernels picked for AMD EPYC (...)"}.
      */
-    static String ofThisMachine(final Map<String, String> environment)
+    static String ofThisMachine()
     {
         final Properties information = Nd4j.getExecutioner().getEnvironmentInformation();
         return describe(String.valueOf(information.getOrDefault("backend", "unknown")),
             String.valueOf(information.getOrDefault("blas.vendor", "unknown")), cpuModel(readCpuInfo()),
-            environment.get(CORE_TYPE_ENV));
+            System.getenv(CORE_TYPE_ENV));
     }
 
     /**
@@ -89,19 +86,16 @@ final class NumericsDescription
         return null;
     }
 
+    /** @return the lines of {@code /proc/cpuinfo}, or none where it is missing or unreadable (the CPU is then unknown). */
     private static List<String> readCpuInfo()
     {
         try
         {
             return Files.readAllLines(CPU_INFO, StandardCharsets.UTF_8);
         }
-        catch (final NoSuchFileException ex)
-        {
-            return List.of();
-        }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot read " + CPU_INFO, ex);
+            return List.of();
         }
     }
 }

@@ -92,12 +92,6 @@ public abstract class RingCommand implements Callable<Integer>
         return ringOptions.operationTimeout();
     }
 
-    /** @return the environment variables the command sees. */
-    protected final Map<String, String> environment()
-    {
-        return cli.environment();
-    }
-
     /** @return what the launch compares, e.g. {@code "quantum vs classical ring"}. */
     protected final String linkTitle()
     {

@@ -148,7 +148,7 @@ public abstract class TrainingCommand extends RingCommand
         shared.put("data", data.content());
         shared.put("updater", updater.name().toLowerCase(Locale.ROOT) + ", learning rate " + RingContext.settingValue(rate));
         // Not a shared setting: hosts with different CPUs may train one ring together.
-        described.put("numerics", NumericsDescription.ofThisMachine(environment()));
+        described.put("numerics", NumericsDescription.ofThisMachine());
         return new PreparedJob(job, iterations, epochs, title, described, shared);
     }
 }
